@@ -323,15 +323,15 @@ def kline_from_push(tick: Mapping[str, Any]) -> Kline:
 # Account ---------------------------------------------------------------------------------------
 
 
-def account_to_wire(account: Account, coin_decimals: Mapping[str, int]) -> dict[str, Any]:
-    """`coin_decimals` gives how many decimals each coin's balance is written with."""
+def account_to_wire(account: Account) -> dict[str, Any]:
+    """Balances are written exactly (fees make them longer than any symbol's precision)."""
     return {
         "total_asset": to_wire(account.total_asset, 8),
         "coin_list": [
             {
                 "coin": b.coin,
-                "normal": to_wire(b.available, coin_decimals.get(b.coin, 8)),
-                "locked": to_wire(b.locked, coin_decimals.get(b.coin, 8)),
+                "normal": to_wire(b.available),
+                "locked": to_wire(b.locked),
                 "btcValuatin": to_wire(b.btc_value, 8),
             }
             for b in account.balances

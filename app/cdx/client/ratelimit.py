@@ -1,0 +1,243 @@
+"""One rate limiter per app that every REST call goes through (PROTOCOL.md section 4).
+
+The groups and their limits are data in `cdx.protocol.endpoints`; this module only enforces
+them. Each (group, key) pair is a sliding window: a request is let through only if fewer than
+`limit` requests were let through in the last `window_ms + margin_ms`, the margin absorbing the
+network jitter between our send time and the server's receive time. Waiting requests are served
+highest priority first, so a user's order overtakes background polling, and a `429` from the
+server blocks the pair for as long as the server asked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import logging
+import math
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+from cdx.protocol.endpoints import (
+    RATE_GROUPS,
+    RATE_HEADER_LIMIT,
+    RATE_HEADER_RETRY_MS,
+    RATE_HEADER_WINDOW,
+    RateGroup,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MARGIN_MS = 4.0
+"""Extra window length: covers send/receive jitter on loopback and LAN while keeping the
+1-per-100 ms account group above 95 % of its allowed rate (100 / 104)."""
+
+_EPSILON = 1e-9
+
+
+class Priority(IntEnum):
+    """Who is waiting: a lower value is served first."""
+
+    USER = 0
+    BACKGROUND = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """How many more requests of `group` could be sent right now, for the status bar."""
+
+    group: str
+    remaining: int
+    limit: int
+    window_ms: int
+
+
+@dataclass(slots=True)
+class _Bucket:
+    """The live state of one (group, key) window."""
+
+    limit: int
+    window_ms: int
+    sent: deque[float] = field(default_factory=deque)
+    waiters: list[tuple[int, int, asyncio.Future[None]]] = field(default_factory=list)
+    blocked_until: float = -math.inf
+    timer: asyncio.Task[None] | None = None
+
+
+class RateLimiter:
+    """The app's single gate for REST requests.
+
+    `clock` (seconds) and `sleep` are injectable so tests run on a fake clock, exactly and
+    instantly. The limiter never sends a request that would exceed a limit as long as the
+    network jitter stays under `margin_ms`; when the server still says "too frequent", the
+    window is blocked for the `Retry-After` it gave.
+    """
+
+    def __init__(
+        self,
+        groups: Iterable[RateGroup] = RATE_GROUPS,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        margin_ms: float = DEFAULT_MARGIN_MS,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._groups = {group.name: group for group in groups}
+        self._clock = clock
+        self._margin = margin_ms / 1000
+        self._sleep = sleep
+        self._buckets: dict[tuple[str, str], _Bucket] = {}
+        self._seq = itertools.count()
+
+    def slot(
+        self, group: RateGroup, key: str, priority: Priority
+    ) -> AbstractAsyncContextManager[None]:
+        """Wait until a request of `group` for `key` may be sent, then let the caller send it.
+
+        The slot is counted when it is granted, whether or not the request then succeeds.
+        """
+        return self._slot(group, key, priority)
+
+    @asynccontextmanager
+    async def _slot(self, group: RateGroup, key: str, priority: Priority) -> AsyncIterator[None]:
+        await self.acquire(group, key, priority)
+        yield
+
+    async def acquire(self, group: RateGroup, key: str, priority: Priority) -> None:
+        """Take one slot of (group, key), waiting behind higher-priority and earlier callers."""
+        bucket = self._bucket(group, key)
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(bucket.waiters, (int(priority), next(self._seq), future))
+        self._pump(bucket)
+        await future
+
+    def observe(self, group: RateGroup, key: str, headers: Mapping[str, str], status: int) -> None:
+        """Learn from a response's `X-RateLimit-*` headers.
+
+        A server that declares a stricter limit or longer window than ours is believed from
+        then on. A `429` blocks the window for `X-RateLimit-Retry-After-Ms` (or `Retry-After`
+        seconds, or one window if it gave neither).
+        """
+        bucket = self._bucket(group, key)
+        limit = _header_number(headers, RATE_HEADER_LIMIT)
+        window = _header_number(headers, RATE_HEADER_WINDOW)
+        if limit is not None and window is not None and limit >= 1 and window > 0:
+            new_limit = min(bucket.limit, int(limit))
+            new_window = max(bucket.window_ms, math.ceil(window))
+            if (new_limit, new_window) != (bucket.limit, bucket.window_ms):
+                log.info(
+                    "server limits %s to %d per %d ms (was %d per %d ms)",
+                    group.name,
+                    new_limit,
+                    new_window,
+                    bucket.limit,
+                    bucket.window_ms,
+                )
+                bucket.limit, bucket.window_ms = new_limit, new_window
+        if status == 429:
+            retry_ms = _retry_after_ms(headers)
+            if retry_ms is None:
+                retry_ms = float(bucket.window_ms)
+            until = self._clock() + retry_ms / 1000 + self._margin
+            bucket.blocked_until = max(bucket.blocked_until, until)
+            log.warning(
+                "server said %s requests are too frequent; waiting %.0f ms", group.name, retry_ms
+            )
+        self._pump(bucket)
+
+    def budgets(self) -> dict[str, Budget]:
+        """Remaining budget per group name (the tightest key of each group), for the UI."""
+        now = self._clock()
+        out: dict[str, Budget] = {}
+        for name, group in self._groups.items():
+            buckets = [b for (g, _), b in self._buckets.items() if g == name]
+            if not buckets:
+                out[name] = Budget(name, group.limit, group.limit, group.window_ms)
+                continue
+            tightest = min(buckets, key=lambda b: self._remaining(b, now))
+            out[name] = Budget(
+                name, self._remaining(tightest, now), tightest.limit, tightest.window_ms
+            )
+        return out
+
+    def retry_after(self, group: RateGroup, key: str) -> float:
+        """Seconds until (group, key) could send again, 0 if it could now."""
+        return self._wait_time(self._bucket(group, key), self._clock())
+
+    # internals ---------------------------------------------------------------------------
+
+    def _bucket(self, group: RateGroup, key: str) -> _Bucket:
+        bucket = self._buckets.get((group.name, key))
+        if bucket is None:
+            declared = self._groups.get(group.name, group)
+            bucket = _Bucket(declared.limit, declared.window_ms)
+            self._buckets[(group.name, key)] = bucket
+        return bucket
+
+    def _span(self, bucket: _Bucket) -> float:
+        return bucket.window_ms / 1000 + self._margin
+
+    def _prune(self, bucket: _Bucket, now: float) -> None:
+        span = self._span(bucket)
+        while bucket.sent and now - bucket.sent[0] >= span - _EPSILON:
+            bucket.sent.popleft()
+
+    def _remaining(self, bucket: _Bucket, now: float) -> int:
+        if bucket.blocked_until > now:
+            return 0
+        self._prune(bucket, now)
+        return max(bucket.limit - len(bucket.sent), 0)
+
+    def _wait_time(self, bucket: _Bucket, now: float) -> float:
+        self._prune(bucket, now)
+        wait = bucket.blocked_until - now
+        if len(bucket.sent) >= bucket.limit:
+            wait = max(wait, bucket.sent[-bucket.limit] + self._span(bucket) - now)
+        return wait if wait > _EPSILON else 0.0
+
+    def _pump(self, bucket: _Bucket) -> None:
+        """Grant slots to waiters, best priority first, while the window has room; otherwise
+        make sure one timer will come back when it next opens."""
+        now = self._clock()
+        while bucket.waiters:
+            _, _, future = bucket.waiters[0]
+            if future.done():  # the caller gave up (cancelled)
+                heapq.heappop(bucket.waiters)
+                continue
+            wait = self._wait_time(bucket, now)
+            if wait > 0:
+                if bucket.timer is None or bucket.timer.done():
+                    loop = asyncio.get_running_loop()
+                    bucket.timer = loop.create_task(self._wake(bucket, wait))
+                return
+            heapq.heappop(bucket.waiters)
+            bucket.sent.append(now)
+            future.set_result(None)
+
+    async def _wake(self, bucket: _Bucket, delay: float) -> None:
+        await self._sleep(delay)
+        bucket.timer = None
+        self._pump(bucket)
+
+
+def _header_number(headers: Mapping[str, str], name: str) -> float | None:
+    value = headers.get(name)
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        log.debug("ignoring malformed %s header %r", name, value[:40])
+        return None
+    return number if math.isfinite(number) and number >= 0 else None
+
+
+def _retry_after_ms(headers: Mapping[str, str]) -> float | None:
+    exact = _header_number(headers, RATE_HEADER_RETRY_MS)
+    if exact is not None:
+        return exact
+    seconds = _header_number(headers, "Retry-After")
+    return seconds * 1000 if seconds is not None else None

@@ -1,0 +1,6 @@
+"""The exchange front: REST and WebSocket on one port, speaking PROTOCOL.md over a backend.
+
+The backend today is the embedded exchange (`cdx.sim`); the front owns everything that is wire:
+routing, form decoding, signature and time checks, rate limits, envelopes, gzip frames and
+heartbeats. `cdx.server.runner` is the entry point others use.
+"""

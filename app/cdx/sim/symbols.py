@@ -1,0 +1,41 @@
+"""The embedded exchange's fixed market list, demo balances and starting prices.
+
+These are data, not configuration: the screenshots, snapshots and tests rely on them being the
+same on every run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from types import MappingProxyType
+
+from cdx.model.symbol import Symbol
+
+DEFAULT_SYMBOLS: tuple[Symbol, ...] = (
+    Symbol("btcusdt", "btc", "usdt", 2, 6, Decimal("0.0001"), Decimal("5")),
+    Symbol("ethusdt", "eth", "usdt", 2, 4, Decimal("0.001"), Decimal("5")),
+    Symbol("ethbtc", "eth", "btc", 6, 4, Decimal("0.001"), Decimal("0.0001")),
+    Symbol("solusdt", "sol", "usdt", 3, 2, Decimal("0.1"), Decimal("5")),
+)
+"""Every symbol the embedded exchange lists, in the order `GET /v1/symbols` returns them."""
+
+DEMO_BALANCES: Mapping[str, Decimal] = MappingProxyType(
+    {
+        "btc": Decimal("2"),
+        "eth": Decimal("20"),
+        "usdt": Decimal("100000"),
+        "sol": Decimal("500"),
+    }
+)
+"""What the demo account starts with: enough to trade every symbol both ways."""
+
+REFERENCE_PRICES: Mapping[str, Decimal] = MappingProxyType(
+    {
+        "btcusdt": Decimal("27000.00"),
+        "ethusdt": Decimal("1800.00"),
+        "ethbtc": Decimal("0.066700"),
+        "solusdt": Decimal("21.500"),
+    }
+)
+"""Mid prices the synthetic market starts from and slowly reverts to, so it never drifts away."""

@@ -39,3 +39,13 @@ REFERENCE_PRICES: Mapping[str, Decimal] = MappingProxyType(
     }
 )
 """Mid prices the synthetic market starts from and slowly reverts to, so it never drifts away."""
+
+TYPICAL_SIZES: Mapping[str, Decimal] = MappingProxyType(
+    {
+        "btcusdt": Decimal("0.05"),
+        "ethusdt": Decimal("0.8"),
+        "ethbtc": Decimal("0.8"),
+        "solusdt": Decimal("40"),
+    }
+)
+"""Median base amount of a synthetic maker's order; takers trade a fraction of it."""

@@ -90,6 +90,7 @@ class Ladder(Widget, can_focus=True):
 
     DEFAULT_CSS = """
     Ladder {
+        width: 1fr;
         height: 1fr;
         min-height: 7;
         min-width: 20;

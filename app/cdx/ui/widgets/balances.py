@@ -1,0 +1,123 @@
+"""The balances panel: per coin what can be spent and what open orders hold."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual.geometry import Size
+from textual.widget import Widget
+
+from cdx.model.account import Account, Balance
+from cdx.ui.format import fmt_amount
+
+log = logging.getLogger(__name__)
+
+
+class BalancesPanel(Widget):
+    """Coin, available and locked per coin; the symbol's two coins first, then the others that
+    hold anything. A non-zero locked amount is highlighted: it is money in open orders."""
+
+    DEFAULT_CSS = """
+    BalancesPanel {
+        height: auto;
+        min-width: 20;
+    }
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "balances--header",
+        "balances--coin",
+        "balances--focus",
+        "balances--available",
+        "balances--locked",
+        "balances--zero",
+    }
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._account: Account | None = None
+        self._focus: tuple[str, ...] = ()
+
+    def show(self, account: Account, focus_coins: Sequence[str] = ()) -> None:
+        """Display `account`; `focus_coins` (the symbol's base and quote) come first, always."""
+        focus = tuple(focus_coins)
+        if account == self._account and focus == self._focus:
+            return
+        rows_before = len(self.balances)
+        self._account, self._focus = account, focus
+        self.refresh(layout=len(self.balances) != rows_before)
+
+    @property
+    def balances(self) -> tuple[Balance, ...]:
+        """The balances listed, in display order."""
+        account = self._account
+        if account is None:
+            return ()
+        focused = [account.balance(coin) for coin in self._focus]
+        others = sorted(
+            (
+                balance
+                for balance in account.balances
+                if balance.coin not in self._focus and balance.total > 0
+            ),
+            key=lambda balance: balance.coin,
+        )
+        return (*focused, *others)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return 1 + max(len(self.balances), 1)
+
+    def _amount_style(self, value: Decimal, name: str) -> Style:
+        return self.get_component_rich_style("balances--zero" if value == 0 else name)
+
+    def render(self) -> Text:
+        style = self.get_component_rich_style
+        balances = self.balances
+        header_style = style("balances--header")
+        if self._account is None:
+            return Text(" balances: waiting…", style=header_style, no_wrap=True, end="")
+        cells = [
+            (
+                balance.coin.upper(),
+                fmt_amount(balance.available),
+                fmt_amount(balance.locked) if balance.locked else "0",
+                balance,
+            )
+            for balance in balances
+        ]
+        coin_w = max([4, *(len(c[0]) for c in cells)])
+        avail_w = max([len("Available"), *(len(c[1]) for c in cells)])
+        locked_w = max([len("Locked"), *(len(c[2]) for c in cells)])
+        width = self.size.width
+        show_locked = 1 + coin_w + 1 + avail_w + 1 + locked_w <= width or width == 0
+        text = Text(no_wrap=True, overflow="crop", end="")
+        text.append(f" {'Coin'.ljust(coin_w)} {'Available'.rjust(avail_w)}", header_style)
+        if show_locked:
+            text.append(f" {'Locked'.rjust(locked_w)}", header_style)
+        for coin, available, locked, balance in cells:
+            text.append("\n")
+            coin_style = style(
+                "balances--focus" if balance.coin in self._focus else "balances--coin"
+            )
+            text.append(f" {coin.ljust(coin_w)} ", coin_style)
+            text.append(
+                available.rjust(avail_w),
+                self._amount_style(balance.available, "balances--available"),
+            )
+            if show_locked:
+                text.append(" ")
+                text.append(
+                    locked.rjust(locked_w), self._amount_style(balance.locked, "balances--locked")
+                )
+        return text

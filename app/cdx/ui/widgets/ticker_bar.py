@@ -1,0 +1,202 @@
+"""The ticker bar: symbol, last price, 24 h change, high, low, volume and a sparkline.
+
+One line at the top of the screen. It drops its labels, then its least useful fields, as the
+terminal narrows, so the last price and the change are never cut.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from cdx.model.market import Ticker
+from cdx.model.symbol import Symbol
+from cdx.ui.format import fmt_compact, fmt_pct, fmt_price
+
+log = logging.getLogger(__name__)
+
+SPARK_LEVELS = "▁▂▃▄▅▆▇█"
+KEEP_CLOSES = 300
+"""As many closes as a kline request returns; the sparkline shows the last that fit."""
+MIN_SPARK_WIDTH = 8
+
+
+class TickerBar(Widget):
+    """The selected symbol's 24 h statistics; the last price is coloured against the previous
+    last, the change against zero (CSS classes `-up` / `-down` say which way the last moved)."""
+
+    DEFAULT_CSS = """
+    TickerBar {
+        height: 1;
+    }
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "ticker-bar--symbol",
+        "ticker-bar--label",
+        "ticker-bar--value",
+        "ticker-bar--up",
+        "ticker-bar--down",
+        "ticker-bar--flat",
+        "ticker-bar--spark",
+    }
+
+    direction: reactive[int] = reactive(0, repaint=False, init=False)
+    """+1 if the last price rose at the latest update, -1 if it fell, 0 if unchanged."""
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._ticker: Ticker | None = None
+        self._symbol: Symbol | None = None
+        self._closes: deque[Decimal] = deque(maxlen=KEEP_CLOSES)
+        self._last_open_time: int | None = None
+
+    def show(self, ticker: Ticker, symbol: Symbol) -> None:
+        """Display `ticker` of `symbol`; the last price's colour compares it with the previous."""
+        previous = self._ticker
+        if previous is not None and previous.symbol == ticker.symbol:
+            if ticker.last > previous.last:
+                self.direction = 1
+            elif ticker.last < previous.last:
+                self.direction = -1
+        else:
+            self.direction = 0
+            self.set_class(False, "-up", "-down")
+        if previous != ticker or self._symbol != symbol:
+            self._ticker = ticker
+            self._symbol = symbol
+            self.refresh()
+
+    def set_history(self, closes: Sequence[Decimal], last_open_time: int | None = None) -> None:
+        """Replace the sparkline with `closes` (oldest first, from klines).
+
+        `last_open_time` is the open time of the last bar, if known, so that `add_close` can
+        tell an update of that bar from a new one.
+        """
+        self._closes.clear()
+        self._closes.extend(closes)
+        self._last_open_time = last_open_time
+        self.refresh()
+
+    def add_close(self, kline_open_time: int, close: Decimal) -> None:
+        """A live kline push: update the last bar, or start a new one when the time moved on."""
+        if self._last_open_time is not None and kline_open_time < self._last_open_time:
+            return
+        if self._closes and (
+            self._last_open_time is None or kline_open_time == self._last_open_time
+        ):
+            self._closes[-1] = close
+        else:
+            self._closes.append(close)
+        self._last_open_time = kline_open_time
+        self.refresh()
+
+    @property
+    def closes(self) -> tuple[Decimal, ...]:
+        """The closes the sparkline is drawn from, oldest first."""
+        return tuple(self._closes)
+
+    def watch_direction(self, direction: int) -> None:
+        self.set_class(direction > 0, "-up")
+        self.set_class(direction < 0, "-down")
+
+    def render(self) -> Text:
+        width = self.size.width
+        ticker, symbol = self._ticker, self._symbol
+        if ticker is None or symbol is None:
+            return Text(
+                " waiting for ticker…", style=self.get_component_rich_style("ticker-bar--label")
+            )
+        label = self.get_component_rich_style("ticker-bar--label")
+        symbol_style = self.get_component_rich_style("ticker-bar--symbol")
+        value = self.get_component_rich_style("ticker-bar--value")
+        last_style = self.get_component_rich_style(
+            {1: "ticker-bar--up", -1: "ticker-bar--down"}.get(self.direction, "ticker-bar--value")
+        )
+        rose_style = self.get_component_rich_style(
+            "ticker-bar--up"
+            if ticker.rose > 0
+            else "ticker-bar--down"
+            if ticker.rose < 0
+            else "ticker-bar--flat"
+        )
+        arrow = {1: "▲", -1: "▼"}.get(self.direction, " ")
+        name = f"{symbol.base.upper()}/{symbol.quote.upper()}"
+        decimals = symbol.price_precision
+        high = fmt_price(ticker.high, decimals)
+        low = fmt_price(ticker.low, decimals)
+        # Candidates from richest to plainest; the first that fits is drawn.
+        layouts: list[list[tuple[str, Style]]] = [
+            [
+                (f" {name} ", symbol_style),
+                (f"{fmt_price(ticker.last, decimals)}{arrow}", last_style),
+                (f" {fmt_pct(ticker.rose)}", rose_style),
+                ("  24h High ", label),
+                (high, value),
+                ("  Low ", label),
+                (low, value),
+                ("  Vol ", label),
+                (f"{fmt_compact(ticker.vol)} {symbol.base.upper()}", value),
+            ],
+            [
+                (f" {name} ", symbol_style),
+                (f"{fmt_price(ticker.last, decimals)}{arrow}", last_style),
+                (f" {fmt_pct(ticker.rose)}", rose_style),
+                ("  H ", label),
+                (high, value),
+                (" L ", label),
+                (low, value),
+                (" V ", label),
+                (fmt_compact(ticker.vol), value),
+            ],
+            [
+                (f" {symbol.name.upper()} ", symbol_style),
+                (f"{fmt_price(ticker.last, decimals)}{arrow}", last_style),
+                (f" {fmt_pct(ticker.rose)}", rose_style),
+                (" V ", label),
+                (fmt_compact(ticker.vol), value),
+            ],
+            [
+                (f"{fmt_price(ticker.last, decimals)}{arrow}", last_style),
+                (f" {fmt_pct(ticker.rose)}", rose_style),
+            ],
+        ]
+        chosen = layouts[-1]
+        for layout in layouts:
+            if sum(len(text) for text, _ in layout) <= width:
+                chosen = layout
+                break
+        line = Text(no_wrap=True, overflow="crop", end="")
+        for text, style in chosen:
+            line.append(text, style)
+        spark_width = width - line.cell_len - 3
+        if spark_width >= MIN_SPARK_WIDTH and self._closes:
+            line.append("  ")
+            line.append(
+                self._sparkline(spark_width),
+                self.get_component_rich_style("ticker-bar--spark"),
+            )
+        return line
+
+    def _sparkline(self, width: int) -> str:
+        closes = list(self._closes)[-width:]
+        low, high = min(closes), max(closes)
+        top = len(SPARK_LEVELS) - 1
+        if high == low:
+            return SPARK_LEVELS[top // 2] * len(closes)
+        span = high - low
+        return "".join(SPARK_LEVELS[int((close - low) * top / span)] for close in closes)

@@ -1,0 +1,189 @@
+"""The trades tape: the market's most recent public trades, newest on top.
+
+Trades arrive with every push, so the tape draws itself line by line and repaints only the
+lines whose content changed since the last frame.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.segment import Segment
+from textual import events
+from textual.geometry import Region
+from textual.strip import Strip
+from textual.widget import Widget
+
+from cdx.model.market import Trade
+from cdx.model.order import Side
+from cdx.model.symbol import Symbol
+from cdx.ui.format import fmt_amount, fmt_price, fmt_time
+
+log = logging.getLogger(__name__)
+
+KEEP_TRADES = 100
+"""How many trades the tape remembers (the REST `trades` endpoint returns as many)."""
+
+TIME_WIDTH = 8
+
+
+@dataclass(frozen=True, slots=True)
+class TapeRow:
+    """One drawn line; `side` is None for the header."""
+
+    time: str
+    price: str
+    amount: str
+    side: Side | None = None
+
+
+class TradesTape(Widget):
+    """Time (UTC), price coloured by the taker's side, and amount of recent trades."""
+
+    DEFAULT_CSS = """
+    TradesTape {
+        height: 1fr;
+        min-width: 16;
+    }
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "trades-tape--header",
+        "trades-tape--buy",
+        "trades-tape--sell",
+        "trades-tape--time",
+        "trades-tape--amount",
+    }
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._trades: deque[Trade] = deque(maxlen=KEEP_TRADES)
+        self._symbol: Symbol | None = None
+        self._rows: list[TapeRow] = []
+        self._widths: tuple[int, int, int] = (0, 0, 0)
+        self._strips: dict[int, tuple[TapeRow, Strip]] = {}
+
+    @property
+    def trades(self) -> tuple[Trade, ...]:
+        """The trades kept, newest first."""
+        return tuple(self._trades)
+
+    def add_trades(self, trades: Sequence[Trade], symbol: Symbol) -> None:
+        """Add `trades` (oldest first) of `symbol`; trades already on the tape are skipped.
+
+        A trade of another symbol than the tape shows starts a fresh tape.
+        """
+        if self._symbol is not None and self._symbol.name != symbol.name:
+            self._trades.clear()
+        self._symbol = symbol
+        seen = {trade.id for trade in self._trades}
+        newest = self._trades[0].ts if self._trades else None
+        for trade in trades:
+            if trade.id in seen:
+                continue
+            if newest is not None and trade.ts < newest:
+                # A late REST snapshot overlapping the pushes; older than what is on top.
+                continue
+            self._trades.appendleft(trade)
+            seen.add(trade.id)
+            newest = trade.ts
+        self._update()
+
+    def reset(self) -> None:
+        """Empty the tape (on a symbol switch, before the new symbol's trades arrive)."""
+        self._trades.clear()
+        self._symbol = None
+        self._update()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._update(full=True)
+
+    def _layout(self, width: int, height: int) -> tuple[list[TapeRow], tuple[int, int, int]]:
+        symbol = self._symbol
+        price_decimals = symbol.price_precision if symbol is not None else 2
+        amount_decimals = symbol.amount_precision if symbol is not None else 4
+        body = [
+            TapeRow(
+                fmt_time(trade.ts),
+                fmt_price(trade.price, price_decimals),
+                fmt_amount(trade.amount, amount_decimals),
+                trade.side,
+            )
+            for trade in list(self._trades)[: max(height - 1, 0)]
+        ]
+        price_width = max([len("Price"), *(len(row.price) for row in body)])
+        amount_width = max([len("Amount"), *(len(row.amount) for row in body)])
+        time_width = TIME_WIDTH
+        if time_width + 1 + price_width + 1 + amount_width > width:
+            time_width = 0  # narrow: the time goes first
+        header = TapeRow("Time" if time_width else "", "Price", "Amount")
+        rows = [header, *body] if height > 0 else []
+        return rows, (time_width, price_width, amount_width)
+
+    def _update(self, *, full: bool = False) -> None:
+        if not self.is_mounted:
+            return
+        width, height = self.size
+        rows, widths = self._layout(width, height)
+        if widths != self._widths or len(rows) != len(self._rows):
+            full = True
+        old_rows = self._rows
+        self._rows, self._widths = rows, widths
+        if full:
+            self._strips.clear()
+            self.refresh()
+            return
+        for y, (old, new) in enumerate(zip(old_rows, rows, strict=True)):
+            if old != new:
+                self.refresh(Region(0, y, width, 1))
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if y >= len(self._rows):
+            return Strip.blank(width, self.rich_style)
+        row = self._rows[y]
+        cached = self._strips.get(y)
+        if cached is not None and cached[0] == row:
+            return cached[1]
+        strip = self._draw(row).crop_extend(0, width, self.rich_style).simplify()
+        self._strips[y] = (row, strip)
+        return strip
+
+    def _draw(self, row: TapeRow) -> Strip:
+        time_width, price_width, amount_width = self._widths
+        base = self.rich_style
+        if row.side is None:
+            style = self.get_component_rich_style("trades-tape--header")
+            text = (row.time.ljust(time_width) + " " if time_width else "") + " ".join(
+                (row.price.rjust(price_width), row.amount.rjust(amount_width))
+            )
+            return Strip([Segment(text, style)])
+        price_style = self.get_component_rich_style(
+            "trades-tape--buy" if row.side is Side.BUY else "trades-tape--sell"
+        )
+        segments: list[Segment] = []
+        if time_width:
+            segments += [
+                Segment(
+                    row.time.ljust(time_width), self.get_component_rich_style("trades-tape--time")
+                ),
+                Segment(" ", base),
+            ]
+        segments += [
+            Segment(row.price.rjust(price_width), price_style),
+            Segment(" ", base),
+            Segment(
+                row.amount.rjust(amount_width), self.get_component_rich_style("trades-tape--amount")
+            ),
+        ]
+        return Strip(segments)

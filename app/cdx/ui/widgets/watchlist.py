@@ -1,0 +1,209 @@
+"""The watchlist: a few symbols with their last price and 24 h change; Enter switches to one."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.strip import Strip
+from textual.widget import Widget
+
+from cdx.model.market import Ticker
+from cdx.model.symbol import Symbol
+from cdx.ui.format import fmt_pct, fmt_price
+
+log = logging.getLogger(__name__)
+
+CURRENT_MARKER = "▸"
+
+
+@dataclass(frozen=True, slots=True)
+class WatchRow:
+    """One drawn line: `sign` is the change's sign (-1, 0, +1)."""
+
+    name: str
+    last: str = ""
+    change: str = ""
+    sign: int = 0
+    current: bool = False
+    cursor: bool = False
+
+
+class Watchlist(Widget, can_focus=True):
+    """One row per symbol: name, last price, change % coloured by sign.
+
+    The symbol on screen (`current`) is marked; with focus, up/down move a cursor and Enter
+    posts `Watchlist.Selected`.
+    """
+
+    DEFAULT_CSS = """
+    Watchlist {
+        height: auto;
+        min-width: 16;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor_up", "Up", show=False),
+        Binding("down", "cursor_down", "Down", show=False),
+        Binding("enter", "select", "Open symbol"),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "watchlist--name",
+        "watchlist--last",
+        "watchlist--up",
+        "watchlist--down",
+        "watchlist--flat",
+        "watchlist--current",
+        "watchlist--cursor",
+    }
+
+    class Selected(Message):
+        """Enter on a row: show `symbol` (its lower-case name, as the wire spells it)."""
+
+        def __init__(self, symbol: str) -> None:
+            self.symbol = symbol
+            super().__init__()
+
+    current: reactive[str] = reactive("", repaint=False, init=False)
+    """The name of the symbol on screen; its row is marked."""
+
+    cursor: reactive[int] = reactive(0, repaint=False, init=False)
+    """Index of the row Enter selects."""
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._symbols: tuple[Symbol, ...] = ()
+        self._tickers: dict[str, Ticker] = {}
+        self._rows: list[WatchRow] = []
+
+    def set_symbols(self, symbols: Sequence[Symbol]) -> None:
+        """The symbols to list, in this order (tickers already received are kept)."""
+        self._symbols = tuple(symbols)
+        self.cursor = min(self.cursor, max(len(self._symbols) - 1, 0))
+        self._update(full=True)
+        self.refresh(layout=True)
+
+    def update_ticker(self, ticker: Ticker) -> None:
+        """A fresh ticker for one of the symbols (others are ignored)."""
+        self._tickers[ticker.symbol] = ticker
+        self._update()
+
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        return tuple(symbol.name for symbol in self._symbols)
+
+    def validate_cursor(self, cursor: int) -> int:
+        return min(max(cursor, 0), max(len(self._symbols) - 1, 0))
+
+    def watch_cursor(self) -> None:
+        self._update()
+
+    def watch_current(self) -> None:
+        self._update()
+
+    def action_cursor_up(self) -> None:
+        self.cursor -= 1
+
+    def action_cursor_down(self) -> None:
+        self.cursor += 1
+
+    def action_select(self) -> None:
+        """Post `Selected` for the cursor row."""
+        if self._symbols:
+            self.post_message(self.Selected(self._symbols[self.cursor].name))
+
+    def on_click(self, event: events.Click) -> None:
+        if 0 <= event.y < len(self._symbols):
+            self.cursor = event.y
+            self.action_select()
+
+    def on_focus(self) -> None:
+        self._update(full=True)
+
+    def on_blur(self) -> None:
+        self._update(full=True)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._update(full=True)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return max(len(self._symbols), 1)
+
+    def _layout(self) -> list[WatchRow]:
+        rows: list[WatchRow] = []
+        for index, symbol in enumerate(self._symbols):
+            ticker = self._tickers.get(symbol.name)
+            rows.append(
+                WatchRow(
+                    symbol.name.upper(),
+                    fmt_price(ticker.last, symbol.price_precision) if ticker else "—",
+                    fmt_pct(ticker.rose) if ticker else "",
+                    (ticker.rose > 0) - (ticker.rose < 0) if ticker else 0,
+                    current=symbol.name == self.current,
+                    cursor=index == self.cursor and self.has_focus,
+                )
+            )
+        return rows
+
+    def _update(self, *, full: bool = False) -> None:
+        if not self.is_mounted:
+            return
+        rows = self._layout()
+        if len(rows) != len(self._rows):
+            full = True
+        old_rows, self._rows = self._rows, rows
+        if full:
+            self.refresh()
+            return
+        for y, (old, new) in enumerate(zip(old_rows, rows, strict=True)):
+            if old != new:
+                self.refresh(Region(0, y, self.size.width, 1))
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        if y >= len(self._rows):
+            return Strip.blank(width, base)
+        row = self._rows[y]
+        change_style = self.get_component_rich_style(
+            {1: "watchlist--up", -1: "watchlist--down"}.get(row.sign, "watchlist--flat")
+        )
+        name_style = self.get_component_rich_style(
+            "watchlist--current" if row.current else "watchlist--name"
+        )
+        marker = CURRENT_MARKER if row.current else " "
+        left = f"{marker}{row.name}"
+        right_change = f" {row.change}" if row.change else ""
+        right = f"{row.last}{right_change}"
+        if len(left) + 1 + len(right) > width:
+            right = row.last  # narrow: the change goes first
+            right_change = ""
+        gap = max(width - len(left) - len(right), 1)
+        segments = [
+            Segment(left, name_style),
+            Segment(" " * gap, base),
+            Segment(row.last, self.get_component_rich_style("watchlist--last")),
+        ]
+        if right_change:
+            segments.append(Segment(right_change, change_style))
+        if row.cursor:
+            overlay = self.get_component_rich_style("watchlist--cursor", partial=True)
+            segments = [Segment(s.text, (s.style or Style()) + overlay) for s in segments]
+        return Strip(segments).crop_extend(0, width, base).simplify()

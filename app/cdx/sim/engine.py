@@ -21,7 +21,7 @@ import bisect
 import functools
 import logging
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Context, Decimal, localcontext
 from typing import ParamSpec, TypeVar
@@ -195,10 +195,6 @@ class _BookSide:
             (price, sum((o.remaining for o in self._levels[price].values()), ZERO))
             for price in prices
         ]
-
-    def orders(self) -> Iterator[_LiveOrder]:
-        for level in self._levels.values():
-            yield from level.values()
 
 
 @dataclass(slots=True)
@@ -397,6 +393,16 @@ class Engine:
         acct = self._account(api_key)
         market = self._market(symbol)
         sym = market.symbol
+        try:
+            side, type = Side(side), OrderType(type)
+        except ValueError:
+            raise EngineError(
+                ErrorCode.BAD_PARAMETER, "side must be BUY or SELL and type 1 (limit) or 2 (market)"
+            ) from None
+        if price == "":
+            price = None
+        if type is OrderType.MARKET and price is not None:
+            raise EngineError(ErrorCode.BAD_PARAMETER, "price must be empty for a market order")
         market_buy = type is OrderType.MARKET and side is Side.BUY
         qty = _positive(
             "volume", volume, sym.price_precision if market_buy else sym.amount_precision
@@ -740,6 +746,10 @@ class Engine:
         market = self._market(symbol)
         trades = market.trades
         return [trades[-1 - i] for i in range(min(limit, len(trades)))]
+
+    def trade_seq(self, symbol: str) -> int:
+        """The number of the latest trade; `trades_after` with it returns only newer ones."""
+        return self._market(symbol).trade_seq
 
     def trades_after(self, symbol: str, after_seq: int) -> tuple[int, list[Trade]]:
         """Trades recorded since sequence number `after_seq`, oldest first, and the new number.

@@ -32,6 +32,7 @@ HUB: web.AppKey[Hub] = web.AppKey("hub", Hub)
 REST: web.AppKey[RestFront] = web.AppKey("rest", RestFront)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
 
 
 def create_app(

@@ -1,0 +1,565 @@
+"""The dashboard: one screen of market data, balances, orders and the order form.
+
+`DashboardApp` composes the widgets and routes messages between them and the workers; it
+formats no numbers and signs no requests. Every socket and request lives in a worker (the
+market stream, the account poller, one worker per order action), so a slow link never freezes
+the keyboard. Stream events are folded into `MarketState` as they come and painted by a timer at
+most `REPAINT_HZ` times a second, only the parts that changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer
+
+from cdx.client.errors import (
+    ApiError,
+    AuthError,
+    CdxError,
+    OrderRejected,
+    OrderStateUnknown,
+    TransportError,
+)
+from cdx.client.ratelimit import Priority
+from cdx.client.rest import RestClient
+from cdx.client.stream import ConnectionState, MarketStream, StreamEvent
+from cdx.client.tracker import OrderTracker, TrackedOrder, TrackedState
+from cdx.model.account import Account
+from cdx.model.order import OrderType, Side
+from cdx.model.symbol import Symbol
+from cdx.protocol import channels
+from cdx.ui import STYLES_DIR
+from cdx.ui.commands import DashboardCommands
+from cdx.ui.messages import (
+    AccountPolled,
+    OpenOrdersPolled,
+    OrdersChanged,
+    PollFailed,
+    StreamEventReceived,
+)
+from cdx.ui.screens.confirm import ConfirmScreen
+from cdx.ui.screens.help import HelpScreen
+from cdx.ui.screens.symbol_picker import SymbolPicker
+from cdx.ui.state import MarketState, Part
+from cdx.ui.widgets.balances import BalancesPanel
+from cdx.ui.widgets.ladder import Ladder
+from cdx.ui.widgets.open_orders import OpenOrders
+from cdx.ui.widgets.order_form import OrderDraft, OrderForm
+from cdx.ui.widgets.status_bar import StatusBar
+from cdx.ui.widgets.ticker_bar import TickerBar
+from cdx.ui.widgets.trades_tape import TradesTape
+from cdx.ui.widgets.watchlist import Watchlist
+
+log = logging.getLogger(__name__)
+
+REPAINT_HZ = 10
+"""Upper bound on repaints a second, whatever the stream's rate (slow SSH links)."""
+
+KLINE_INTERVAL = "1min"
+WATCHLIST_SIZE = 8
+
+
+class DashboardApp(App[None]):
+    """The cdx dashboard over any server of PROTOCOL.md.
+
+    `rest` carries the credentials (read-only without them); `ws_url` is the market stream;
+    `clock` is the monotonic clock used for data age (frozen in snapshot tests);
+    `poll_interval` is the pause between account / open-orders polls, in seconds.
+    """
+
+    TITLE = "cdx"
+    CSS_PATH: ClassVar = [STYLES_DIR / "widgets.tcss", STYLES_DIR / "app.tcss"]
+    COMMANDS: ClassVar = App.COMMANDS | {DashboardCommands}
+    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (110, "-wide")]
+    VERTICAL_BREAKPOINTS: ClassVar = [(0, "-short"), (32, "-tall")]
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("b", "limit('BUY')", "Buy"),
+        Binding("s", "limit('SELL')", "Sell"),
+        Binding("B", "market('BUY')", "Mkt buy"),
+        Binding("S", "market('SELL')", "Mkt sell"),
+        Binding("c", "cancel", "Cancel"),
+        Binding("C", "cancel_all", "Cancel all"),
+        Binding("left_square_bracket", "step(-1)", "Finer", key_display="["),
+        Binding("right_square_bracket", "step(1)", "Coarser", key_display="]"),
+        Binding("slash", "pick_symbol", "Symbol", key_display="/"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("ctrl+p", "command_palette", "Command palette", show=False),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(
+        self,
+        rest: RestClient,
+        ws_url: str,
+        symbol: str,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        poll_interval: float = 1.0,
+    ) -> None:
+        super().__init__()
+        self.rest = rest
+        self.ws_url = ws_url
+        self.symbol_name = symbol.lower()
+        self.clock = clock
+        self.poll_interval = poll_interval
+        self.market = MarketState(clock)
+        self.tracker = OrderTracker()
+        self.symbols: dict[str, Symbol] = {}
+        self.account: Account | None = None
+        self.step = 0
+        self.stream: MarketStream | None = None
+        self._subscribed: set[str] = set()
+        self._orders_dirty = False
+        self._account_dirty = False
+        self._poke = asyncio.Event()
+        self._last_poll_error = ""
+        self._watchlist: list[str] = []
+
+    # Layout -----------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield TickerBar(id="ticker")
+        with Horizontal(id="body"):
+            yield Ladder(id="ladder")
+            with Vertical(id="middle"):
+                yield OrderForm(id="form")
+                yield BalancesPanel(id="balances")
+                yield OpenOrders(id="orders")
+            with Vertical(id="side"):
+                yield Watchlist(id="watchlist")
+                yield TradesTape(id="tape")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    @property
+    def read_only(self) -> bool:
+        return self.rest.read_only
+
+    @property
+    def symbol(self) -> Symbol | None:
+        """The current symbol's rules, once `symbols` has answered."""
+        return self.symbols.get(self.symbol_name)
+
+    def on_mount(self) -> None:
+        status = self.query_one(StatusBar)
+        status.set_mode(self.read_only)
+        status.set_symbol(self.symbol_name)
+        status.set_connection(ConnectionState.CONNECTING)
+        self.query_one(Ladder).focus()
+        self.set_interval(1 / REPAINT_HZ, self._flush)
+        self._start()
+
+    # Workers ----------------------------------------------------------------------------------
+
+    @work(group="load", exclusive=True)
+    async def _start(self) -> None:
+        """Load the symbol list, then open the stream and start polling."""
+        try:
+            symbols = await self.rest.symbols()
+        except CdxError as exc:
+            self._report_error("Cannot load symbols", exc)
+            self.query_one(StatusBar).set_connection(ConnectionState.RECONNECTING, str(exc))
+            return
+        self.symbols = {s.name: s for s in symbols}
+        if self.symbol_name not in self.symbols and symbols:
+            self.notify(f"Unknown symbol {self.symbol_name}; showing {symbols[0].name}")
+            self.symbol_name = symbols[0].name
+        watch = [s.name for s in symbols][:WATCHLIST_SIZE]
+        if self.symbol_name not in watch:
+            watch[-1:] = [self.symbol_name]
+        self.query_one(Watchlist).set_symbols([self.symbols[name] for name in watch])
+        self._watchlist = watch
+        self._apply_symbol()
+        self._run_stream()
+        self._load_history(self.symbol_name)
+        if not self.read_only:
+            self._poll()
+
+    @work(group="stream", exclusive=True)
+    async def _run_stream(self) -> None:
+        """The market stream: its events become `StreamEventReceived` messages."""
+        stream = MarketStream(self.ws_url, self._on_stream_event)
+        self.stream = stream
+        for channel in self._wanted_channels():
+            stream.subscribe(channel)
+            self._subscribed.add(channel)
+        try:
+            await stream.run()
+        finally:
+            stream.stop()
+
+    def _on_stream_event(self, event: StreamEvent) -> None:
+        self.post_message(StreamEventReceived(event))
+
+    @work(group="history", exclusive=True)
+    async def _load_history(self, symbol: str) -> None:
+        """Recent klines (sparkline) and trades (tape) for a symbol just opened."""
+        try:
+            bars = await self.rest.klines(symbol, period_min=1)
+            trades = await self.rest.trades(symbol)
+        except CdxError as exc:
+            self._report_error("Cannot load history", exc)
+            return
+        if symbol != self.symbol_name:
+            return
+        self.market.set_klines(symbol, list(bars))
+        self.market.add_trades(symbol, trades)
+
+    @work(group="poll", exclusive=True)
+    async def _poll(self) -> None:
+        """Account, open orders and reconciliation, at background priority, forever.
+
+        Sleeps `poll_interval` between rounds unless an order action asks for news sooner;
+        the shared limiter keeps it inside the account group's budget.
+        """
+        while True:
+            symbol = self.symbol_name
+            try:
+                account = await self.rest.account(priority=Priority.BACKGROUND)
+                self.post_message(AccountPolled(account))
+                token = self.tracker.token()
+                page = await self.rest.open_orders(symbol, priority=Priority.BACKGROUND)
+                self.post_message(OpenOrdersPolled(symbol, page.items, token))
+                if self.tracker.needs_reconcile and await self.tracker.reconcile(self.rest):
+                    self.post_message(OrdersChanged())
+            except AuthError as exc:
+                self.post_message(PollFailed("account", str(exc)))
+            except CdxError as exc:
+                self.post_message(PollFailed("account", str(exc)))
+            self._poke.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._poke.wait(), timeout=self.poll_interval)
+
+    @work(group="orders")
+    async def _place(self, draft: OrderDraft) -> None:
+        """Place one confirmed order; never resent when its answer is lost."""
+        form = self.query_one(OrderForm)
+        key = self.tracker.begin(
+            draft.symbol.name,
+            draft.side,
+            draft.type,
+            draft.volume,
+            draft.price,
+            int(time.time() * 1000),
+        )
+        self._orders_changed(select=key)
+        try:
+            order_id = await self.rest.place_order(
+                draft.symbol.name, draft.side, draft.type, draft.volume, draft.price
+            )
+        except OrderStateUnknown as exc:
+            self.tracker.lost(key, exc)
+            self.notify(str(exc), title="Order state unknown", severity="warning", timeout=8)
+        except OrderRejected as exc:
+            self.tracker.rejected(key, str(exc))
+            form.show_error(f"Rejected: {exc}")
+            self.notify(str(exc), title="Order rejected", severity="error")
+        except (ApiError, TransportError) as exc:
+            self.tracker.rejected(key, str(exc))
+            form.show_error(f"Not placed: {exc}")
+            self.notify(str(exc), title="Order not placed", severity="error")
+        else:
+            self.tracker.placed(key, order_id)
+            form.reset_amount()
+            self.notify(f"{draft.describe()} — order {order_id}", title="Order placed")
+        self._orders_changed(select=key)
+        self._poke.set()
+
+    @work(group="orders")
+    async def _cancel(self, order: TrackedOrder) -> None:
+        assert order.order_id is not None
+        self.tracker.cancelling(order.order_id)
+        self._orders_changed()
+        try:
+            await self.rest.cancel_order(order.symbol, order.order_id)
+        except (ApiError, TransportError) as exc:
+            self.tracker.cancel_failed(order.order_id, str(exc))
+            self.notify(str(exc), title="Cancel failed", severity="error")
+        else:
+            self.tracker.cancelled(order.order_id)
+            self.notify(f"Order {order.order_id} cancelled", title="Cancelled")
+        self._orders_changed()
+        self._poke.set()
+
+    @work(group="orders")
+    async def _cancel_all(self, symbol: str) -> None:
+        for order in self.tracker.live(symbol):
+            if order.order_id is not None and order.state is TrackedState.OPEN:
+                self.tracker.cancelling(order.order_id)
+        self._orders_changed()
+        try:
+            await self.rest.cancel_all(symbol)
+        except (ApiError, TransportError) as exc:
+            self.notify(str(exc), title="Cancel all failed", severity="error")
+        else:
+            self.notify(f"All {symbol} orders cancelled", title="Cancelled")
+        self._poke.set()
+
+    # Messages from workers --------------------------------------------------------------------
+
+    def on_stream_event_received(self, message: StreamEventReceived) -> None:
+        self.market.apply(message.event)
+
+    def on_account_polled(self, message: AccountPolled) -> None:
+        self.account = message.account
+        self._account_dirty = True
+        if self._last_poll_error:
+            self._last_poll_error = ""
+
+    def on_open_orders_polled(self, message: OpenOrdersPolled) -> None:
+        self.tracker.sync_open(message.symbol, message.orders, message.token)
+        self._orders_dirty = True
+
+    def on_orders_changed(self, message: OrdersChanged) -> None:
+        self._orders_dirty = True
+
+    def on_poll_failed(self, message: PollFailed) -> None:
+        if message.reason != self._last_poll_error:
+            self._last_poll_error = message.reason
+            self.notify(message.reason, title="Account update failed", severity="warning")
+
+    # Messages from widgets --------------------------------------------------------------------
+
+    def on_ladder_price_picked(self, message: Ladder.PricePicked) -> None:
+        self._open_form(message.side, OrderType.LIMIT, message.price)
+
+    def on_ladder_step_changed(self, message: Ladder.StepChanged) -> None:
+        self._set_step(message.step)
+
+    def on_order_form_submitted(self, message: OrderForm.Submitted) -> None:
+        draft = message.draft
+
+        def placed(confirmed: bool | None) -> None:
+            if confirmed:
+                self._place(draft)
+                self.query_one(OpenOrders).focus()
+
+        tone = "-buy" if draft.side is Side.BUY else "-sell"
+        self.push_screen(ConfirmScreen(draft.describe(), title="Place order?", tone=tone), placed)
+
+    def on_order_form_left(self, message: OrderForm.Left) -> None:
+        self.query_one(Ladder).focus()
+
+    def on_open_orders_cancel_requested(self, message: OpenOrders.CancelRequested) -> None:
+        order = message.order
+        if order.order_id is None:
+            self.notify("The exchange has not acknowledged this order yet", severity="warning")
+            return
+        if order.state is not TrackedState.OPEN:
+            self.notify(f"Order {order.order_id} is {order.state.value}", severity="warning")
+            return
+        self._cancel(order)
+
+    def on_open_orders_cancel_all_requested(self, message: OpenOrders.CancelAllRequested) -> None:
+        self.action_cancel_all()
+
+    @on(Watchlist.Selected)
+    def _watchlist_selected(self, message: Watchlist.Selected) -> None:
+        self.switch_symbol(message.symbol)
+
+    # Actions ----------------------------------------------------------------------------------
+
+    def action_limit(self, side: str) -> None:
+        ladder = self.query_one(Ladder)
+        price = ladder.cursor_price if ladder.cursor_side is not None else None
+        self._open_form(Side(side), OrderType.LIMIT, price)
+
+    def action_market(self, side: str) -> None:
+        self._open_form(Side(side), OrderType.MARKET, None)
+
+    def action_cancel(self) -> None:
+        self.query_one(OpenOrders).action_cancel()
+
+    def action_cancel_all(self) -> None:
+        if self.read_only:
+            self.notify("Read-only: no keys set", severity="warning")
+            return
+        symbol = self.symbol_name
+        live = [o for o in self.tracker.live(symbol) if o.order_id is not None]
+        if not live:
+            self.notify(f"No open {symbol} orders", severity="warning")
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._cancel_all(symbol)
+
+        self.push_screen(
+            ConfirmScreen(
+                f"Cancel all {len(live)} open {symbol.upper()} orders?",
+                title="Cancel all?",
+                tone="-sell",
+            ),
+            confirmed,
+        )
+
+    def action_step(self, delta: int) -> None:
+        self.query_one(Ladder).action_step(delta)
+
+    def action_pick_symbol(self) -> None:
+        def picked(name: str | None) -> None:
+            if name:
+                self.switch_symbol(name)
+
+        self.push_screen(SymbolPicker(list(self.symbols.values()), self.symbol_name), picked)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    # State changes ----------------------------------------------------------------------------
+
+    def switch_symbol(self, name: str) -> None:
+        """Show another symbol: resubscribe its book, trades and klines, reload its history."""
+        if name == self.symbol_name or name not in self.symbols:
+            return
+        old = self.symbol_name
+        self.symbol_name = name
+        for channel in self._symbol_channels(old, self.step):
+            self._unsubscribe(channel)
+        self.market.forget(old)
+        self.query_one(Ladder).clear()
+        self.query_one(TradesTape).reset()
+        self._apply_symbol()
+        for channel in self._wanted_channels():
+            self._subscribe(channel)
+        self._load_history(name)
+        self._poke.set()
+
+    def _set_step(self, step: int) -> None:
+        if step == self.step:
+            return
+        old, self.step = self.step, step
+        self._unsubscribe(channels.depth(self.symbol_name, old))
+        self.market.forget(self.symbol_name, old)
+        self._subscribe(channels.depth(self.symbol_name, step))
+        self.query_one(StatusBar).set_symbol(self.symbol_name)
+
+    def _apply_symbol(self) -> None:
+        symbol = self.symbol
+        if symbol is None:
+            return
+        self.query_one(StatusBar).set_symbol(symbol.name)
+        self.query_one(Watchlist).current = symbol.name
+        self.query_one(OrderForm).configure(symbol, read_only=self.read_only)
+        self.sub_title = f"{symbol.base.upper()}/{symbol.quote.upper()}"
+        self._orders_dirty = self._account_dirty = True
+
+    def _open_form(self, side: Side, order_type: OrderType, price: Decimal | None) -> None:
+        if self.symbol is None:
+            self.notify("Still loading the symbol list", severity="warning")
+            return
+        self.query_one(OrderForm).open(side, order_type, price)
+
+    def _orders_changed(self, select: str | None = None) -> None:
+        self._orders_dirty = True
+        self._flush_orders()
+        if select is not None:
+            self.query_one(OpenOrders).select(select)
+
+    # Subscriptions ----------------------------------------------------------------------------
+
+    def _symbol_channels(self, symbol: str, step: int) -> list[str]:
+        return [
+            channels.depth(symbol, step),
+            channels.trade(symbol),
+            channels.kline(symbol, KLINE_INTERVAL),
+        ]
+
+    def _wanted_channels(self) -> list[str]:
+        tickers = [channels.ticker(name) for name in self._watchlist]
+        if channels.ticker(self.symbol_name) not in tickers:
+            tickers.append(channels.ticker(self.symbol_name))
+        return [*self._symbol_channels(self.symbol_name, self.step), *tickers]
+
+    def _subscribe(self, channel: str) -> None:
+        if channel in self._subscribed or self.stream is None:
+            return
+        self._subscribed.add(channel)
+        self.stream.subscribe(channel)
+
+    def _unsubscribe(self, channel: str) -> None:
+        """Stop a channel, except a watchlist ticker (the watchlist still shows it)."""
+        if channel not in self._subscribed or self.stream is None:
+            return
+        if channel in {channels.ticker(name) for name in self._watchlist}:
+            return
+        self._subscribed.discard(channel)
+        self.stream.unsubscribe(channel)
+
+    # Painting ---------------------------------------------------------------------------------
+
+    def _flush(self) -> None:
+        """Repaint what changed since the last tick (called REPAINT_HZ times a second)."""
+        symbol = self.symbol
+        dirty = self.market.take_dirty()
+        status = self.query_one(StatusBar)
+        if symbol is not None:
+            name = symbol.name
+            if dirty.has(name, Part.TICKER):
+                ticker = self.market.ticker(name)
+                if ticker is not None:
+                    self.query_one(TickerBar).show(ticker, symbol)
+            if dirty.has(name, Part.KLINES):
+                self.query_one(TickerBar).set_history(self.market.closes(name))
+            if dirty.has(name, Part.BOOK):
+                book = self.market.book(name, self.step)
+                if book is not None:
+                    self._show_book()
+            if dirty.has(name, Part.TRADES):
+                trades = self.market.take_trades(name)
+                if trades:
+                    self.query_one(TradesTape).add_trades(trades, symbol)
+        if dirty.tickers:
+            watchlist = self.query_one(Watchlist)
+            for ticker in dirty.tickers:
+                watchlist.update_ticker(ticker)
+        if dirty.has("", Part.CONNECTION):
+            status.set_connection(self.market.connection, self.market.connection_detail)
+        if self._account_dirty:
+            self._account_dirty = False
+            self._flush_account()
+        if self._orders_dirty:
+            self._flush_orders()
+        status.set_data_age(self.market.data_age(self.symbol_name))
+        limiter = getattr(self.rest, "limiter", None)
+        if limiter is not None:
+            status.set_budgets(limiter.budgets())
+
+    def _show_book(self) -> None:
+        symbol = self.symbol
+        book = self.market.book(self.symbol_name, self.step)
+        if symbol is None or book is None:
+            return
+        own = [order.as_order() for order in self.tracker.live(symbol.name)]
+        self.query_one(Ladder).show(book, symbol, self.step, own)
+        self.query_one(OrderForm).set_best(book.best_bid, book.best_ask)
+
+    def _flush_orders(self) -> None:
+        self._orders_dirty = False
+        self.query_one(OpenOrders).show(self.tracker.live(self.symbol_name), self.symbol)
+        self._show_book()
+
+    def _flush_account(self) -> None:
+        symbol = self.symbol
+        account = self.account
+        if account is None:
+            return
+        focus = (symbol.base, symbol.quote) if symbol is not None else ()
+        self.query_one(BalancesPanel).show(account, focus_coins=focus)
+        self.query_one(OrderForm).set_account(account)
+
+    def _report_error(self, what: str, exc: Exception) -> None:
+        log.warning("%s: %s", what, exc)
+        self.notify(str(exc), title=what, severity="error")

@@ -1,0 +1,44 @@
+"""A yes/no dialog that states what is about to happen in words.
+
+Placing and mass-cancelling orders go through it, so a stray Enter never trades by itself.
+Enter or `y` confirms, Escape or `n` aborts; the result is returned through `dismiss`.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Shows `question` and returns True (confirmed) or False (aborted)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "confirm", "Confirm", priority=True),
+        Binding("y", "confirm", "Yes", show=False),
+        Binding("escape", "abort", "Abort", priority=True),
+        Binding("n", "abort", "No", show=False),
+    ]
+
+    def __init__(self, question: str, *, title: str = "Confirm", tone: str = "") -> None:
+        super().__init__()
+        self.question = question
+        self.title_text = title
+        self.tone = tone
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-box", classes=self.tone):
+            yield Static(self.title_text, id="confirm-title")
+            yield Static(self.question, id="confirm-question")
+            yield Static("Enter / y: confirm    Escape / n: abort", id="confirm-keys")
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_abort(self) -> None:
+        self.dismiss(False)

@@ -1,0 +1,82 @@
+"""The `?` screen: every key binding of the app and its widgets, generated from BINDINGS.
+
+Nothing here is hand-written, so the help can never disagree with what the keys do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.dom import DOMNode
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from cdx.ui.screens.confirm import ConfirmScreen
+from cdx.ui.screens.symbol_picker import SymbolPicker
+
+
+def _bindings(owner: type[DOMNode]) -> list[Binding]:
+    """The bindings a class declares itself (not those it inherits from Textual)."""
+    declared: Iterable[BindingType] = owner.__dict__.get("BINDINGS", [])
+    return [binding for binding in Binding.make_bindings(declared) if binding.description]
+
+
+def key_label(app: App[object], key: str) -> str:
+    """A key as the footer shows it (`ctrl+p` -> `^p`), keeping single characters as typed."""
+    return ", ".join(app.get_key_display(Binding(k, "")) for k in key.split(","))
+
+
+def binding_sections(app: App[object]) -> list[tuple[str, list[Binding]]]:
+    """(section title, bindings) for the app, each of our widget types on the main screen,
+    and the dialogs, in that order."""
+    sections: list[tuple[str, list[Binding]]] = [("Everywhere", _bindings(type(app)))]
+    seen: set[type[DOMNode]] = {type(app)}
+    main = app.screen_stack[0] if app.screen_stack else app.screen
+    for node in [main, *main.walk_children()]:
+        owner = type(node)
+        if owner in seen or not owner.__module__.startswith("cdx."):
+            continue
+        seen.add(owner)
+        bindings = _bindings(owner)
+        if bindings:
+            title = (owner.__doc__ or owner.__name__).strip().splitlines()[0]
+            sections.append((f"{owner.__name__} — {title}", bindings))
+    for dialog in (ConfirmScreen, SymbolPicker):
+        sections.append((f"{dialog.__name__} dialog", _bindings(dialog)))
+    return sections
+
+
+class HelpScreen(ModalScreen[None]):
+    """Lists every binding; Escape, `q` or `?` closes it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close"),
+        Binding("q", "close", "Close", show=False),
+        Binding("question_mark", "close", "Close", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-box"):
+            yield Static(self._table(), id="help-table")
+
+    def on_mount(self) -> None:
+        self.query_one("#help-box").border_title = "Keys (Escape closes)"
+
+    def _table(self) -> Table:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(justify="right", style="bold")
+        table.add_column()
+        for title, bindings in binding_sections(self.app):
+            table.add_row("", Text(title, style="bold underline"))
+            for binding in bindings:
+                table.add_row(key_label(self.app, binding.key), binding.description)
+        return table
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,194 @@
+"""What the dashboard knows about the market, and which parts of the screen are stale.
+
+Stream events arrive far more often than a terminal (or an SSH link) can usefully repaint. The
+app folds every event into `MarketState` at once, and a timer asks `take_dirty()` a bounded
+number of times a second; only the parts named there are repainted. Keeping this out of the
+widgets makes the coalescing testable without a terminal.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+from cdx.client.stream import (
+    ConnectionState,
+    DepthEvent,
+    KlineEvent,
+    StatusEvent,
+    StreamEvent,
+    TickerEvent,
+    TradesEvent,
+)
+from cdx.model.book import Book
+from cdx.model.market import Kline, Ticker, Trade
+
+log = logging.getLogger(__name__)
+
+SPARKLINE_BARS = 60
+"""How many recent kline closes the ticker's sparkline keeps."""
+
+
+class Part(StrEnum):
+    """A part of the screen that can be repainted on its own."""
+
+    TICKER = "ticker"
+    BOOK = "book"
+    TRADES = "trades"
+    KLINES = "klines"
+    CONNECTION = "connection"
+
+
+@dataclass(slots=True)
+class SymbolMarket:
+    """Everything received for one symbol; `updated_at` is the UI clock at the last event."""
+
+    ticker: Ticker | None = None
+    books: dict[int, Book] = field(default_factory=dict)
+    closes: deque[tuple[int, Decimal]] = field(default_factory=lambda: deque(maxlen=SPARKLINE_BARS))
+    new_trades: list[Trade] = field(default_factory=list)
+    last_trade: tuple[int, int] = (-1, -1)
+    updated_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Dirty:
+    """What changed since the last flush: parts per symbol, and tickers for the watchlist."""
+
+    parts: frozenset[tuple[str, Part]]
+    tickers: tuple[Ticker, ...]
+
+    def has(self, symbol: str, part: Part) -> bool:
+        return (symbol, part) in self.parts
+
+    def __bool__(self) -> bool:
+        return bool(self.parts or self.tickers)
+
+
+class MarketState:
+    """Per-symbol ticker, book per depth step, recent closes and trades, plus the connection.
+
+    `clock` is the UI's monotonic clock in seconds (injected so data age is testable).
+    """
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self._markets: dict[str, SymbolMarket] = {}
+        self._dirty: set[tuple[str, Part]] = set()
+        self._dirty_tickers: dict[str, Ticker] = {}
+        self.connection: ConnectionState = ConnectionState.CONNECTING
+        self.connection_detail = ""
+
+    def market(self, symbol: str) -> SymbolMarket:
+        """The data held for `symbol` (created empty on first use)."""
+        return self._markets.setdefault(symbol, SymbolMarket())
+
+    def ticker(self, symbol: str) -> Ticker | None:
+        return self.market(symbol).ticker
+
+    def book(self, symbol: str, step: int) -> Book | None:
+        return self.market(symbol).books.get(step)
+
+    def closes(self, symbol: str) -> list[Decimal]:
+        return [close for _, close in self.market(symbol).closes]
+
+    def data_age(self, symbol: str) -> float | None:
+        """Seconds since the last event for `symbol`, None before the first one."""
+        updated = self.market(symbol).updated_at
+        return None if updated is None else max(self._clock() - updated, 0.0)
+
+    def apply(self, event: StreamEvent) -> None:
+        """Fold one stream event in and mark what it changed."""
+        match event:
+            case TickerEvent(ticker=ticker):
+                market = self._touch(ticker.symbol)
+                market.ticker = ticker
+                self._mark(ticker.symbol, Part.TICKER)
+                self._dirty_tickers[ticker.symbol] = ticker
+            case DepthEvent(symbol=symbol, step=step, book=book):
+                self._touch(symbol).books[step] = book
+                self._mark(symbol, Part.BOOK)
+            case TradesEvent(symbol=symbol, trades=trades):
+                self._touch(symbol)
+                self.add_trades(symbol, trades)
+            case KlineEvent(symbol=symbol, kline=kline):
+                self.add_kline(symbol, kline)
+            case StatusEvent(state=state, detail=detail):
+                self.connection = state
+                self.connection_detail = detail
+                self._dirty.add(("", Part.CONNECTION))
+            case _:
+                log.warning("ignoring unexpected stream event %r", type(event).__name__)
+
+    def set_klines(self, symbol: str, bars: list[Kline]) -> None:
+        """Replace the recent closes (from the REST klines answer, oldest first)."""
+        market = self.market(symbol)
+        market.closes.clear()
+        for bar in bars:
+            market.closes.append((bar.open_time, bar.close))
+        self._mark(symbol, Part.KLINES)
+
+    def add_kline(self, symbol: str, kline: Kline) -> None:
+        """A kline push updates the current bar or starts the next one."""
+        closes = self._touch(symbol).closes
+        if closes and closes[-1][0] == kline.open_time:
+            closes[-1] = (kline.open_time, kline.close)
+        elif not closes or closes[-1][0] < kline.open_time:
+            closes.append((kline.open_time, kline.close))
+        self._mark(symbol, Part.KLINES)
+
+    def add_trades(self, symbol: str, trades: Sequence[Trade]) -> None:
+        """Queue trades for the tape, oldest first, skipping any already seen.
+
+        The REST history and the first stream push overlap; trade ids only grow, so a trade
+        at or before the newest one seen is a repeat.
+        """
+        market = self.market(symbol)
+        fresh = [
+            t for t in sorted(trades, key=_trade_order) if _trade_order(t)[:2] > market.last_trade
+        ]
+        if fresh:
+            market.new_trades.extend(fresh)
+            market.last_trade = _trade_order(fresh[-1])[:2]
+            self._mark(symbol, Part.TRADES)
+
+    def take_trades(self, symbol: str) -> list[Trade]:
+        """Trades received since the last call, oldest first."""
+        market = self.market(symbol)
+        trades, market.new_trades = market.new_trades, []
+        return trades
+
+    def forget(self, symbol: str, step: int | None = None) -> None:
+        """Drop a symbol's book (one step or all) when we stop listening to it."""
+        market = self.market(symbol)
+        books = market.books
+        if step is None:
+            books.clear()
+            market.new_trades.clear()
+            market.last_trade = (-1, -1)
+        else:
+            books.pop(step, None)
+
+    def take_dirty(self) -> Dirty:
+        """What changed since the last call; calling it clears the marks."""
+        dirty = Dirty(frozenset(self._dirty), tuple(self._dirty_tickers.values()))
+        self._dirty.clear()
+        self._dirty_tickers.clear()
+        return dirty
+
+    def _touch(self, symbol: str) -> SymbolMarket:
+        market = self.market(symbol)
+        market.updated_at = self._clock()
+        return market
+
+    def _mark(self, symbol: str, part: Part) -> None:
+        self._dirty.add((symbol, part))
+
+
+def _trade_order(trade: Trade) -> tuple[int, int, str]:
+    """Oldest first: by time, then by numeric id (ids are digit strings)."""
+    return (trade.ts, int(trade.id) if trade.id.isdigit() else 0, trade.id)

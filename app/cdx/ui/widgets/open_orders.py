@@ -1,0 +1,125 @@
+"""Open orders of the current symbol, including ours still in flight (pending) or unknown.
+
+The table shows the order tracker's view, not just the last poll, so an order appears the moment
+the user confirms it and says honestly when its fate is not known yet. `c` asks to cancel the
+selected order and `C` all orders of the symbol; the app does the cancelling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import DataTable
+
+from cdx.client.tracker import TrackedOrder, TrackedState
+from cdx.model.order import OrderType, Side
+from cdx.model.symbol import Symbol
+from cdx.ui.format import fmt_amount, fmt_price
+
+COLUMNS = ("Side", "Type", "Price", "Amount", "Filled", "State", "Id")
+
+_STATE_STYLE = {
+    TrackedState.PENDING: "yellow",
+    TrackedState.UNKNOWN: "bold magenta",
+    TrackedState.CANCELLING: "yellow",
+    TrackedState.OPEN: "",
+}
+
+
+class OpenOrders(DataTable[Text | str]):
+    """A row per live order, newest first; the cursor row is the one `c` cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "cancel", "Cancel order"),
+        Binding("C", "cancel_all", "Cancel all"),
+    ]
+
+    class CancelRequested(Message):
+        """Cancel this order (it has an exchange id)."""
+
+        def __init__(self, order: TrackedOrder) -> None:
+            self.order = order
+            super().__init__()
+
+    class CancelAllRequested(Message):
+        """Cancel every order of the current symbol (after a confirmation)."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=False)
+        self._orders: dict[str, TrackedOrder] = {}
+        self._rows: list[tuple[str, tuple[Text | str, ...]]] = []
+
+    def on_mount(self) -> None:
+        self.border_title = "Open orders"
+        for name in COLUMNS:
+            self.add_column(name, key=name)
+
+    @property
+    def selected(self) -> TrackedOrder | None:
+        """The order under the cursor, if any."""
+        if not self._rows or self.cursor_row < 0 or self.cursor_row >= len(self._rows):
+            return None
+        return self._orders.get(self._rows[self.cursor_row][0])
+
+    def show(self, orders: Sequence[TrackedOrder], symbol: Symbol | None) -> None:
+        """Show `orders` (newest first); repaints only when a row changed."""
+        rows = [(order.key, _row(order, symbol)) for order in orders]
+        self._orders = {order.key: order for order in orders}
+        if rows == self._rows:
+            return
+        selected = self.selected
+        if [key for key, _ in rows] == [key for key, _ in self._rows]:
+            for (key, cells), (_, old) in zip(rows, self._rows, strict=True):
+                for name, cell, before in zip(COLUMNS, cells, old, strict=True):
+                    if cell != before:
+                        self.update_cell(key, name, cell)
+            self._rows = rows
+            return
+        self._rows = rows
+        self.clear()
+        for key, cells in rows:
+            self.add_row(*cells, key=key)
+        if selected is not None and selected.key in self._orders:
+            self.select(selected.key)
+        self.border_subtitle = f"{len(rows)}" if rows else ""
+
+    def select(self, key: str) -> None:
+        """Put the cursor on the order with tracker key `key`."""
+        for index, (row_key, _) in enumerate(self._rows):
+            if row_key == key:
+                self.move_cursor(row=index)
+                return
+
+    def action_cancel(self) -> None:
+        order = self.selected
+        if order is None:
+            self.notify("No open order selected", severity="warning")
+            return
+        self.post_message(self.CancelRequested(order))
+
+    def action_cancel_all(self) -> None:
+        self.post_message(self.CancelAllRequested())
+
+
+def _row(order: TrackedOrder, symbol: Symbol | None) -> tuple[Text | str, ...]:
+    price_decimals = symbol.price_precision if symbol else 8
+    amount_decimals = symbol.amount_precision if symbol else 8
+    market_buy = order.type is OrderType.MARKET and order.side is Side.BUY
+    side = Text(order.side.value, style="green" if order.side is Side.BUY else "red")
+    kind = "limit" if order.type is OrderType.LIMIT else "market"
+    price = fmt_price(order.price, price_decimals) if order.price is not None else "market"
+    amount = (
+        fmt_price(order.volume, price_decimals) + "q"
+        if market_buy
+        else fmt_amount(order.volume, amount_decimals)
+    )
+    filled = ""
+    if order.order is not None:
+        filled = fmt_amount(order.order.deal_volume, amount_decimals)
+    state = Text(order.state.value, style=_STATE_STYLE.get(order.state, ""))
+    ident = order.order_id or "…"
+    return (side, kind, price, amount, filled, state, ident)

@@ -1,0 +1,398 @@
+"""The order entry form: side, type, price, amount, the resulting total and fee, and why not.
+
+Everything the exchange would refuse for precision, size or balance (PROTOCOL.md section 5) is
+caught here first, inline, so a bad value never reaches the network. The form only proposes an
+`OrderDraft` (`OrderForm.Submitted`); the app confirms and places it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import Input, Label, Static
+
+from cdx.model.account import Account
+from cdx.model.order import OrderType, Side
+from cdx.model.symbol import Symbol
+from cdx.protocol.decimals import places
+from cdx.ui.format import fmt_amount, fmt_price
+
+FEE_RATE = Decimal("0.001")
+"""The exchange's fee (PROTOCOL.md: 0.1 % of what the order receives, maker and taker)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderDraft:
+    """A validated order, ready to confirm. `volume` is in quote for a market buy.
+
+    `total` is the quote value (an estimate for a market sell); `fee` is in `fee_coin`.
+    """
+
+    symbol: Symbol
+    side: Side
+    type: OrderType
+    volume: Decimal
+    price: Decimal | None
+    total: Decimal | None
+    fee: Decimal | None
+    fee_coin: str
+
+    @property
+    def market_buy(self) -> bool:
+        return self.type is OrderType.MARKET and self.side is Side.BUY
+
+    def describe(self) -> str:
+        """The order in words, as the confirmation dialog states it."""
+        s = self.symbol
+        base, quote = s.base.upper(), s.quote.upper()
+        verb = "Buy" if self.side is Side.BUY else "Sell"
+        fee = (
+            f", fee ≈ {fmt_amount(self.fee, _fee_decimals(self))} {self.fee_coin.upper()}"
+            if self.fee is not None
+            else ""
+        )
+        if self.market_buy:
+            return (
+                f"{verb} {base} for {fmt_price(self.volume, s.price_precision)} {quote} "
+                f"(market){fee}"
+            )
+        amount = fmt_amount(self.volume, s.amount_precision)
+        if self.type is OrderType.MARKET:
+            estimate = (
+                f", about {fmt_price(self.total, s.price_precision)} {quote}"
+                if self.total is not None
+                else ""
+            )
+            return f"{verb} {amount} {base} at market{estimate}{fee}"
+        assert self.price is not None and self.total is not None
+        return (
+            f"{verb} {amount} {base} at {fmt_price(self.price, s.price_precision)} {quote} "
+            f"(limit), total {fmt_price(self.total, s.price_precision)} {quote}{fee}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """The outcome of validating the form: a draft, or per-field messages; plus the estimate."""
+
+    draft: OrderDraft | None
+    errors: tuple[tuple[str, str], ...]
+    total: Decimal | None
+    fee: Decimal | None
+
+    def error(self, field: str) -> str | None:
+        return next((message for name, message in self.errors if name == field), None)
+
+    @property
+    def first_error(self) -> tuple[str, str] | None:
+        return self.errors[0] if self.errors else None
+
+
+def _fee_decimals(draft: OrderDraft) -> int:
+    return draft.symbol.amount_precision + 2 if draft.side is Side.BUY else 8
+
+
+def _number(text: str, what: str, decimals: int, unit: str) -> tuple[Decimal | None, str | None]:
+    text = text.strip().replace(",", "")
+    if not text:
+        return None, f"{what} is required"
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None, f"{what} is not a number"
+    if not value.is_finite() or value <= 0:
+        return None, f"{what} must be a positive number"
+    if places(value) > decimals:
+        return None, f"{what} allows at most {decimals} decimals ({unit})"
+    return value, None
+
+
+def validate(
+    symbol: Symbol,
+    side: Side,
+    type: OrderType,
+    price_text: str,
+    amount_text: str,
+    account: Account | None,
+    reference: Decimal | None = None,
+) -> Check:
+    """Check an order the way the exchange will, and estimate its total and fee.
+
+    `reference` is the best opposite price, used to estimate a market sell's proceeds and a
+    market buy's received amount. Balance is only checked once the account is known.
+    """
+    base, quote = symbol.base.upper(), symbol.quote.upper()
+    errors: list[tuple[str, str]] = []
+    price: Decimal | None = None
+    if type is OrderType.LIMIT:
+        price, message = _number(price_text, "Price", symbol.price_precision, quote)
+        if message:
+            errors.append(("price", message))
+    market_buy = type is OrderType.MARKET and side is Side.BUY
+    amount_decimals = symbol.price_precision if market_buy else symbol.amount_precision
+    volume, message = _number(amount_text, "Amount", amount_decimals, quote if market_buy else base)
+    if message:
+        errors.append(("amount", message))
+
+    total: Decimal | None = None
+    fee: Decimal | None = None
+    if volume is not None:
+        if market_buy:
+            total = volume
+            if reference:
+                fee = volume / reference * FEE_RATE
+        else:
+            unit_price = price if type is OrderType.LIMIT else reference
+            total = volume * unit_price if unit_price is not None else None
+            if side is Side.BUY:
+                fee = volume * FEE_RATE
+            elif total is not None:
+                fee = total * FEE_RATE
+
+    if volume is not None and not errors:
+        if not market_buy and volume < symbol.min_amount:
+            errors.append(
+                ("amount", f"Amount below the minimum {fmt_amount(symbol.min_amount)} {base}")
+            )
+        elif (
+            (market_buy or type is OrderType.LIMIT)
+            and total is not None
+            and (total < symbol.min_value)
+        ):
+            errors.append(
+                ("amount", f"Total below the minimum {fmt_amount(symbol.min_value)} {quote}")
+            )
+        elif account is not None:
+            coin, need = (symbol.quote, total) if side is Side.BUY else (symbol.base, volume)
+            available = account.balance(coin).available
+            if need is not None and need > available:
+                errors.append(
+                    (
+                        "amount",
+                        f"Not enough {coin.upper()}: need {fmt_amount(need, 8)}, "
+                        f"available {fmt_amount(available, 8)}",
+                    )
+                )
+
+    draft = None
+    if not errors and volume is not None:
+        fee_coin = symbol.base if side is Side.BUY else symbol.quote
+        draft = OrderDraft(symbol, side, type, volume, price, total, fee, fee_coin)
+    return Check(draft, tuple(errors), total, fee)
+
+
+class OrderForm(Vertical):
+    """Buy/sell, limit/market, price and amount; Enter proposes the order for confirmation."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "leave", "Leave form"),
+        Binding("ctrl+t", "toggle_side", "Buy/sell"),
+        Binding("ctrl+o", "toggle_type", "Limit/market"),
+    ]
+
+    side: reactive[Side] = reactive(Side.BUY)
+    order_type: reactive[OrderType] = reactive(OrderType.LIMIT)
+
+    class Submitted(Message):
+        """The user asked to place this (valid) order."""
+
+        def __init__(self, draft: OrderDraft) -> None:
+            self.draft = draft
+            super().__init__()
+
+    class Left(Message):
+        """The user left the form (Escape); the app moves focus back to the ladder."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.symbol: Symbol | None = None
+        self.account: Account | None = None
+        self.best_bid: Decimal | None = None
+        self.best_ask: Decimal | None = None
+        self.read_only = False
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="form-title")
+        with Horizontal(classes="form-row"):
+            yield Label("Price", classes="form-label")
+            yield Input(placeholder="price", id="price", select_on_focus=True)
+            yield Label("", id="price-unit", classes="form-unit")
+        with Horizontal(classes="form-row"):
+            yield Label("Amount", classes="form-label")
+            yield Input(placeholder="amount", id="amount", select_on_focus=True)
+            yield Label("", id="amount-unit", classes="form-unit")
+        yield Static("", id="form-total")
+        yield Static("", id="form-message")
+
+    def on_mount(self) -> None:
+        self.border_title = "Order"
+        self._refresh_labels()
+
+    # What the app calls -----------------------------------------------------------------------
+
+    def configure(self, symbol: Symbol, *, read_only: bool) -> None:
+        """Switch to `symbol` (clearing the fields) and say whether orders can be placed."""
+        changed = self.symbol is None or self.symbol.name != symbol.name
+        self.symbol = symbol
+        self.read_only = read_only
+        if changed and self.is_mounted:
+            self.query_one("#price", Input).value = ""
+            self.query_one("#amount", Input).value = ""
+        self._refresh_labels()
+
+    def set_account(self, account: Account | None) -> None:
+        self.account = account
+        self._revalidate()
+
+    def set_best(self, bid: Decimal | None, ask: Decimal | None) -> None:
+        """Best prices of the book, for prefilling and for a market order's estimate."""
+        self.best_bid, self.best_ask = bid, ask
+
+    def open(self, side: Side, order_type: OrderType, price: Decimal | None = None) -> None:
+        """Show the form for `side`/`order_type` and focus the field the user types next.
+
+        A limit order's price is prefilled (the ladder cursor, else the best opposite price)
+        and selected so typing replaces it; a market order focuses the amount.
+        """
+        self.side = side
+        self.order_type = order_type
+        price_input = self.query_one("#price", Input)
+        amount_input = self.query_one("#amount", Input)
+        if order_type is OrderType.LIMIT:
+            if price is None:
+                price = self.best_ask if side is Side.BUY else self.best_bid
+            if price is not None and self.symbol is not None:
+                price_input.value = fmt_price(price, self.symbol.price_precision, grouped=False)
+            price_input.focus()
+            price_input.select_all()
+        else:
+            amount_input.focus()
+            amount_input.select_all()
+        self._refresh_labels()
+
+    def show_error(self, text: str) -> None:
+        """A refusal from the exchange (or the network), shown under the fields."""
+        message = self.query_one("#form-message", Static)
+        message.update(text)
+        message.set_class(True, "-error")
+
+    def reset_amount(self) -> None:
+        self.query_one("#amount", Input).value = ""
+
+    def check(self) -> Check | None:
+        if self.symbol is None:
+            return None
+        return validate(
+            self.symbol,
+            self.side,
+            self.order_type,
+            self.query_one("#price", Input).value,
+            self.query_one("#amount", Input).value,
+            self.account,
+            self.best_bid if self.side is Side.SELL else self.best_ask,
+        )
+
+    # Reactions --------------------------------------------------------------------------------
+
+    def watch_side(self) -> None:
+        self._refresh_labels()
+
+    def watch_order_type(self) -> None:
+        self._refresh_labels()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._revalidate()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        check = self.check()
+        if self.read_only:
+            self.show_error("Read-only: set CDX_API_KEY and CDX_API_SECRET to trade")
+            return
+        if check is None:
+            return
+        self._show_check(check, final=True)
+        if check.draft is not None:
+            self.post_message(self.Submitted(check.draft))
+            return
+        first = check.first_error
+        if first is not None:
+            self.query_one(f"#{first[0]}", Input).focus()
+
+    def action_leave(self) -> None:
+        self.post_message(self.Left())
+
+    def action_toggle_side(self) -> None:
+        self.side = self.side.opposite
+
+    def action_toggle_type(self) -> None:
+        self.order_type = (
+            OrderType.MARKET if self.order_type is OrderType.LIMIT else OrderType.LIMIT
+        )
+
+    # Painting ---------------------------------------------------------------------------------
+
+    def _refresh_labels(self) -> None:
+        if not self.is_mounted:
+            return
+        symbol = self.symbol
+        market = self.order_type is OrderType.MARKET
+        side_word = "BUY" if self.side is Side.BUY else "SELL"
+        kind = "MARKET" if market else "LIMIT"
+        name = symbol.name.upper() if symbol else ""
+        title = self.query_one("#form-title", Static)
+        title.update(f"{side_word} {kind}  {name}" + ("  (read-only)" if self.read_only else ""))
+        self.set_class(self.side is Side.BUY, "-buy")
+        self.set_class(self.side is Side.SELL, "-sell")
+        price = self.query_one("#price", Input)
+        price.disabled = market
+        price.placeholder = "at market" if market else "price"
+        if market:
+            price.value = ""
+        quote = symbol.quote.upper() if symbol else ""
+        base = symbol.base.upper() if symbol else ""
+        self.query_one("#price-unit", Label).update(quote)
+        market_buy = market and self.side is Side.BUY
+        self.query_one("#amount-unit", Label).update(f"{quote} to spend" if market_buy else base)
+        self.query_one("#amount", Input).placeholder = (
+            f"amount in {quote}" if market_buy else f"amount in {base}"
+        )
+        self._revalidate()
+
+    def _revalidate(self) -> None:
+        if not self.is_mounted:
+            return
+        check = self.check()
+        if check is not None:
+            self._show_check(check, final=False)
+
+    def _show_check(self, check: Check, *, final: bool) -> None:
+        symbol = self.symbol
+        assert symbol is not None
+        total_text = ""
+        if check.total is not None:
+            approx = "≈ " if self.order_type is OrderType.MARKET else ""
+            total_text = f"Total {approx}{fmt_price(check.total, symbol.price_precision)} "
+            total_text += symbol.quote.upper()
+        if check.fee is not None:
+            coin = symbol.base if self.side is Side.BUY else symbol.quote
+            decimals = symbol.amount_precision + 2 if self.side is Side.BUY else 8
+            total_text += f"  fee ≈ {fmt_amount(check.fee, decimals)} {coin.upper()}"
+        self.query_one("#form-total", Static).update(total_text)
+        message = self.query_one("#form-message", Static)
+        # While typing, an empty field is not an error yet; on Enter it is.
+        errors = [text for _, text in check.errors if final or not text.endswith("is required")]
+        message.update(errors[0] if errors else "")
+        message.set_class(bool(errors), "-error")
+        for field in ("price", "amount"):
+            error = check.error(field)
+            shown = error is not None and (final or not error.endswith("is required"))
+            self.query_one(f"#{field}", Input).set_class(shown, "-invalid")

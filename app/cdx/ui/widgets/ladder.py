@@ -380,8 +380,10 @@ class Ladder(Widget, can_focus=True):
         return f"by {fmt_price(symbol.step_size(self.step), symbol.step_decimals(self.step))}"
 
     def _spread_text(self, book: Book | None, decimals: int) -> str:
-        if book is None or (book.best_ask is None and book.best_bid is None):
-            return "waiting for depth…" if self._book is None else "no orders"
+        if book is None:
+            return "waiting for depth…" if self._book is None else f"loading step{self.step}…"
+        if book.best_ask is None and book.best_bid is None:
+            return "no orders"
         spread = book.spread
         if spread is None or book.best_bid is None:
             return "one-sided book"

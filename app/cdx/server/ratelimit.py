@@ -62,9 +62,11 @@ class SlidingWindowLimiter:
         return stamps
 
     def peek(self, group: RateGroup, key: str, now_ms: int) -> Decision:
-        """What the window would say right now, without recording anything."""
-        remaining = max(group.limit - len(self._recent(group, key, now_ms)), 0)
-        return Decision(group, accepted=True, remaining=remaining)
+        """What the window would say at `now_ms`, without recording or forgetting anything."""
+        horizon = now_ms - group.window_ms
+        stamps = self._accepted.get((group.name, key), ())
+        used = sum(1 for stamp in stamps if stamp > horizon)
+        return Decision(group, accepted=True, remaining=max(group.limit - used, 0))
 
     def acquire(self, group: RateGroup, key: str, now_ms: int) -> Decision:
         """Accept and record a request at `now_ms`, or refuse it with the exact wait."""

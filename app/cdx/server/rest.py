@@ -125,6 +125,13 @@ class RestFront:
             body, status = envelope.failure(exc.code, exc.msg), exc.status
         except EngineError as exc:
             body, status = envelope.failure(exc.code, exc.msg), exc.code.http_status
+        except Exception:
+            # A bug, not a refusal: log it, and tell the client the request may have run.
+            logger.exception("unexpected error answering %s", endpoint.path)
+            body = envelope.failure(
+                ErrorCode.INTERNAL, "internal error; the request may or may not have run"
+            )
+            status = ErrorCode.INTERNAL.http_status
         if decision is None:
             decision = self.limiter.peek(group, key, now_ms)
         if self.faults.rest_delay > 0:

@@ -1,0 +1,103 @@
+"""Parameter decoding and shape checks of the front (PROTOCOL.md sections 1 and 3: 100004)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cdx.protocol import endpoints
+from cdx.protocol.errors import ErrorCode
+from cdx.server.errors import Refused
+from cdx.server.params import collect, decode, decode_body
+
+SIGNED = {"api_key": "demo", "time": "1700000000000", "sign": "x"}
+
+
+def _refused(call: object) -> Refused:
+    with pytest.raises(Refused) as info:
+        call()  # type: ignore[operator]
+    assert info.value.code is ErrorCode.BAD_PARAMETER
+    return info.value
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a", "a=1&b", "a=1&&b=2", '{"symbol":"btcusdt"}', "%FF=1", "symbol=%FE%FF"],
+)
+def test_garbage_is_refused(text: str) -> None:
+    _refused(lambda: decode(text, "query string"))
+
+
+def test_non_utf8_body_is_refused() -> None:
+    _refused(lambda: decode_body(b"symbol=\xff\xfe"))
+
+
+def test_form_decoding_keeps_duplicates_and_blank_values() -> None:
+    assert decode("a=1&a=&b=x+y%2B", "q") == [("a", "1"), ("a", ""), ("b", "x y+")]
+
+
+def test_duplicate_parameter_is_refused_even_if_one_is_empty() -> None:
+    refusal = _refused(lambda: collect(endpoints.TICKER, [("symbol", ""), ("symbol", "btcusdt")]))
+    assert "symbol" in refusal.msg
+
+
+def test_empty_value_is_absent() -> None:
+    assert collect(endpoints.DEPTH, [("symbol", "btcusdt"), ("type", "")]) == {"symbol": "btcusdt"}
+    _refused(lambda: collect(endpoints.TICKER, [("symbol", "")]))
+
+
+def test_unknown_parameter_is_named() -> None:
+    refusal = _refused(lambda: collect(endpoints.SYMBOLS, [("foo", "1")]))
+    assert "'foo'" in refusal.msg
+
+
+@pytest.mark.parametrize("name", ["api_key", "time", "sign"])
+def test_signed_endpoints_require_the_signature_parameters(name: str) -> None:
+    pairs = [(k, v) for k, v in SIGNED.items() if k != name]
+    refusal = _refused(lambda: collect(endpoints.ACCOUNT_INFO, pairs))
+    assert name in refusal.msg
+
+
+@pytest.mark.parametrize("time", ["1.5", "-1", "1e12", " 1", "NaN", "１２"])
+def test_time_must_be_a_decimal_integer(time: str) -> None:
+    _refused(lambda: collect(endpoints.ACCOUNT_INFO, [*{**SIGNED, "time": time}.items()]))
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("page", "0"), ("page", "x"), ("pageSize", "0"), ("pageSize", "201"), ("pageSize", "-5")],
+)
+def test_paging_bounds(name: str, value: str) -> None:
+    pairs = [*SIGNED.items(), ("symbol", "btcusdt"), (name, value)]
+    _refused(lambda: collect(endpoints.OPEN_ORDERS, pairs))
+
+
+def test_paging_limits_are_accepted() -> None:
+    pairs = [*SIGNED.items(), ("symbol", "btcusdt"), ("page", "1"), ("pageSize", "200")]
+    assert collect(endpoints.OPEN_ORDERS, pairs)["pageSize"] == "200"
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"side": "buy", "type": "1", "price": "1"},
+        {"side": "BUY", "type": "3", "price": "1"},
+        {"side": "BUY", "type": "1"},
+        {"side": "BUY", "type": "2", "price": "1"},
+    ],
+)
+def test_order_shape(extra: dict[str, str]) -> None:
+    pairs = [*SIGNED.items(), ("symbol", "btcusdt"), ("volume", "1"), *extra.items()]
+    _refused(lambda: collect(endpoints.PLACE_ORDER, pairs))
+
+
+def test_market_order_with_empty_price_is_fine() -> None:
+    pairs = [*SIGNED.items(), ("symbol", "btcusdt"), ("volume", "10"), ("side", "BUY")]
+    params = collect(endpoints.PLACE_ORDER, [*pairs, ("type", "2"), ("price", "")])
+    assert "price" not in params
+
+
+def test_depth_type_and_kline_period() -> None:
+    _refused(lambda: collect(endpoints.DEPTH, [("symbol", "btcusdt"), ("type", "step3")]))
+    _refused(lambda: collect(endpoints.KLINES, [("symbol", "btcusdt"), ("period", "2")]))
+    params = collect(endpoints.KLINES, [("symbol", "btcusdt"), ("period", "1440")])
+    assert params["period"] == "1440"

@@ -234,3 +234,16 @@ async def test_watchlist_enter_selects_the_cursor_row() -> None:
         await pilot.press("down", "enter", "up", "up", "enter")
         await pilot.pause()
         assert app.selected == ["ethusdt", "btcusdt"]
+
+
+async def test_ticker_at_80_columns_keeps_every_field_and_a_sparkline() -> None:
+    bar = TickerBar()
+    async with Host(bar).run_test(size=(80, 3)) as pilot:
+        bar.show(ticker("27000.50", "0.0071"), BTC)
+        bar.set_history([D(n) for n in range(50)])
+        await pilot.pause()
+        line = screen_lines(bar)[0]
+        for part in ("BTC/USDT", "27,000.50", "+0.71%", "27,250.00", "26,700.00", "1.23k"):
+            assert part in line
+        assert "█" in line
+        assert len(line) <= 80

@@ -175,11 +175,21 @@ class TickerBar(Widget):
                 (f" {fmt_pct(ticker.rose)}", rose_style),
             ],
         ]
-        chosen = layouts[-1]
-        for layout in layouts:
-            if sum(len(text) for text, _ in layout) <= width:
-                chosen = layout
-                break
+        # A sparkline is worth more than long labels (not more than the symbol's name): prefer
+        # a labelled layout that leaves room for one, then the richest layout that fits.
+        spark_room = 3 + MIN_SPARK_WIDTH if self._closes else 0
+        lengths = [sum(len(text) for text, _ in layout) for layout in layouts]
+        chosen = next(
+            (
+                layout
+                for layout, n in zip(layouts[:2], lengths[:2], strict=True)
+                if n + spark_room <= width
+            ),
+            next(
+                (layout for layout, n in zip(layouts, lengths, strict=True) if n <= width),
+                layouts[-1],
+            ),
+        )
         line = Text(no_wrap=True, overflow="crop", end="")
         for text, style in chosen:
             line.append(text, style)

@@ -36,7 +36,9 @@ _SPACING_BP = Decimal("0.25")  # mean distance between maker levels, in basis po
 _HALF_SPREAD_BP = Decimal("0.5")
 _TICK_SIGMA_BP = Decimal("0.5")  # fair-price move per tick (one standard deviation)
 _MINUTE_SIGMA_BP = Decimal("5")  # history move per minute
-_REVERSION = Decimal("0.002")  # share of the gap to the reference price closed per tick
+# Share of the gap to the reference price closed per tick: weak enough that the price wanders a
+# few percent like a real one, strong enough that a long-running exchange never drifts away.
+_REVERSION = 0.00001
 _CHURN = 0.04  # chance that a maker order is cancelled and requoted in a tick
 _TAKE = 0.35  # chance of a taker order per symbol per tick
 _BP = Decimal("0.0001")
@@ -136,8 +138,10 @@ class SyntheticMarket:
 
     def _move_fair(self, q: _Quoting) -> None:
         tick = q.symbol.tick
-        gap = ((q.reference - q.fair) / tick * _REVERSION).to_integral_value(ROUND_HALF_EVEN)
-        moved = q.fair + (round(self._rng.gauss(0, q.sigma)) + gap) * tick
+        # The pull is added to the random draw before rounding to whole ticks, so even a pull of
+        # a fraction of a tick shifts the odds; the price itself stays a Decimal.
+        pull = float((q.reference - q.fair) / tick) * _REVERSION
+        moved = q.fair + round(self._rng.gauss(pull, q.sigma)) * tick
         q.fair = max(moved, tick * (q.half_spread + q.spacing * LEVELS_PER_SIDE + 1))
 
     def _requote(self, q: _Quoting, now_ms: int) -> None:

@@ -158,7 +158,7 @@ class DashboardApp(App[None]):
         status.set_symbol(self.symbol_name)
         status.set_connection(ConnectionState.CONNECTING)
         self.query_one(Ladder).focus()
-        self.set_interval(1 / REPAINT_HZ, self._flush)
+        self.set_interval(1 / REPAINT_HZ, self._repaint)
         self._start()
 
     # Workers ----------------------------------------------------------------------------------
@@ -500,7 +500,7 @@ class DashboardApp(App[None]):
 
     # Painting ---------------------------------------------------------------------------------
 
-    def _flush(self) -> None:
+    def _repaint(self) -> None:
         """Repaint what changed since the last tick (called REPAINT_HZ times a second)."""
         symbol = self.symbol
         dirty = self.market.take_dirty()

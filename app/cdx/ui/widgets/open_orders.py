@@ -20,7 +20,8 @@ from cdx.model.order import OrderType, Side
 from cdx.model.symbol import Symbol
 from cdx.ui.format import fmt_amount, fmt_price
 
-COLUMNS = ("Side", "Type", "Price", "Amount", "Filled", "State", "Id")
+COLUMNS = ("Side", "Price", "Amount", "Fill", "State", "Id")
+"""A market order shows `market` as its price; Fill is the filled share of the amount."""
 
 _STATE_STYLE = {
     TrackedState.PENDING: "yellow",
@@ -49,14 +50,16 @@ class OpenOrders(DataTable[Text | str]):
         """Cancel every order of the current symbol (after a confirmation)."""
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=False)
+        super().__init__(
+            id=id, classes=classes, cursor_type="row", zebra_stripes=False, cell_padding=0
+        )
         self._orders: dict[str, TrackedOrder] = {}
         self._rows: list[tuple[str, tuple[Text | str, ...]]] = []
 
     def on_mount(self) -> None:
         self.border_title = "Open orders"
         for name in COLUMNS:
-            self.add_column(name, key=name)
+            self.add_column(name if name == COLUMNS[0] else f" {name}", key=name)
 
     @property
     def selected(self) -> TrackedOrder | None:
@@ -110,16 +113,19 @@ def _row(order: TrackedOrder, symbol: Symbol | None) -> tuple[Text | str, ...]:
     amount_decimals = symbol.amount_precision if symbol else 8
     market_buy = order.type is OrderType.MARKET and order.side is Side.BUY
     side = Text(order.side.value, style="green" if order.side is Side.BUY else "red")
-    kind = "limit" if order.type is OrderType.LIMIT else "market"
-    price = fmt_price(order.price, price_decimals) if order.price is not None else "market"
+    if order.type is OrderType.LIMIT and order.price is not None:
+        price = fmt_price(order.price, price_decimals)
+    else:
+        price = "market"
     amount = (
         fmt_price(order.volume, price_decimals) + "q"
         if market_buy
         else fmt_amount(order.volume, amount_decimals)
     )
     filled = ""
-    if order.order is not None:
-        filled = fmt_amount(order.order.deal_volume, amount_decimals)
-    state = Text(order.state.value, style=_STATE_STYLE.get(order.state, ""))
+    if order.order is not None and order.volume > 0:
+        done = order.order.deal_money if market_buy else order.order.deal_volume
+        filled = f"{int(done * 100 / order.volume)}%"
+    state = Text(" " + order.state.value, style=_STATE_STYLE.get(order.state, ""))
     ident = order.order_id or "…"
-    return (side, kind, price, amount, filled, state, ident)
+    return (side, f" {price}", f" {amount}", f" {filled}", state, f" {ident}")

@@ -305,3 +305,36 @@ async def test_empty_ladder_says_it_is_waiting() -> None:
         ladder.clear()
         await pilot.pause()
         assert any("waiting for depth" in line for line in lines(ladder))
+
+
+async def test_clicking_a_row_picks_its_price() -> None:
+    app = LadderApp()
+    async with app.run_test(size=(60, 14)) as pilot:
+        ladder = app.query_one(Ladder)
+        ladder.show(BOOK, BTC, 0)
+        await pilot.pause()
+        y = next(y for y, line in enumerate(lines(ladder)) if "26,999.00" in line)
+        await pilot.click(Ladder, offset=(3, y))
+        await pilot.pause()
+        assert [(m.side, m.price) for m in app.picked] == [(Side.BUY, D("26999.00"))]
+        assert ladder.cursor_price == D("26999.00")
+
+
+async def test_a_theme_switch_repaints_in_the_new_colours() -> None:
+    app = LadderApp()
+    async with app.run_test(size=(60, 14)) as pilot:
+        ladder = app.query_one(Ladder)
+        ladder.show(BOOK, BTC, 0)
+        await pilot.pause()
+        y = next(y for y, line in enumerate(lines(ladder)) if "27,000.99" in line)
+
+        def price_colour() -> object:
+            segment = next(s for s in ladder.render_line(y) if "27,000.99" in s.text)
+            assert segment.style is not None
+            return segment.style.color
+
+        before = price_colour()
+        app.theme = "nord"
+        await pilot.pause()
+        assert price_colour() != before
+        assert price_colour() == ladder.get_component_rich_style("ladder--bid").color

@@ -247,6 +247,27 @@ class Ladder(Widget, can_focus=True):
         self._strips.clear()
         self._update(full=True)
 
+    def notify_style_update(self) -> None:
+        """Styles changed (theme switch, focus): the cached lines were drawn in the old ones."""
+        super().notify_style_update()
+        self._strips.clear()
+        self.refresh()
+
+    def on_click(self, event: events.Click) -> None:
+        """A click on a price row moves the cursor there and picks it, as Enter would."""
+        if not 0 <= event.y < len(self._rows):
+            return
+        kind = self._rows[event.y].kind
+        if kind not in (RowKind.ASK, RowKind.BID):
+            return
+        spread_y = next(y for y, row in enumerate(self._rows) if row.kind is RowKind.SPREAD)
+        if kind is RowKind.ASK:
+            self._cursor = (Side.SELL, spread_y - 1 - event.y)
+        else:
+            self._cursor = (Side.BUY, event.y - spread_y - 1)
+        self._update()
+        self.action_pick()
+
     def on_focus(self) -> None:
         self._update(full=True)
 

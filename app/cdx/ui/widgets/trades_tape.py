@@ -105,6 +105,12 @@ class TradesTape(Widget):
         self._symbol = None
         self._update()
 
+    def notify_style_update(self) -> None:
+        """Styles changed (e.g. a theme switch): the cached lines were drawn in the old ones."""
+        super().notify_style_update()
+        self._strips.clear()
+        self.refresh()
+
     def on_resize(self, event: events.Resize) -> None:
         self._update(full=True)
 

@@ -175,3 +175,44 @@ async def test_cancelled_waiter_gives_its_turn_away(limiter, clock) -> None:
     await asyncio.gather(first, last, gone, return_exceptions=True)
     assert granted == ["first", "last"]
     assert clock() == pytest.approx(0.104)
+
+
+async def test_slow_first_request_counts_from_when_it_was_answered(limiter, clock) -> None:
+    async with limiter.slot(ACCOUNT, "k", Priority.BACKGROUND):
+        clock.now += 0.050  # e.g. the connection was being opened: the server saw it late
+    async with limiter.slot(ACCOUNT, "k", Priority.BACKGROUND):
+        pass
+    assert clock() == pytest.approx(0.050 + 0.104)
+
+
+async def test_only_delay_beyond_the_quickest_round_trip_is_added(limiter, clock) -> None:
+    times: list[float] = []
+    for _ in range(3):
+        async with limiter.slot(ACCOUNT, "k", Priority.BACKGROUND):
+            times.append(clock())
+            clock.now += 0.020  # a steady 20 ms round trip costs nothing after the first
+    assert times == pytest.approx([0.0, 0.124, 0.228])
+
+
+async def test_request_in_flight_never_leaves_the_window(limiter, clock) -> None:
+    answered = asyncio.Event()
+    granted: list[float] = []
+
+    async def slow() -> None:
+        async with limiter.slot(ACCOUNT, "k", Priority.BACKGROUND):
+            await answered.wait()
+
+    async def next_one() -> None:
+        async with limiter.slot(ACCOUNT, "k", Priority.USER):
+            granted.append(clock())
+
+    first = asyncio.create_task(slow())
+    await asyncio.sleep(0)
+    second = asyncio.create_task(next_one())
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert granted == []  # however long the first takes, the second waits for it
+    clock.now += 0.300
+    answered.set()
+    await asyncio.gather(first, second)
+    assert granted == pytest.approx([0.300 + 0.104])

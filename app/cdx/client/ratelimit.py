@@ -16,7 +16,6 @@ import itertools
 import logging
 import math
 import time
-from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
@@ -57,13 +56,22 @@ class Budget:
 
 
 @dataclass(slots=True)
+class _Entry:
+    """One granted request: `at` is when the server may have received it."""
+
+    at: float
+    open: bool = True
+
+
+@dataclass(slots=True)
 class _Bucket:
     """The live state of one (group, key) window."""
 
     limit: int
     window_ms: int
-    sent: deque[float] = field(default_factory=deque)
-    waiters: list[tuple[int, int, asyncio.Future[None]]] = field(default_factory=list)
+    entries: list[_Entry] = field(default_factory=list)
+    waiters: list[tuple[int, int, asyncio.Future[_Entry]]] = field(default_factory=list)
+    min_rtt: float | None = None
     blocked_until: float = -math.inf
     timer: asyncio.Task[None] | None = None
 
@@ -95,24 +103,42 @@ class RateLimiter:
     def slot(
         self, group: RateGroup, key: str, priority: Priority
     ) -> AbstractAsyncContextManager[None]:
-        """Wait until a request of `group` for `key` may be sent, then let the caller send it.
+        """Wait until a request of `group` for `key` may be sent; send it inside the block.
 
-        The slot is counted when it is granted, whether or not the request then succeeds.
+        The request counts from when it was granted, whether or not it then succeeds. While
+        it is in flight it never leaves the window, and if it took longer than the quickest
+        round trip seen so far, the extra time is assumed to have been on the way out (the
+        server may have received it that much later), so the next request waits for that too.
         """
         return self._slot(group, key, priority)
 
     @asynccontextmanager
     async def _slot(self, group: RateGroup, key: str, priority: Priority) -> AsyncIterator[None]:
-        await self.acquire(group, key, priority)
-        yield
-
-    async def acquire(self, group: RateGroup, key: str, priority: Priority) -> None:
-        """Take one slot of (group, key), waiting behind higher-priority and earlier callers."""
         bucket = self._bucket(group, key)
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        entry = await self._acquire(bucket, priority)
+        try:
+            yield
+        finally:
+            self._release(bucket, entry)
+
+    async def _acquire(self, bucket: _Bucket, priority: Priority) -> _Entry:
+        future: asyncio.Future[_Entry] = asyncio.get_running_loop().create_future()
         heapq.heappush(bucket.waiters, (int(priority), next(self._seq), future))
         self._pump(bucket)
-        await future
+        try:
+            return await future
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():  # granted, then cancelled: give back
+                self._release(bucket, future.result())
+            raise
+
+    def _release(self, bucket: _Bucket, entry: _Entry) -> None:
+        rtt = max(self._clock() - entry.at, 0.0)
+        base = bucket.min_rtt if bucket.min_rtt is not None else 0.0
+        entry.at += max(rtt - base, 0.0)
+        bucket.min_rtt = rtt if bucket.min_rtt is None else min(bucket.min_rtt, rtt)
+        entry.open = False
+        self._pump(bucket)
 
     def observe(self, group: RateGroup, key: str, headers: Mapping[str, str], status: int) -> None:
         """Learn from a response's `X-RateLimit-*` headers.
@@ -165,7 +191,8 @@ class RateLimiter:
 
     def retry_after(self, group: RateGroup, key: str) -> float:
         """Seconds until (group, key) could send again, 0 if it could now."""
-        return self._wait_time(self._bucket(group, key), self._clock())
+        wait = self._wait_time(self._bucket(group, key), self._clock())
+        return wait if wait is not None else self._span(self._bucket(group, key))
 
     # internals ---------------------------------------------------------------------------
 
@@ -182,20 +209,26 @@ class RateLimiter:
 
     def _prune(self, bucket: _Bucket, now: float) -> None:
         span = self._span(bucket)
-        while bucket.sent and now - bucket.sent[0] >= span - _EPSILON:
-            bucket.sent.popleft()
+        bucket.entries = [e for e in bucket.entries if e.open or now - e.at < span - _EPSILON]
 
     def _remaining(self, bucket: _Bucket, now: float) -> int:
         if bucket.blocked_until > now:
             return 0
         self._prune(bucket, now)
-        return max(bucket.limit - len(bucket.sent), 0)
+        return max(bucket.limit - len(bucket.entries), 0)
 
-    def _wait_time(self, bucket: _Bucket, now: float) -> float:
+    def _wait_time(self, bucket: _Bucket, now: float) -> float | None:
+        """Seconds until one more request fits, or None if that depends on a request still in
+        flight (its completion will look again)."""
         self._prune(bucket, now)
         wait = bucket.blocked_until - now
-        if len(bucket.sent) >= bucket.limit:
-            wait = max(wait, bucket.sent[-bucket.limit] + self._span(bucket) - now)
+        excess = len(bucket.entries) - bucket.limit + 1
+        if excess > 0:
+            span = self._span(bucket)
+            expiries = sorted(e.at + span for e in bucket.entries if not e.open)
+            if len(expiries) < excess:
+                return None
+            wait = max(wait, expiries[excess - 1] - now)
         return wait if wait > _EPSILON else 0.0
 
     def _pump(self, bucket: _Bucket) -> None:
@@ -208,14 +241,17 @@ class RateLimiter:
                 heapq.heappop(bucket.waiters)
                 continue
             wait = self._wait_time(bucket, now)
+            if wait is None:
+                return
             if wait > 0:
                 if bucket.timer is None or bucket.timer.done():
                     loop = asyncio.get_running_loop()
                     bucket.timer = loop.create_task(self._wake(bucket, wait))
                 return
             heapq.heappop(bucket.waiters)
-            bucket.sent.append(now)
-            future.set_result(None)
+            entry = _Entry(now)
+            bucket.entries.append(entry)
+            future.set_result(entry)
 
     async def _wake(self, bucket: _Bucket, delay: float) -> None:
         await self._sleep(delay)

@@ -6,7 +6,15 @@ from decimal import Decimal as D
 
 import pytest
 
-from cdx.ui.format import fmt_amount, fmt_compact, fmt_pct, fmt_price, fmt_seconds, fmt_time
+from cdx.ui.format import (
+    align_points,
+    fmt_amount,
+    fmt_compact,
+    fmt_pct,
+    fmt_price,
+    fmt_seconds,
+    fmt_time,
+)
 
 
 def test_price_has_the_symbols_decimals_and_thousands_separators() -> None:
@@ -65,3 +73,9 @@ def test_ages_are_short() -> None:
     assert fmt_seconds(17.9) == "17s"
     assert fmt_seconds(185) == "3m05s"
     assert fmt_seconds(7300) == "2h01m"
+
+
+def test_decimal_points_line_up_in_a_column() -> None:
+    column = [text.rjust(11) for text in align_points(["2", "0.5", "100,000.125"])]
+    assert column == ["      2    ", "      0.5  ", "100,000.125"]
+    assert {line.index(".") for line in column if "." in line} == {7}

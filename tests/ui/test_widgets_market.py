@@ -247,3 +247,15 @@ async def test_ticker_at_80_columns_keeps_every_field_and_a_sparkline() -> None:
             assert part in line
         assert "█" in line
         assert len(line) <= 80
+
+
+async def test_watchlist_cursor_starts_at_the_symbol_on_screen() -> None:
+    watchlist = Watchlist()
+    app = Host(watchlist)
+    async with app.run_test(size=(40, 6)) as pilot:
+        watchlist.set_symbols([BTC, ETH])
+        watchlist.current = "ethusdt"
+        watchlist.focus()
+        await pilot.press("up", "enter")
+        await pilot.pause()
+        assert app.selected == ["btcusdt"]

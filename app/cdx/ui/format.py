@@ -7,6 +7,7 @@ and percentages are rounded half-even.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 
@@ -87,3 +88,15 @@ def fmt_seconds(seconds: float) -> str:
     if whole < 3600:
         return f"{whole // 60}m{whole % 60:02d}s"
     return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
+
+
+def align_points(texts: Sequence[str]) -> list[str]:
+    """Pad formatted numbers on the right so that their decimal points line up in a column.
+
+    `["2", "0.5", "100,000.125"]` -> `["2    ", "0.5  ", "100,000.125"]`, ready to right-align.
+    """
+    fractions = [len(text) - text.index(".") if "." in text else 0 for text in texts]
+    widest = max(fractions, default=0)
+    return [
+        text + " " * (widest - fraction) for text, fraction in zip(texts, fractions, strict=True)
+    ]

@@ -13,7 +13,7 @@ from textual.geometry import Size
 from textual.widget import Widget
 
 from cdx.model.account import Account, Balance
-from cdx.ui.format import fmt_amount
+from cdx.ui.format import align_points, fmt_amount
 
 log = logging.getLogger(__name__)
 
@@ -87,14 +87,12 @@ class BalancesPanel(Widget):
         header_style = style("balances--header")
         if self._account is None:
             return Text(" balances: waiting…", style=header_style, no_wrap=True, end="")
+        # Balances come normalized ("2", "0.5"): line the decimal points up instead.
+        availables = align_points([fmt_amount(b.available) for b in balances])
+        lockeds = align_points([fmt_amount(b.locked) for b in balances])
         cells = [
-            (
-                balance.coin.upper(),
-                fmt_amount(balance.available),
-                fmt_amount(balance.locked) if balance.locked else "0",
-                balance,
-            )
-            for balance in balances
+            (balance.coin.upper(), available, locked, balance)
+            for balance, available, locked in zip(balances, availables, lockeds, strict=True)
         ]
         coin_w = max([4, *(len(c[0]) for c in cells)])
         avail_w = max([len("Available"), *(len(c[1]) for c in cells)])

@@ -135,6 +135,10 @@ class Watchlist(Widget, can_focus=True):
             self.action_select()
 
     def on_focus(self) -> None:
+        """Start from the symbol on screen, where the user's eyes already are."""
+        names = self.symbols
+        if self.current in names:
+            self.cursor = names.index(self.current)
         self._update(full=True)
 
     def on_blur(self) -> None:

@@ -29,7 +29,8 @@ def _bindings(owner: type[DOMNode]) -> list[Binding]:
 
 def key_label(app: App[object], key: str) -> str:
     """A key as the footer shows it (`ctrl+p` -> `^p`), keeping single characters as typed."""
-    return ", ".join(app.get_key_display(Binding(k, "")) for k in key.split(","))
+    names = {"enter": "Enter", "escape": "Esc", "tab": "Tab", "shift+tab": "Shift+Tab"}
+    return ", ".join(names.get(k) or app.get_key_display(Binding(k, "")) for k in key.split(","))
 
 
 def binding_sections(app: App[object]) -> list[tuple[str, list[Binding]]]:
@@ -61,6 +62,11 @@ class HelpScreen(ModalScreen[None]):
         Binding("question_mark", "close", "Close", show=False),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[tuple[str, str]] = []
+        """(key, description) as shown; a section title has an empty key."""
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
             yield Static(self._table(), id="help-table")
@@ -74,8 +80,11 @@ class HelpScreen(ModalScreen[None]):
         table.add_column()
         for title, bindings in binding_sections(self.app):
             table.add_row("", Text(title, style="bold underline"))
+            self.rows.append(("", title))
             for binding in bindings:
-                table.add_row(key_label(self.app, binding.key), binding.description)
+                key = key_label(self.app, binding.key)
+                table.add_row(key, binding.description)
+                self.rows.append((key, binding.description))
         return table
 
     def action_close(self) -> None:

@@ -149,8 +149,8 @@ class Ladder(Widget, can_focus=True):
         self._book: Book | None = None
         self._book_step = 0
         self._symbol: Symbol | None = None
-        self._own: frozenset[tuple[Side, Decimal]] = frozenset()
         self._own_orders: tuple[Order, ...] = ()
+        # (side the row trades, depth index from the spread): SELL = ask rows, BUY = bid rows.
         self._cursor: tuple[Side, int] | None = None
         self._rows: list[LadderRow] = []
         self._columns: Columns | None = None
@@ -191,7 +191,7 @@ class Ladder(Widget, can_focus=True):
         """The order side the cursor row trades: SELL on an ask row, BUY on a bid row."""
         if self._cursor is None or self._cursor_level() is None:
             return None
-        return Side.SELL if self._cursor[0] is Side.SELL else Side.BUY
+        return self._cursor[0]
 
     @property
     def rows(self) -> tuple[LadderRow, ...]:

@@ -74,7 +74,7 @@ class OrderDraft:
         assert self.price is not None and self.total is not None
         return (
             f"{verb} {amount} {base} at {fmt_price(self.price, s.price_precision)} {quote} "
-            f"(limit), total {fmt_price(self.total, s.price_precision)} {quote}{fee}"
+            f"(limit), total {exact(self.total, s.price_precision)} {quote}{fee}"
         )
 
 
@@ -93,6 +93,11 @@ class Check:
     @property
     def first_error(self) -> tuple[str, str] | None:
         return self.errors[0] if self.errors else None
+
+
+def exact(value: Decimal, min_decimals: int) -> str:
+    """A value the user pays, never rounded: all its decimals, at least `min_decimals`."""
+    return fmt_amount(value, max(places(value.normalize()), min_decimals))
 
 
 def _fee_decimals(draft: OrderDraft) -> int:
@@ -172,12 +177,13 @@ def validate(
         elif account is not None:
             coin, need = (symbol.quote, total) if side is Side.BUY else (symbol.base, volume)
             available = account.balance(coin).available
+            shown = symbol.price_precision if side is Side.BUY else symbol.amount_precision
             if need is not None and need > available:
                 errors.append(
                     (
                         "amount",
-                        f"Not enough {coin.upper()}: need {fmt_amount(need, 8)}, "
-                        f"available {fmt_amount(available, 8)}",
+                        f"Not enough {coin.upper()}: need {exact(need, shown)}, "
+                        f"available {exact(available, shown)}",
                     )
                 )
 
@@ -380,7 +386,7 @@ class OrderForm(Vertical):
         total_text = ""
         if check.total is not None:
             approx = "≈ " if self.order_type is OrderType.MARKET else ""
-            total_text = f"Total {approx}{fmt_price(check.total, symbol.price_precision)} "
+            total_text = f"Total {approx}{exact(check.total, symbol.price_precision)} "
             total_text += symbol.quote.upper()
         if check.fee is not None:
             coin = symbol.base if self.side is Side.BUY else symbol.quote

@@ -1,0 +1,105 @@
+"""The order tracker: pending until answered, unknown until reconciled, never resent."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from cdx.client.errors import OrderStateUnknown
+from cdx.client.rest import RestClient
+from cdx.client.tracker import OrderTracker, TrackedState
+from cdx.model.order import Order, OrderStatus, OrderType, Side
+from cdx.server.runner import RunningExchange
+
+ZERO = Decimal(0)
+
+
+def report(ident: str, status: OrderStatus = OrderStatus.NEW) -> Order:
+    return Order(
+        ident, "btcusdt", Side.BUY, OrderType.LIMIT, Decimal("100"), Decimal("1"),
+        ZERO, ZERO, ZERO, ZERO, "btc", status, 1,
+    )  # fmt: skip
+
+
+def begin(tracker: OrderTracker) -> str:
+    return tracker.begin("btcusdt", Side.BUY, OrderType.LIMIT, Decimal("1"), Decimal("100"), 1)
+
+
+def test_an_order_is_pending_until_the_exchange_names_it() -> None:
+    tracker = OrderTracker()
+    key = begin(tracker)
+    assert [o.state for o in tracker.live("btcusdt")] == [TrackedState.PENDING]
+    tracker.placed(key, "42")
+    [order] = tracker.live("btcusdt")
+    assert (order.state, order.order_id) == (TrackedState.OPEN, "42")
+    assert tracker.resting("btcusdt") == [(Side.BUY, Decimal("100"))]
+
+
+def test_a_rejected_order_leaves_the_open_list() -> None:
+    tracker = OrderTracker()
+    tracker.rejected(begin(tracker), "insufficient balance")
+    assert tracker.live("btcusdt") == []
+    assert tracker.all()[0].detail == "insufficient balance"
+
+
+def test_a_poll_older_than_the_placement_does_not_close_it() -> None:
+    tracker = OrderTracker()
+    token = tracker.token()  # poll sent ...
+    tracker.placed(begin(tracker), "7")  # ... the order is acknowledged meanwhile ...
+    tracker.sync_open("btcusdt", [], token)  # ... and the poll's answer predates it
+    assert tracker.live("btcusdt")[0].state is TrackedState.OPEN
+    tracker.sync_open("btcusdt", [], tracker.token())  # a newer poll: it left the book
+    assert tracker.live("btcusdt") == []
+    assert tracker.all()[0].state is TrackedState.FILLED
+
+
+def test_a_cancel_in_flight_is_not_undone_by_an_older_report() -> None:
+    tracker = OrderTracker()
+    tracker.placed(begin(tracker), "7")
+    token = tracker.token()
+    tracker.cancelling("7")
+    tracker.sync_open("btcusdt", [report("7")], token)
+    assert tracker.live("btcusdt")[0].state is TrackedState.CANCELLING
+    tracker.sync_open("btcusdt", [], tracker.token())
+    assert tracker.all()[0].state is TrackedState.CANCELLED
+
+
+def test_orders_placed_elsewhere_appear_from_the_poll() -> None:
+    tracker = OrderTracker()
+    tracker.sync_open("btcusdt", [report("9")], tracker.token())
+    assert [o.order_id for o in tracker.live("btcusdt")] == ["9"]
+
+
+async def test_a_lost_answer_is_unknown_until_reconciled(exchange: RunningExchange) -> None:
+    async with RestClient(exchange.rest_url, None) as public:
+        book = await public.depth("btcusdt")
+    assert book.best_bid is not None
+    price = book.best_bid - 50
+    from cdx.client.credentials import Credentials
+
+    async with RestClient(exchange.rest_url, Credentials("demo", "demo-secret")) as rest:
+        tracker = OrderTracker()
+        sent = rest.now_ms()
+        placed = tracker.begin("btcusdt", Side.BUY, OrderType.LIMIT, Decimal("0.01"), price, sent)
+        never = tracker.begin("btcusdt", Side.SELL, OrderType.LIMIT, Decimal("0.02"), price, sent)
+        # The first really reached the exchange; the second never did. Both answers were lost.
+        order_id = await rest.place_order(
+            "btcusdt", Side.BUY, OrderType.LIMIT, Decimal("0.01"), price
+        )
+        for key, side, volume in ((placed, Side.BUY, "0.01"), (never, Side.SELL, "0.02")):
+            error = OrderStateUnknown(
+                "btcusdt", side, OrderType.LIMIT, Decimal(volume), price, sent
+            )
+            tracker.lost(key, error)
+        assert {o.state for o in tracker.live("btcusdt")} == {TrackedState.UNKNOWN}
+        assert tracker.needs_reconcile
+
+        assert await tracker.reconcile(rest)
+
+        found = tracker.get(placed)
+        assert found is not None
+        assert (found.state, found.order_id) == (TrackedState.OPEN, order_id)
+        missing = tracker.get(never)
+        assert missing is not None
+        assert (missing.state, missing.detail) == (TrackedState.REJECTED, "not placed")
+        assert not tracker.needs_reconcile
+        assert len(exchange.engine.open_orders("demo", "btcusdt")) == 1  # nothing was resent

@@ -338,3 +338,34 @@ async def test_a_theme_switch_repaints_in_the_new_colours() -> None:
         await pilot.pause()
         assert price_colour() != before
         assert price_colour() == ladder.get_component_rich_style("ladder--bid").color
+
+
+async def test_a_late_book_of_the_old_step_does_not_undo_the_users_step() -> None:
+    app = LadderApp()
+    async with app.run_test(size=(60, 14)) as pilot:
+        ladder = app.query_one(Ladder)
+        ladder.show(BOOK, BTC, 0)
+        await pilot.press("right_square_bracket")
+        ladder.show(BOOK, BTC, 0)  # pushed before the app switched its subscription
+        await pilot.pause()
+        assert ladder.step == 1
+        assert "[step1]" in lines(ladder)[0]
+        assert "27,001.2" in " ".join(lines(ladder))
+        ladder.show(Book(((D("27001.2"), D("1")),), ((D("27000.9"), D("1")),)), BTC, 1)
+        ladder.show(BOOK, BTC, 0)  # once delivered, the app's step rules again
+        await pilot.pause()
+        assert ladder.step == 0
+
+
+async def test_going_finer_shows_loading_until_the_finer_book_arrives() -> None:
+    app = LadderApp()
+    async with app.run_test(size=(60, 14)) as pilot:
+        ladder = app.query_one(Ladder)
+        ladder.show(BOOK, BTC, 1)
+        await pilot.press("left_square_bracket")
+        await pilot.pause()
+        assert ladder.step == 0
+        assert any("loading step0" in line for line in lines(ladder))
+        ladder.show(BOOK, BTC, 0)
+        await pilot.pause()
+        assert not any("loading" in line for line in lines(ladder))

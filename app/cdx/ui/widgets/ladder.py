@@ -148,6 +148,8 @@ class Ladder(Widget, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self._book: Book | None = None
         self._book_step = 0
+        # A step the user chose with `[`/`]` that no `show()` has delivered yet.
+        self._pending_step: int | None = None
         self._symbol: Symbol | None = None
         self._own_orders: tuple[Order, ...] = ()
         # (side the row trades, depth index from the spread): SELL = ask rows, BUY = bid rows.
@@ -163,21 +165,31 @@ class Ladder(Widget, can_focus=True):
     def show(self, book: Book, symbol: Symbol, step: int, own_orders: Sequence[Order] = ()) -> None:
         """Display `book` (aggregated at `step`) of `symbol`, marking `own_orders`' levels.
 
-        Safe to call many times a second: only lines whose content changed are repainted.
+        `step` also sets the selector, except while a step the user picked with `[`/`]` is
+        still on its way: books of other steps are then shown at the user's step (aggregated
+        when finer, "loading" when coarser). Safe to call many times a second: only lines whose
+        content changed are repainted.
         """
         if self._symbol is not None and symbol.name != self._symbol.name:
             self._cursor = None
+            self._pending_step = None
         self._book = book
         self._book_step = step
         self._symbol = symbol
         self._own_orders = tuple(own_orders)
-        self.set_reactive(Ladder.step, step)
+        if self._pending_step == step:
+            self._pending_step = None
+        if self._pending_step is None:
+            self.set_reactive(Ladder.step, step)
+        # else: a book of the step before the user's `[`/`]` reached us before the app acted
+        # on StepChanged; keep the user's step (aggregating this book if it is finer).
         self._update()
 
     def clear(self) -> None:
         """Forget the book (e.g. while another symbol's first snapshot is on its way)."""
         self._book = None
         self._cursor = None
+        self._pending_step = None
         self._update()
 
     @property
@@ -238,6 +250,7 @@ class Ladder(Widget, can_focus=True):
         if new_step == self.step:
             return
         self.step = new_step
+        self._pending_step = new_step
         self.post_message(self.StepChanged(new_step))
 
     def watch_step(self) -> None:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
+import pickle
 import threading
 import time
 from collections.abc import Callable
@@ -98,10 +100,7 @@ async def start_exchange(config: SimConfig) -> RunningExchange:
     Returns once the port is listening; everything runs in the calling event loop.
     """
     clock = config.clock or wall_clock_ms
-    engine = Engine(DEFAULT_SYMBOLS)
-    engine.open_account(config.api_key, DEMO_BALANCES)
-    market = SyntheticMarket(engine, seed=config.seed)
-    market.bootstrap(clock())
+    engine, market = _new_market(config.seed, config.api_key, clock(), config.clock is not None)
     faults = Faults()
     app = create_app(
         engine,
@@ -135,6 +134,38 @@ async def start_exchange(config: SimConfig) -> RunningExchange:
         runner=runner,
         tasks=tasks,
     )
+
+
+def _bootstrap(seed: int, api_key: str, now_ms: int) -> tuple[Engine, SyntheticMarket]:
+    engine = Engine(DEFAULT_SYMBOLS)
+    engine.open_account(api_key, DEMO_BALANCES)
+    market = SyntheticMarket(engine, seed=seed)
+    market.bootstrap(now_ms)
+    return engine, market
+
+
+@functools.lru_cache(maxsize=4)
+def _bootstrapped(seed: int, api_key: str, now_ms: int) -> bytes:
+    return pickle.dumps(_bootstrap(seed, api_key, now_ms), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _new_market(
+    seed: int, api_key: str, now_ms: int, repeatable: bool
+) -> tuple[Engine, SyntheticMarket]:
+    """A fresh engine with its day of seeded history and the demo account.
+
+    Bootstrapping is a pure function of (seed, key, time) but costs a few hundred ms, so under
+    an injected clock (tests start many exchanges at the same frozen time) a pickled copy of
+    the first one is reused; each caller still gets its own independent objects.
+    """
+    if repeatable:
+        try:
+            engine, market = pickle.loads(_bootstrapped(seed, api_key, now_ms))
+        except (pickle.PicklingError, TypeError, AttributeError):
+            logger.debug("engine cannot be pickled; bootstrapping from scratch", exc_info=True)
+        else:
+            return engine, market
+    return _bootstrap(seed, api_key, now_ms)
 
 
 async def _run_market(market: SyntheticMarket, rate: float, clock: Clock) -> None:

@@ -17,8 +17,9 @@ class Faults:
     - `rest_delay`: seconds every REST response is held back, after the request was executed
       (so a client that times out cannot know whether its order was placed).
     - `rest_fail_next`: the next N REST requests answer 503 + `100002` without executing.
-    - `drop_ws_next`: every open WebSocket connection is cut abruptly (no close frame) as soon
-      as the front notices; the switch then turns itself off.
+    - `drop_ws_next`: every open WebSocket connection is cut abruptly (no close frame) within
+      about 50 ms; the switch then turns itself off. Set while no connection is open, it cuts
+      the next one to open.
     - `corrupt_next_frames`: the next N channel pushes (snapshots included) are sent as bytes
       that are not valid gzip; replies and pings stay intact.
     - `stall_ws`: WebSocket connections send nothing at all (no replies, pushes or pings) while

@@ -477,6 +477,18 @@ class Engine:
         else:
             order.status = OrderStatus.FILLED
         snapshot = order.snapshot()
+        if acct.record_history:
+            log.debug(
+                "order %s %s %s %s volume %s price %s: %s, filled %s",
+                order.id,
+                symbol,
+                side.value,
+                type.name,
+                volume,
+                price,
+                order.status.name,
+                _plain(order.deal_volume),
+            )
         if order.status.is_final:
             self._forget_if_unrecorded(order)
         return snapshot
@@ -512,6 +524,8 @@ class Engine:
             if taker.is_market_buy:
                 money = taker.volume - taker.deal_money
                 affordable = (money / best).quantize(lot, rounding=ROUND_DOWN)
+                if affordable * best > money:  # the division rounded up onto a lot boundary
+                    affordable -= lot
                 qty = min(affordable, maker.remaining)
             else:
                 qty = min(taker.remaining, maker.remaining)

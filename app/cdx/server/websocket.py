@@ -15,7 +15,7 @@ import logging
 import sys
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -73,17 +73,24 @@ class _Cached:
     tick: Any
 
 
-@dataclass(slots=True)
 class Hub:
     """Every open connection plus what they share: engine, clock, faults and a tick cache."""
 
-    engine: Engine
-    faults: Faults
-    clock: Callable[[], int]
-    ping_interval: float
-    ping_timeout: float
-    connections: set[Connection] = field(default_factory=set)
-    _ticks: dict[str, _Cached] = field(default_factory=dict)
+    def __init__(
+        self,
+        engine: Engine,
+        faults: Faults,
+        clock: Callable[[], int],
+        ping_interval: float,
+        ping_timeout: float,
+    ) -> None:
+        self.engine = engine
+        self.faults = faults
+        self.clock = clock
+        self.ping_interval = ping_interval
+        self.ping_timeout = ping_timeout
+        self.connections: set[Connection] = set()
+        self._ticks: dict[str, _Cached] = {}
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         """The aiohttp handler of the WebSocket route."""

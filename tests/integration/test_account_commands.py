@@ -1,0 +1,174 @@
+"""The scriptable account commands end to end against the embedded exchange, as a script or
+a person at a shell would run them: output, JSON, and the exit-code contract (0 / 1 / 2)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from decimal import Decimal
+
+import pytest
+
+from cdx import cli
+
+FAR_BID = "20000.00"
+
+
+@pytest.fixture(autouse=True)
+def demo_keys(monkeypatch) -> None:
+    monkeypatch.setenv("CDX_API_KEY", "demo")
+    monkeypatch.setenv("CDX_API_SECRET", "demo-secret")
+
+
+@pytest.fixture
+def cdx(exchange, capsys):
+    """Run `cdx COMMAND --rest-url <exchange> ARGS...`; returns (exit code, stdout, stderr)."""
+
+    async def run(command: str, *argv: str) -> tuple[int, str, str]:
+        args = [command, "--rest-url", exchange.rest_url, "--ws-url", exchange.ws_url, *argv]
+        try:
+            code = await asyncio.to_thread(cli.main, args)
+        except SystemExit as exc:  # argparse's own usage errors
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
+async def place_far_bid(cdx, *extra: str) -> str:
+    code, out, err = await cdx(
+        "place",
+        "--symbol", "btcusdt", "--side", "buy", "--type", "limit",
+        "--volume", "0.01", "--price", FAR_BID, "--yes", "--json", *extra,
+    )  # fmt: skip
+    assert code == 0, err
+    return json.loads(out)["order_id"]
+
+
+async def test_balances_table_shows_every_coin(cdx) -> None:
+    code, out, _ = await cdx("balances")
+    assert code == 0
+    header, *rows = out.splitlines()
+    assert header.split() == ["coin", "available", "locked", "total"]
+    assert ["usdt", "100000", "0", "100000"] in [row.split() for row in rows]
+
+
+async def test_balances_json_has_exact_decimal_strings(cdx) -> None:
+    code, out, _ = await cdx("balances", "--json")
+    assert code == 0
+    balances = {b["coin"]: b for b in json.loads(out)["balances"]}
+    assert Decimal(balances["btc"]["available"]) == Decimal("2")
+    assert isinstance(balances["btc"]["locked"], str)
+
+
+async def test_place_list_and_cancel_an_order(cdx) -> None:
+    order_id = await place_far_bid(cdx)
+    code, out, _ = await cdx("orders", "--symbol", "btcusdt")
+    assert code == 0
+    row = next(r.split() for r in out.splitlines() if r.startswith(order_id))
+    assert row == [order_id, "BUY", "LIMIT", FAR_BID, "0.010000", "0.000000", "NEW"]
+    code, out, _ = await cdx("cancel", "--symbol", "btcusdt", order_id)
+    assert (code, out.strip()) == (0, f"cancelled order {order_id}")
+    code, out, _ = await cdx("orders", "--symbol", "btcusdt", "--json")
+    assert json.loads(out) == []
+    code, out, _ = await cdx("orders", "--symbol", "btcusdt", "--all", "--json")
+    assert {"id": order_id, "status": "CANCELED"}.items() <= json.loads(out)[0].items()
+
+
+async def test_cancel_all_cancels_every_open_order(cdx) -> None:
+    for _ in range(2):
+        await place_far_bid(cdx)
+    code, _, _ = await cdx("cancel", "--symbol", "btcusdt", "--all")
+    assert code == 0
+    _, out, _ = await cdx("orders", "--symbol", "btcusdt", "--json")
+    assert json.loads(out) == []
+
+
+async def test_market_buy_spends_quote_amount(cdx) -> None:
+    code, out, err = await cdx(
+        "place", "--symbol", "btcusdt", "--side", "buy", "--type", "market",
+        "--volume", "100", "--yes",
+    )  # fmt: skip
+    assert code == 0, err
+    assert out.startswith("placed BUY MARKET 100 btcusdt")
+
+
+async def test_refusal_without_yes_off_a_terminal_places_nothing(cdx) -> None:
+    code, _, err = await cdx(
+        "place", "--symbol", "btcusdt", "--side", "buy", "--type", "limit",
+        "--volume", "0.01", "--price", FAR_BID,
+    )  # fmt: skip
+    assert code == 2
+    assert "without --yes" in err
+    _, out, _ = await cdx("orders", "--symbol", "btcusdt", "--json")
+    assert json.loads(out) == []
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["place", "--symbol", "btcusdt", "--side", "buy", "--type", "limit", "--volume", "1"],
+        ["place", "--symbol", "btcusdt", "--side", "buy", "--type", "market", "--volume", "1",
+         "--price", "5", "--yes"],
+        ["place", "--symbol", "btcusdt", "--side", "up", "--type", "limit", "--volume", "1"],
+        ["place", "--symbol", "btcusdt", "--side", "buy", "--type", "limit", "--volume", "-1",
+         "--price", "5", "--yes"],
+        ["cancel", "--symbol", "btcusdt"],
+        ["orders"],
+    ],
+    ids=["limit-no-price", "market-with-price", "bad-side", "negative", "cancel-what", "no-symbol"],
+)  # fmt: skip
+async def test_usage_errors_exit_2(cdx, argv) -> None:
+    code, out, err = await cdx(*argv)
+    assert code == 2
+    assert out == ""
+    assert "error" in err
+
+
+async def test_missing_rest_url_is_a_usage_error(capsys) -> None:
+    code = await asyncio.to_thread(cli.main, ["balances"])
+    assert code == 2
+    assert "--rest-url is required" in capsys.readouterr().err
+
+
+async def test_rest_url_before_the_command_is_accepted(exchange, capsys) -> None:
+    code = await asyncio.to_thread(cli.main, ["--rest-url", exchange.rest_url, "balances"])
+    assert code == 0
+    assert capsys.readouterr().out.startswith("coin")
+
+
+async def test_refused_order_exits_1_with_the_reason_on_stderr(cdx) -> None:
+    code, out, err = await cdx(
+        "place", "--symbol", "btcusdt", "--side", "buy", "--type", "limit",
+        "--volume", "1000", "--price", FAR_BID, "--yes",
+    )  # fmt: skip
+    assert (code, out) == (1, "")
+    assert "insufficient available balance" in err
+
+
+async def test_cancel_unknown_order_exits_1(cdx) -> None:
+    code, _, err = await cdx("cancel", "--symbol", "btcusdt", "987654321")
+    assert code == 1
+    assert "order not found" in err
+
+
+async def test_wrong_secret_exits_1_naming_the_secret(cdx, monkeypatch) -> None:
+    monkeypatch.setenv("CDX_API_SECRET", "not-the-secret")
+    code, _, err = await cdx("balances")
+    assert code == 1
+    assert "is CDX_API_SECRET right?" in err
+    assert "not-the-secret" not in err
+
+
+async def test_without_keys_exits_1_saying_keys_are_needed(cdx, monkeypatch) -> None:
+    monkeypatch.delenv("CDX_API_KEY")
+    code, _, err = await cdx("balances")
+    assert code == 1
+    assert "set CDX_API_KEY and CDX_API_SECRET" in err
+
+
+async def test_unreachable_server_exits_1(capsys) -> None:
+    code = await asyncio.to_thread(cli.main, ["balances", "--rest-url", "http://127.0.0.1:9"])
+    assert code == 1
+    assert "cannot reach http://127.0.0.1:9" in capsys.readouterr().err

@@ -107,10 +107,13 @@ class RestFront:
         try:
             if self.faults.take_rest_failure():
                 raise Refused(ErrorCode.UNAVAILABLE, "the exchange is unavailable; try again")
-            params = wire_params.collect(endpoint, await self._read(request, endpoint))
+            pairs = await self._read(request, endpoint)
+            if endpoint.signed:
+                # Headers of a refused request report the window of the key it named.
+                key = next((value for name, value in pairs if name == "api_key"), "")
+            params = wire_params.collect(endpoint, pairs)
             api_key = ""
             if endpoint.signed:
-                key = params["api_key"]
                 api_key = self.credentials.authenticate(params, now_ms)
             decision = self.limiter.acquire(group, key, now_ms)
             if not decision.accepted:

@@ -661,6 +661,12 @@ class Engine:
         self._market(symbol)
         return [o.snapshot() for o in reversed(acct.open.get(symbol, {}).values())]
 
+    def open_order_ids(self, api_key: str, symbol: str) -> set[str]:
+        """Ids of the account's resting orders in `symbol`: a cheap check for a busy caller."""
+        acct = self._account(api_key)
+        self._market(symbol)
+        return set(acct.open.get(symbol, ()))
+
     def all_orders(
         self, api_key: str, symbol: str, start_ms: int | None, end_ms: int | None
     ) -> list[Order]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, ROUND_UP, Decimal
 
 from cdx.model.order import Order, OrderType, Side
@@ -29,10 +29,10 @@ TAKER_KEY = "sim-taker"
 """Internal accounts; the server knows no secret for them, so no client can sign as them."""
 
 _FUNDING = Decimal(10) ** 9
-LEVELS_PER_SIDE = 40
+LEVELS_PER_SIDE = 60
 HISTORY_MINUTES = 1440
 
-_SPACING_BP = Decimal("0.25")  # mean distance between maker levels, in basis points of price
+_SPAN_BP = Decimal("100")  # how far from the inside the makers quote, in basis points of price
 _HALF_SPREAD_BP = Decimal("0.5")
 _TICK_SIGMA_BP = Decimal("0.5")  # fair-price move per tick (one standard deviation)
 _MINUTE_SIGMA_BP = Decimal("5")  # history move per minute
@@ -41,6 +41,7 @@ _MINUTE_SIGMA_BP = Decimal("5")  # history move per minute
 _REVERSION = 0.00001
 _CHURN = 0.04  # chance that a maker order is cancelled and requoted in a tick
 _TAKE = 0.35  # chance of a taker order per symbol per tick
+_TAKER_SCALE = 1 / 3  # takers trade smaller amounts than makers quote
 _BP = Decimal("0.0001")
 
 
@@ -51,11 +52,13 @@ class _Quoting:
     symbol: Symbol
     reference: Decimal
     fair: Decimal
-    spacing: int  # ticks
+    span: int  # ticks from the inside to the deepest quote
     half_spread: int  # ticks
     sigma: float  # ticks per tick
     minute_sigma: float  # ticks per history minute
     typical_lots: int
+    quotes: dict[str, tuple[Side, Decimal]] = field(default_factory=dict)
+    """The makers' orders believed open: id -> (side, price)."""
 
 
 class SyntheticMarket:
@@ -126,11 +129,15 @@ class SyntheticMarket:
                     ticks = close
                 else:
                     low, high = sorted((previous, close))
-                    spread = max(q.spacing * 2, 1)
+                    spread = max(q.half_spread * 4, 1)
                     ticks = max(rng.randint(low - spread, high + spread), 1)
                 side = Side.BUY if rng.random() < 0.5 else Side.SELL
                 self._engine.record_history_trade(
-                    q.symbol.name, tick * ticks, self._size(q, taker=True), side, minute + offset
+                    q.symbol.name,
+                    tick * ticks,
+                    self._size(q, scale=_TAKER_SCALE),
+                    side,
+                    minute + offset,
                 )
             previous = close
 
@@ -142,40 +149,49 @@ class SyntheticMarket:
         # a fraction of a tick shifts the odds; the price itself stays a Decimal.
         pull = float((q.reference - q.fair) / tick) * _REVERSION
         moved = q.fair + round(self._rng.gauss(pull, q.sigma)) * tick
-        q.fair = max(moved, tick * (q.half_spread + q.spacing * LEVELS_PER_SIDE + 1))
+        q.fair = max(moved, tick * (q.half_spread + q.span + 1))
 
     def _requote(self, q: _Quoting, now_ms: int) -> None:
         engine, rng, sym = self._engine, self._rng, q.symbol
         tick = sym.tick
         inner_bid = q.fair - q.half_spread * tick
         inner_ask = q.fair + q.half_spread * tick
-        reach = q.spacing * LEVELS_PER_SIDE * tick
+        reach = q.span * tick
         counts = {Side.BUY: 0, Side.SELL: 0}
-        for order in engine.open_orders(MAKER_KEY, sym.name):
-            if order.side is Side.BUY:
-                stale = order.price > inner_bid or order.price < inner_bid - reach
+        still_open = engine.open_order_ids(MAKER_KEY, sym.name)
+        quotes = q.quotes
+        for order_id in list(quotes):
+            if order_id not in still_open:
+                del quotes[order_id]
+                continue
+            side, price = quotes[order_id]
+            if side is Side.BUY:
+                stale = price > inner_bid or price < inner_bid - reach
             else:
-                stale = order.price < inner_ask or order.price > inner_ask + reach
+                stale = price < inner_ask or price > inner_ask + reach
             if stale or rng.random() < _CHURN:
-                engine.cancel_order(MAKER_KEY, sym.name, order.id, now_ms)
+                engine.cancel_order(MAKER_KEY, sym.name, order_id, now_ms)
+                del quotes[order_id]
             else:
-                counts[order.side] += 1
-        span = q.spacing * LEVELS_PER_SIDE
+                counts[side] += 1
         for side in (Side.BUY, Side.SELL):
             for _ in range(LEVELS_PER_SIDE - counts[side]):
-                # Squaring a uniform draw crowds orders towards the inside, as real books are.
-                offset = int(span * rng.random() ** 2)
+                # Squaring a uniform draw crowds orders towards the inside, as real books are;
+                # deeper orders are larger.
+                depth = rng.random() ** 2
+                offset = int(q.span * depth)
                 price = inner_bid - offset * tick if side is Side.BUY else inner_ask + offset * tick
-                self._place(
-                    MAKER_KEY, q, side, OrderType.LIMIT, self._size(q, taker=False), price, now_ms
-                )
+                size = self._size(q, scale=1 + 2 * depth)
+                order = self._place(MAKER_KEY, q, side, OrderType.LIMIT, size, price, now_ms)
+                if order is not None and order.is_open:
+                    quotes[order.id] = (side, price)
 
     # Takers ------------------------------------------------------------------------------------
 
     def _take(self, q: _Quoting, now_ms: int) -> None:
         rng, sym = self._rng, q.symbol
         side = Side.BUY if rng.random() < 0.5 else Side.SELL
-        size = self._size(q, taker=True)
+        size = self._size(q, scale=_TAKER_SCALE)
         if rng.random() < 0.5:
             if side is Side.BUY:
                 spend = (size * q.fair).quantize(sym.tick, ROUND_UP)
@@ -195,10 +211,9 @@ class SyntheticMarket:
 
     # Orders ------------------------------------------------------------------------------------
 
-    def _size(self, q: _Quoting, *, taker: bool) -> Decimal:
-        """A base amount in whole lots: log-normal around the typical size, takers smaller."""
-        median = q.typical_lots / 3 if taker else q.typical_lots
-        lots = max(1, int(self._rng.lognormvariate(0, 0.9) * median))
+    def _size(self, q: _Quoting, *, scale: float) -> Decimal:
+        """A base amount in whole lots, log-normal around `scale` times the typical size."""
+        lots = max(1, int(self._rng.lognormvariate(0, 0.9) * q.typical_lots * scale))
         return q.symbol.lot * lots
 
     def _place(
@@ -248,7 +263,7 @@ def _quoting(symbol: Symbol, reference: Decimal) -> _Quoting:
         symbol=symbol,
         reference=reference,
         fair=reference.quantize(tick, ROUND_HALF_EVEN),
-        spacing=max(1, int(in_ticks(_SPACING_BP))),
+        span=max(LEVELS_PER_SIDE, int(in_ticks(_SPAN_BP))),
         half_spread=max(1, int(in_ticks(_HALF_SPREAD_BP))),
         sigma=float(in_ticks(_TICK_SIGMA_BP)),
         minute_sigma=float(in_ticks(_MINUTE_SIGMA_BP)),

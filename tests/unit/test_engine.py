@@ -520,3 +520,20 @@ def test_version_changes_with_the_book_and_trades(engine: Engine) -> None:
     v3 = engine.version("btcusdt")
     assert v0 < v1 < v2 < v3
     assert engine.version("ethusdt") == 0
+
+
+def test_a_coin_without_a_btc_pair_is_valued_through_its_quote_coin() -> None:
+    engine = Engine(DEFAULT_SYMBOLS)
+    engine.open_account("alice", {"sol": D("100"), "usdt": D("10000"), "btc": D("1")})
+    engine.open_account("bob", {"sol": D("100"), "usdt": D("10000"), "btc": D("1")})
+    for symbol, volume, price in (("btcusdt", "0.1", "20000.00"), ("solusdt", "10", "20.000")):
+        engine.place_order("alice", symbol, SELL, LIMIT, volume, price, T0)
+        engine.place_order("bob", symbol, BUY, LIMIT, volume, price, T0)
+    sol = engine.account("alice").balance("sol")
+    assert sol.btc_value == (sol.available * D("20") / D("20000")).quantize(D("1E-8"))
+    assert engine.account("alice").balance("eth").btc_value == 0  # no price yet
+
+
+def test_opening_an_account_twice_is_a_wiring_mistake(engine: Engine) -> None:
+    with pytest.raises(ValueError):
+        engine.open_account("alice", {"btc": D("1")})

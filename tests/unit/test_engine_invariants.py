@@ -198,6 +198,18 @@ class ExchangeMachine(RuleBasedStateMachine):
                 for fill in pair:
                     assert (fill.price, fill.volume) == (trade.price, trade.amount)
 
+    @invariant()
+    def ticker_agrees_with_the_tape_and_the_book(self) -> None:
+        for name in SYMBOLS:
+            ticker = self.engine.ticker(name, self.now)
+            assert ticker.low <= ticker.open <= ticker.high
+            assert ticker.low <= ticker.last <= ticker.high
+            trades = self.engine.trades(name, 1)
+            if trades:
+                assert ticker.last == trades[0].price
+            book = self.engine.book(name, 0, self.now)
+            assert (ticker.buy, ticker.sell) == (book.best_bid, book.best_ask)
+
 
 ExchangeMachine.TestCase.settings = settings(
     max_examples=100,

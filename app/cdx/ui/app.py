@@ -95,7 +95,7 @@ class DashboardApp(App[None]):
         Binding("right_square_bracket", "step(1)", "Coarser", key_display="]"),
         Binding("slash", "pick_symbol", "Symbol", key_display="/"),
         Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("ctrl+p", "command_palette", "Command palette", show=False),
+        Binding("ctrl+p", "command_palette", "Palette"),
         Binding("q", "quit", "Quit"),
     ]
 
@@ -141,7 +141,7 @@ class DashboardApp(App[None]):
                 yield Watchlist(id="watchlist")
                 yield TradesTape(id="tape")
         yield StatusBar(id="status")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     @property
     def read_only(self) -> bool:
@@ -500,6 +500,15 @@ class DashboardApp(App[None]):
 
     # Painting ---------------------------------------------------------------------------------
 
+    def poke_poller(self) -> None:
+        """Poll account and open orders now instead of at the next interval."""
+        self._poke.set()
+
+    def repaint_now(self) -> None:
+        """Paint everything pending at once (the timer does this REPAINT_HZ times a second)."""
+        self._account_dirty = self._orders_dirty = True
+        self._repaint()
+
     def _repaint(self) -> None:
         """Repaint what changed since the last tick (called REPAINT_HZ times a second)."""
         symbol = self.symbol
@@ -526,7 +535,10 @@ class DashboardApp(App[None]):
             for ticker in dirty.tickers:
                 watchlist.update_ticker(ticker)
         if dirty.has("", Part.CONNECTION):
-            status.set_connection(self.market.connection, self.market.connection_detail)
+            state = self.market.connection
+            # "connected to <url>" says nothing new; reasons for trouble are worth the room.
+            detail = "" if state is ConnectionState.CONNECTED else self.market.connection_detail
+            status.set_connection(state, detail)
         if self._account_dirty:
             self._account_dirty = False
             self._flush_account()

@@ -46,11 +46,16 @@ def binding_sections(app: App[object]) -> list[tuple[str, list[Binding]]]:
         seen.add(owner)
         bindings = _bindings(owner)
         if bindings:
-            title = (owner.__doc__ or owner.__name__).strip().splitlines()[0]
-            sections.append((f"{owner.__name__} — {title}", bindings))
+            sections.append((f"{_words(owner.__name__)} (when focused)", bindings))
     for dialog in (ConfirmScreen, SymbolPicker):
-        sections.append((f"{dialog.__name__} dialog", _bindings(dialog)))
+        sections.append((f"{_words(dialog.__name__)} dialog", _bindings(dialog)))
     return sections
+
+
+def _words(name: str) -> str:
+    """`OpenOrders` -> `Open orders`."""
+    spaced = "".join(f" {c.lower()}" if c.isupper() else c for c in name).strip()
+    return spaced[:1].upper() + spaced[1:]
 
 
 class HelpScreen(ModalScreen[None]):

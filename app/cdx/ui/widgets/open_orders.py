@@ -79,7 +79,7 @@ class OpenOrders(DataTable[Text | str]):
             for (key, cells), (_, old) in zip(rows, self._rows, strict=True):
                 for name, cell, before in zip(COLUMNS, cells, old, strict=True):
                     if cell != before:
-                        self.update_cell(key, name, cell)
+                        self.update_cell(key, name, cell, update_width=True)
             self._rows = rows
             return
         self._rows = rows

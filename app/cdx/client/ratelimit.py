@@ -31,11 +31,13 @@ from cdx.protocol.endpoints import (
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MARGIN_MS = 4.0
-"""Extra window length: covers send/receive jitter on loopback and LAN while keeping the
-1-per-100 ms account group above 95 % of its allowed rate (100 / 104)."""
+DEFAULT_MARGIN_MS = 3.0
+"""Extra window length: absorbs the jitter between our clock and the server's receive times
+while keeping the 1-per-100 ms account group above 95 % of its allowed rate (100 / 103)."""
 
 _EPSILON = 1e-9
+_SAFETY = 0.0005
+"""Part of the margin never spent on round-trip credit: rounding of ms timestamps."""
 
 
 class Priority(IntEnum):
@@ -105,10 +107,10 @@ class RateLimiter:
     ) -> AbstractAsyncContextManager[None]:
         """Wait until a request of `group` for `key` may be sent; send it inside the block.
 
-        The request counts from when it was granted, whether or not it then succeeds. While
-        it is in flight it never leaves the window, and if it took longer than the quickest
-        round trip seen so far, the extra time is assumed to have been on the way out (the
-        server may have received it that much later), so the next request waits for that too.
+        The request counts whether or not it then succeeds. While it is in flight it never
+        leaves the window; once answered it counts from about when the answer came (the
+        server may have received it just before), so a slow send never lets the next request
+        in early.
         """
         return self._slot(group, key, priority)
 
@@ -133,8 +135,13 @@ class RateLimiter:
             raise
 
     def _release(self, bucket: _Bucket, entry: _Entry) -> None:
+        # The server received the request at some point before its answer came back. Count
+        # it from the answer, less the part of the quickest round trip the margin can cover
+        # (less a sliver for ms rounding): then the next request in this window
+        # reaches the server at least a full window later, however the delay was split.
         rtt = max(self._clock() - entry.at, 0.0)
-        base = bucket.min_rtt if bucket.min_rtt is not None else 0.0
+        covered = max(self._margin - _SAFETY, 0.0)
+        base = min(bucket.min_rtt, covered) if bucket.min_rtt is not None else 0.0
         entry.at += max(rtt - base, 0.0)
         bucket.min_rtt = rtt if bucket.min_rtt is None else min(bucket.min_rtt, rtt)
         entry.open = False

@@ -222,6 +222,13 @@ async def test_concurrent_polls_stay_within_the_account_limit(exchange) -> None:
         assert (budget.limit, budget.window_ms) == (ACCOUNT.limit, ACCOUNT.window_ms)
 
 
+async def test_a_burst_of_market_requests_stays_within_the_market_limit(exchange) -> None:
+    recorder = StatusRecorder()
+    async with RestClient(exchange.rest_url, transport=recorder) as rest:
+        await asyncio.gather(*(rest.ticker("btcusdt") for _ in range(150)))
+    assert recorder.statuses == [200] * 150
+
+
 async def test_429_from_another_app_on_the_same_key_is_waited_out(exchange) -> None:
     recorder = StatusRecorder()
     other = RestClient(exchange.rest_url, DEMO, RateLimiter(), transport=recorder)

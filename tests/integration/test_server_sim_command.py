@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,21 +16,7 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
-# Until every command module of `cdx.cli` exists, drive `cdx.commands.sim` through the same
-# argparse wiring the CLI uses.
-_SHIM = (
-    "import argparse, sys\n"
-    "from cdx.commands import sim\n"
-    "parser = argparse.ArgumentParser(prog='cdx')\n"
-    "sim.register(parser.add_subparsers())\n"
-    "args = parser.parse_args(sys.argv[1:])\n"
-    "sys.exit(args.func(args))\n"
-)
-_CLI_READY = all(
-    importlib.util.find_spec(f"cdx.commands.{name}") is not None
-    for name in ("dashboard", "doctor", "account", "sim")
-)
-COMMAND = [sys.executable, "-m", "cdx.cli"] if _CLI_READY else [sys.executable, "-c", _SHIM]
+COMMAND = [sys.executable, "-m", "cdx.cli"]
 FIRST_LINE = re.compile(r"^rest=http://127\.0\.0\.1:(\d+) ws=ws://127\.0\.0\.1:(\d+)/kline-api/ws$")
 
 
@@ -98,3 +84,19 @@ def test_help_mentions_the_environment_variable() -> None:
         [*COMMAND, "sim", "--help"], capture_output=True, text=True, timeout=30, check=True
     )
     assert "CDX_SIM_API_SECRET" in result.stdout
+
+
+def test_port_in_use_exits_1_with_a_message() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [*COMMAND, "sim", "--port", str(port), "--rate", "0"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    assert result.returncode == 1
+    assert f"127.0.0.1:{port}" in result.stderr
+    assert result.stdout == ""

@@ -189,7 +189,10 @@ async def test_bad_messages_get_an_error_and_the_connection_stays(
     await assert_alive(frozen_ws)
 
 
-@pytest.mark.parametrize("frame", ["not json", "{", "", b"\x00\xffgarbage", b'{"ping": 1}'])
+@pytest.mark.parametrize(
+    "frame",
+    ["not json", "{", "", "[" * 30000 + "]" * 30000, b"\x00\xffgarbage", b'{"ping": 1}'],
+)
 async def test_garbage_frames_get_an_error_and_the_connection_stays(
     frozen_ws: ClientConnection, frame: str | bytes
 ) -> None:

@@ -235,6 +235,9 @@ class Connection:
         except frames.FrameError as exc:
             await self._error("error", "", f"message is not a JSON object: {exc}")
             return
+        except RecursionError:
+            await self._error("error", "", "message is nested too deeply")
+            return
         if (number := frames.ping_value(message)) is not None:
             await self._send(frames.pong(number))
             return

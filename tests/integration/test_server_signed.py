@@ -291,6 +291,30 @@ async def test_oversized_body_is_413(api: Api) -> None:
     body = b"symbol=" + b"a" * (1024 * 1024 + 10)
     response = await api.client.post("/v1/account", content=body, headers={"Content-Type": FORM})
     assert response.status_code == 413
+    assert response.headers["X-RateLimit-Group"] == "account"
+
+
+@pytest.mark.parametrize(
+    ("path", "extra"),
+    [
+        ("/v1/openOrders", {"pageSize": "0"}),
+        ("/v1/openOrders", {"pageSize": "201"}),
+        ("/v1/allOrders", {"page": "0"}),
+        ("/v1/myTrades", {"page": "-1"}),
+        ("/v1/allOrders", {"startDate": "yesterday"}),
+        ("/v1/showOrder", {"order_id": "12a"}),
+        ("/v1/showOrder", {}),
+    ],
+)
+async def test_bad_paging_and_ids_are_refused(api: Api, path: str, extra: dict[str, str]) -> None:
+    body = (await api.post(path, {"symbol": "btcusdt", **extra})).json()
+    assert body["code"] == "100004"
+
+
+async def test_page_size_200_is_accepted(api: Api) -> None:
+    await api.limit("BUY", "0.001000", "20000.00")
+    listed = await api.open_orders(pageSize="200", page="1")
+    assert listed["count"] == 1 and len(listed["resultList"]) == 1
 
 
 async def test_unexpected_error_is_500_envelope(

@@ -16,10 +16,10 @@ from aiohttp import web
 from cdx.protocol import endpoints
 from cdx.protocol.errors import ErrorCode
 from cdx.server.auth import Credentials
+from cdx.server.backend import Backend
 from cdx.server.errors import Refused
 from cdx.server.rest import DATA_FUNCTIONS, RestFront
 from cdx.server.websocket import Hub
-from cdx.sim.engine import Engine
 from cdx.sim.faults import Faults
 
 logger = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
 
 
 def create_app(
-    engine: Engine,
+    engine: Backend,
     faults: Faults,
     credentials: Credentials,
     clock: Callable[[], int],

@@ -23,9 +23,10 @@ from cdx.protocol.endpoints import Endpoint, KeyedBy, Method, RateGroup
 from cdx.protocol.errors import ErrorCode
 from cdx.server import params as wire_params
 from cdx.server.auth import Credentials
+from cdx.server.backend import Backend
 from cdx.server.errors import Refused
 from cdx.server.ratelimit import Decision, SlidingWindowLimiter
-from cdx.sim.engine import Engine, EngineError
+from cdx.sim.engine import EngineError
 from cdx.sim.faults import Faults
 
 logger = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 Params = Mapping[str, str]
-DataFunction = Callable[[Engine, Params, str, int], Any]
+DataFunction = Callable[[Backend, Params, str, int], Any]
 """(engine, params, api_key or "" when unsigned, server now in ms) -> the envelope's `data`."""
 
 
@@ -60,7 +61,7 @@ class RestFront:
 
     def __init__(
         self,
-        engine: Engine,
+        engine: Backend,
         faults: Faults,
         credentials: Credentials,
         clock: Callable[[], int],
@@ -169,7 +170,7 @@ class RestFront:
 # Data functions ----------------------------------------------------------------------------
 
 
-def _symbol(engine: Engine, params: Params) -> Symbol:
+def _symbol(engine: Backend, params: Params) -> Symbol:
     name = params["symbol"]
     symbol = engine.symbols.get(name)
     if symbol is None:
@@ -185,44 +186,44 @@ def _page(items: Sequence[T], params: Params) -> list[T]:
     return list(items[start : start + size])
 
 
-def symbols(engine: Engine, params: Params, api_key: str, now_ms: int) -> Any:
+def symbols(engine: Backend, params: Params, api_key: str, now_ms: int) -> Any:
     return [codec.symbol_to_wire(symbol) for symbol in engine.symbols.values()]
 
 
-def ticker(engine: Engine, params: Params, api_key: str, now_ms: int) -> Any:
+def ticker(engine: Backend, params: Params, api_key: str, now_ms: int) -> Any:
     symbol = _symbol(engine, params)
     return codec.ticker_to_rest(engine.ticker(symbol.name, now_ms), symbol)
 
 
-def depth(engine: Engine, params: Params, api_key: str, now_ms: int) -> Any:
+def depth(engine: Backend, params: Params, api_key: str, now_ms: int) -> Any:
     symbol = _symbol(engine, params)
     step = endpoints.DEPTH_TYPES.index(params.get("type", endpoints.DEPTH_TYPES[0]))
     return codec.depth_to_rest(engine.book(symbol.name, step, now_ms), symbol, step)
 
 
-def trades(engine: Engine, params: Params, api_key: str, now_ms: int) -> Any:
+def trades(engine: Backend, params: Params, api_key: str, now_ms: int) -> Any:
     symbol = _symbol(engine, params)
     recent = engine.trades(symbol.name, limit=endpoints.MAX_TRADES)
     return [codec.trade_to_rest(trade, symbol) for trade in recent]
 
 
-def klines(engine: Engine, params: Params, api_key: str, now_ms: int) -> Any:
+def klines(engine: Backend, params: Params, api_key: str, now_ms: int) -> Any:
     symbol = _symbol(engine, params)
     bars = engine.klines(symbol.name, int(params["period"]), now_ms, limit=endpoints.MAX_KLINES)
     return [codec.kline_to_rest(bar, symbol) for bar in bars]
 
 
-def account(engine: Engine, params: Params, api_key: str, now_ms: int) -> Any:
+def account(engine: Backend, params: Params, api_key: str, now_ms: int) -> Any:
     return codec.account_to_wire(engine.account(api_key))
 
 
-def show_order(engine: Engine, params: Params, api_key: str, now_ms: int) -> Any:
+def show_order(engine: Backend, params: Params, api_key: str, now_ms: int) -> Any:
     symbol = _symbol(engine, params)
     order = engine.get_order(api_key, symbol.name, params["order_id"])
     return {"order_info": codec.order_to_wire(order, symbol)}
 
 
-def open_orders(engine: Engine, params: Params, api_key: str, now_ms: int) -> Any:
+def open_orders(engine: Backend, params: Params, api_key: str, now_ms: int) -> Any:
     symbol = _symbol(engine, params)
     orders = engine.open_orders(api_key, symbol.name)
     page = _page(orders, params)
@@ -232,7 +233,7 @@ def open_orders(engine: Engine, params: Params, api_key: str, now_ms: int) -> An
     }
 
 
-def all_orders(engine: Engine, params: Params, api_key: str, now_ms: int) -> Any:
+def all_orders(engine: Backend, params: Params, api_key: str, now_ms: int) -> Any:
     symbol = _symbol(engine, params)
     start = int(params["startDate"]) if "startDate" in params else None
     end = int(params["endDate"]) if "endDate" in params else None
@@ -244,7 +245,7 @@ def all_orders(engine: Engine, params: Params, api_key: str, now_ms: int) -> Any
     }
 
 
-def my_trades(engine: Engine, params: Params, api_key: str, now_ms: int) -> Any:
+def my_trades(engine: Backend, params: Params, api_key: str, now_ms: int) -> Any:
     symbol = _symbol(engine, params)
     fills = engine.fills(api_key, symbol.name)
     page = _page(fills, params)
@@ -254,7 +255,7 @@ def my_trades(engine: Engine, params: Params, api_key: str, now_ms: int) -> Any:
     }
 
 
-def place_order(engine: Engine, params: Params, api_key: str, now_ms: int) -> Any:
+def place_order(engine: Backend, params: Params, api_key: str, now_ms: int) -> Any:
     order = engine.place_order(
         api_key,
         params["symbol"],
@@ -267,13 +268,13 @@ def place_order(engine: Engine, params: Params, api_key: str, now_ms: int) -> An
     return {"order_id": order.id}
 
 
-def cancel_order(engine: Engine, params: Params, api_key: str, now_ms: int) -> Any:
+def cancel_order(engine: Backend, params: Params, api_key: str, now_ms: int) -> Any:
     symbol = _symbol(engine, params)
     engine.cancel_order(api_key, symbol.name, params["order_id"], now_ms)
     return {}
 
 
-def cancel_all(engine: Engine, params: Params, api_key: str, now_ms: int) -> Any:
+def cancel_all(engine: Backend, params: Params, api_key: str, now_ms: int) -> Any:
     symbol = _symbol(engine, params)
     engine.cancel_all(api_key, symbol.name, now_ms)
     return {}

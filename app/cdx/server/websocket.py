@@ -31,7 +31,7 @@ from cdx.protocol.channels import (
     parse,
 )
 from cdx.protocol.endpoints import MAX_KLINES
-from cdx.sim.engine import Engine
+from cdx.server.backend import Backend
 from cdx.sim.faults import Faults
 
 logger = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ class Hub:
 
     def __init__(
         self,
-        engine: Engine,
+        engine: Backend,
         faults: Faults,
         clock: Callable[[], int],
         ping_interval: float,

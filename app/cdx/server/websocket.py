@@ -336,11 +336,15 @@ class Connection:
             now = loop.time()
             now_ms = self.hub.clock()
             for sub in list(self.subscriptions.values()):
-                if (
-                    now - sub.last_push >= PUSH_INTERVAL
-                    and self.subscriptions.get(sub.channel.name) is sub
-                ):
+                if now - sub.last_push < PUSH_INTERVAL:
+                    continue
+                if self.subscriptions.get(sub.channel.name) is not sub:
+                    continue  # unsubscribed while an earlier push of this round was sent
+                try:
                     await self._push(sub, now, now_ms)
+                except Exception:
+                    # A bug must not silence the socket: log it and try again next round.
+                    logger.exception("push of %s to %s failed", sub.channel.name, self.peer)
 
     async def _push(self, sub: Subscription, now: float, now_ms: int) -> None:
         name = sub.channel.name

@@ -171,7 +171,11 @@ class Connection:
         try:
             async for message in self.ws:
                 if message.type is WSMsgType.TEXT:
-                    await self._on_text(message.data)
+                    try:
+                        await self._on_text(message.data)
+                    except Exception:
+                        logger.exception("answering a message from %s failed", self.peer)
+                        await self._error("error", "", "internal error; try again")
                 elif message.type is WSMsgType.BINARY:
                     await self._error("error", "", "send JSON in text frames, not binary frames")
                 elif message.type is WSMsgType.ERROR:

@@ -22,6 +22,7 @@ from cdx.client.stream import (
 )
 from cdx.model.market import Kline, Trade
 from cdx.protocol import channels
+from cdx.server.runner import SimConfig, start_exchange
 
 WAIT = 10.0  # seconds an expected event may take before the test fails
 
@@ -178,3 +179,20 @@ async def test_unreachable_server_keeps_retrying_until_stopped(events) -> None:
     async with asyncio.timeout(WAIT):
         await task
     assert market.state is ConnectionState.STOPPED
+
+
+async def test_server_pings_are_answered_so_the_connection_stays(events) -> None:
+    # The server pings every 0.1 s and closes a connection silent for 0.3 s.
+    quick = await start_exchange(SimConfig(rate=20, ping_interval=0.1, ping_timeout=0.3))
+    market = MarketStream(quick.ws_url, events, silence_timeout=5.0)
+    market.subscribe(channels.ticker("btcusdt"))
+    task = asyncio.create_task(market.run())
+    try:
+        first = await events.next(is_ticker)
+        # several ping timeouts' worth of pushes, all on the first connection
+        await events.next(lambda e: is_ticker(e) and e.ticker.time >= first.ticker.time + 1200)
+        assert not any(state_is(ConnectionState.RECONNECTING)(e) for e in events.seen)
+    finally:
+        market.stop()
+        await task
+        await quick.stop()

@@ -119,6 +119,8 @@ class RestClient:
         """The `X-RateLimit-*` headers of the last response of each group (for `cdx doctor`)."""
         self._clock = clock
         self._correct_clock = correct_clock
+        if credentials is None:
+            log.info("no API keys (CDX_API_KEY/CDX_API_SECRET): read-only, market data only")
         self._host_key = url.netloc.decode("ascii")
         # verify=True always: TLS is never turned off; loopback skips proxies from the env.
         self._http = httpx.AsyncClient(

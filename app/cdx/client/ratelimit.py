@@ -2,10 +2,11 @@
 
 The groups and their limits are data in `cdx.protocol.endpoints`; this module only enforces
 them. Each (group, key) pair is a sliding window: a request is let through only if fewer than
-`limit` requests were let through in the last `window_ms + margin_ms`, the margin absorbing the
-network jitter between our send time and the server's receive time. Waiting requests are served
-highest priority first, so a user's order overtakes background polling, and a `429` from the
-server blocks the pair for as long as the server asked.
+`limit` requests are in the last `window_ms + margin_ms`. A request in flight never leaves the
+window, and an answered one counts from (about) when its answer came, since the server received
+it at some unknown point before: so however the network delays a request, the server never sees
+more than `limit` in a window. Waiting requests are served highest priority first, so a user's
+order overtakes background polling, and a `429` blocks the pair for as long as the server asked.
 """
 
 from __future__ import annotations
@@ -82,9 +83,9 @@ class RateLimiter:
     """The app's single gate for REST requests.
 
     `clock` (seconds) and `sleep` are injectable so tests run on a fake clock, exactly and
-    instantly. The limiter never sends a request that would exceed a limit as long as the
-    network jitter stays under `margin_ms`; when the server still says "too frequent", the
-    window is blocked for the `Retry-After` it gave.
+    instantly. When the server still says "too frequent" (another app on the same key, a
+    server with stricter limits), the window is blocked for the `Retry-After` it gave and a
+    stricter declared limit is adopted.
     """
 
     def __init__(

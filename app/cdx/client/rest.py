@@ -42,7 +42,7 @@ from cdx.model.symbol import Symbol
 from cdx.protocol import codec
 from cdx.protocol import endpoints as ep
 from cdx.protocol.decimals import to_wire
-from cdx.protocol.envelope import EnvelopeError
+from cdx.protocol.envelope import Envelope, EnvelopeError
 from cdx.protocol.envelope import parse as parse_envelope
 from cdx.protocol.errors import ErrorCode
 from cdx.protocol.signing import TIME_WINDOW_MS, signed_params
@@ -404,7 +404,7 @@ class RestClient:
         response: httpx.Response,
         sent_ms: int,
         placing: _Placement | None,
-    ) -> Any:
+    ) -> Envelope:
         try:
             return parse_envelope(response.content)
         except EnvelopeError as exc:

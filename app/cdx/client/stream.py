@@ -19,11 +19,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
 
 from cdx.client.errors import ApiError, BadResponse, TransportError
+from cdx.client.rest import is_loopback
 from cdx.model.book import Book
 from cdx.model.market import Kline, Ticker, Trade
 from cdx.protocol import channels, codec, frames
@@ -101,6 +103,7 @@ class MarketStream:
         open_timeout: float = 10.0,
     ) -> None:
         self.ws_url = ws_url
+        self._loopback = is_loopback(urlsplit(ws_url).hostname or "")
         self.state = ConnectionState.CONNECTING
         self.last_message_at: float | None = None
         self._on_event = on_event
@@ -187,7 +190,7 @@ class MarketStream:
                     open_timeout=self._open_timeout,
                     ping_interval=None,  # the protocol has its own JSON heartbeat
                     max_size=4 * 1024 * 1024,
-                    proxy=None,
+                    proxy=None if self._loopback else True,
                     close_timeout=1.0,  # a stalled server must not hold up the reconnect
                 ) as ws:
                     got_messages = await self._session(ws)

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
@@ -85,9 +86,8 @@ def report(checks: list[Check]) -> int:
 
 def default_ws_url(rest_url: str) -> str:
     """The embedded exchange's layout: the WebSocket on the REST port at `/kline-api/ws`."""
-    scheme, _, rest = rest_url.partition("://")
-    host = rest.split("/", 1)[0]
-    return f"{'wss' if scheme == 'https' else 'ws'}://{host}/kline-api/ws"
+    parts = urlsplit(rest_url)
+    return f"{'wss' if parts.scheme == 'https' else 'ws'}://{parts.netloc}/kline-api/ws"
 
 
 def _run_embedded(credentials: Credentials | None) -> int:
@@ -154,14 +154,14 @@ async def _check_ws(
 ) -> _WsProbe:
     name = "WebSocket"
     channel = channels.ticker(symbol)
-    host = ws_url.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0]
+    host = urlsplit(ws_url).hostname or ""
     try:
         async with asyncio.timeout(timeout):
             async with connect(
                 ws_url,
                 open_timeout=timeout,
                 ping_interval=None,
-                proxy=None if is_loopback(host.strip("[]")) else True,
+                proxy=None if is_loopback(host) else True,
             ) as ws:
                 sent_ms = int(clock() * 1000)
                 await ws.send(frames.encode_text(frames.subscribe(channel, "doctor")))

@@ -4,6 +4,7 @@ code the exchange can produce, a lost placement, and the shared rate limit."""
 from __future__ import annotations
 
 import asyncio
+import time
 from decimal import Decimal
 
 import httpx
@@ -165,7 +166,7 @@ async def test_unknown_key_and_wrong_secret_are_auth_errors(exchange) -> None:
 
 
 async def test_clock_41_s_behind_is_corrected_once(exchange) -> None:
-    skewed = RestClient(exchange.rest_url, DEMO, clock=lambda: asyncio_time() - 41.0)
+    skewed = RestClient(exchange.rest_url, DEMO, clock=lambda: time.time() - 41.0)
     async with skewed:
         await skewed.account()
         assert skewed.clock_offset_ms == pytest.approx(41_000, abs=1000)
@@ -173,7 +174,7 @@ async def test_clock_41_s_behind_is_corrected_once(exchange) -> None:
 
 async def test_clock_skew_without_correction_says_how_far_off(exchange) -> None:
     skewed = RestClient(
-        exchange.rest_url, DEMO, clock=lambda: asyncio_time() - 41.0, correct_clock=False
+        exchange.rest_url, DEMO, clock=lambda: time.time() - 41.0, correct_clock=False
     )
     async with skewed:
         with pytest.raises(AuthError, match="your clock is 41 s behind the server"):
@@ -237,10 +238,3 @@ async def test_429_from_another_app_on_the_same_key_is_waited_out(exchange) -> N
         await other.account()  # takes the key's account window; our limiter cannot know
         await ours.account()
     assert recorder.statuses == [200, 429, 200]
-
-
-def asyncio_time() -> float:
-    """The wall clock the exchange fixture serves with (seconds)."""
-    import time
-
-    return time.time()

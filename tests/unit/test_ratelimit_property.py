@@ -1,0 +1,84 @@
+"""The limiter's promise under arbitrary traffic, on virtual time: whatever the arrival times,
+priorities and network delays, the server never receives more than `limit` requests of a group
+in any window, and every request is eventually sent."""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cdx.client.ratelimit import Priority, RateLimiter
+from cdx.protocol.endpoints import ACCOUNT, ORDER, RateGroup
+
+
+class VirtualTime:
+    """A clock that jumps to the next sleeper's wake-up once every task is waiting."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._seq = itertools.count()
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        future = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._sleepers, (self.now + max(seconds, 0.0), next(self._seq), future))
+        await future
+
+    async def run(self, tasks: list[asyncio.Task[None]]) -> None:
+        while not all(task.done() for task in tasks):
+            for _ in range(20):  # let every runnable task reach its next wait
+                await asyncio.sleep(0)
+            if self._sleepers:
+                wake_at, _, future = heapq.heappop(self._sleepers)
+                self.now = max(self.now, wake_at)
+                future.set_result(None)
+            elif not all(task.done() for task in tasks):
+                raise AssertionError("deadlock: tasks wait but nothing will wake them")
+        for task in tasks:
+            task.result()
+
+
+request = st.tuples(
+    st.floats(0, 0.5),  # when the caller wants to send (s)
+    st.floats(0, 0.08),  # round trip of this request (s)
+    st.floats(0, 1),  # how much of the round trip is on the way to the server
+    st.sampled_from(Priority),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    group=st.sampled_from([ACCOUNT, ORDER]),
+    requests=st.lists(request, min_size=1, max_size=30),
+)
+def test_server_never_sees_more_than_the_limit_in_any_window(
+    group: RateGroup, requests: list[tuple[float, float, float, Priority]]
+) -> None:
+    received: list[float] = []
+
+    async def scenario() -> None:
+        time = VirtualTime()
+        limiter = RateLimiter(clock=time, sleep=time.sleep)
+
+        async def caller(start: float, rtt: float, outbound: float, priority: Priority) -> None:
+            await time.sleep(start)
+            async with limiter.slot(group, "k", priority):
+                received.append(time() + rtt * outbound)
+                await time.sleep(rtt)
+
+        tasks = [asyncio.ensure_future(caller(*r)) for r in requests]
+        await time.run(tasks)
+
+    asyncio.run(scenario())
+    assert len(received) == len(requests)
+    received.sort()
+    window = group.window_ms / 1000
+    for first, later in zip(received, received[group.limit :], strict=False):
+        assert later - first >= window - 1e-9

@@ -52,6 +52,7 @@ def configure_logging(path: Path) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
 
 
 def run(args: argparse.Namespace) -> int:

@@ -21,7 +21,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer
+from textual.widgets import Footer, Input
 
 from cdx.client.errors import (
     ApiError,
@@ -84,20 +84,38 @@ class DashboardApp(App[None]):
     HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (110, "-wide")]
     VERTICAL_BREAKPOINTS: ClassVar = [(0, "-short"), (32, "-tall")]
 
+    # Priority bindings run as the key is read, before later keys are routed, so a burst of
+    # keys (a fast typist, a paste, tmux send-keys) lands where a slow typist's would.
+    # `check_action` turns them off while a text field has focus or a dialog is open, so `b`
+    # typed into a field is the letter b.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("b", "limit('BUY')", "Buy"),
-        Binding("s", "limit('SELL')", "Sell"),
-        Binding("B", "market('BUY')", "Mkt buy"),
-        Binding("S", "market('SELL')", "Mkt sell"),
-        Binding("c", "cancel", "Cancel"),
-        Binding("C", "cancel_all", "Cancel all"),
-        Binding("left_square_bracket", "step(-1)", "Finer", key_display="["),
-        Binding("right_square_bracket", "step(1)", "Coarser", key_display="]"),
-        Binding("slash", "pick_symbol", "Symbol", key_display="/"),
-        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("b", "limit('BUY')", "Buy", priority=True),
+        Binding("s", "limit('SELL')", "Sell", priority=True),
+        Binding("B", "market('BUY')", "Mkt buy", priority=True),
+        Binding("S", "market('SELL')", "Mkt sell", priority=True),
+        Binding("c", "cancel", "Cancel", priority=True),
+        Binding("C", "cancel_all", "Cancel all", priority=True),
+        Binding("left_square_bracket", "step(-1)", "Finer", key_display="[", priority=True),
+        Binding("right_square_bracket", "step(1)", "Coarser", key_display="]", priority=True),
+        Binding("slash", "pick_symbol", "Symbol", key_display="/", priority=True),
+        Binding("question_mark", "help", "Help", key_display="?", priority=True),
         Binding("ctrl+p", "command_palette", "Palette"),
-        Binding("q", "quit", "Quit"),
+        Binding("q", "quit", "Quit", priority=True),
     ]
+
+    _KEY_ACTIONS: ClassVar[frozenset[str]] = frozenset(
+        {"limit", "market", "cancel", "cancel_all", "step", "pick_symbol", "help", "quit"}
+    )
+
+    # The widgets, found once on mount (handlers and workers use these, not queries).
+    ladder: Ladder
+    form: OrderForm
+    orders: OpenOrders
+    balances: BalancesPanel
+    ticker_bar: TickerBar
+    tape: TradesTape
+    watchlist: Watchlist
+    status_bar: StatusBar
 
     def __init__(
         self,
@@ -153,11 +171,19 @@ class DashboardApp(App[None]):
         return self.symbols.get(self.symbol_name)
 
     def on_mount(self) -> None:
-        status = self.query_one(StatusBar)
+        self.ladder = self.query_one(Ladder)
+        self.form = self.query_one(OrderForm)
+        self.orders = self.query_one(OpenOrders)
+        self.balances = self.query_one(BalancesPanel)
+        self.ticker_bar = self.query_one(TickerBar)
+        self.tape = self.query_one(TradesTape)
+        self.watchlist = self.query_one(Watchlist)
+        self.status_bar = self.query_one(StatusBar)
+        status = self.status_bar
         status.set_mode(self.read_only)
         status.set_symbol(self.symbol_name)
         status.set_connection(ConnectionState.CONNECTING)
-        self.query_one(Ladder).focus()
+        self.ladder.focus()
         self.set_interval(1 / REPAINT_HZ, self._repaint)
         self._start()
 
@@ -170,7 +196,7 @@ class DashboardApp(App[None]):
             symbols = await self.rest.symbols()
         except CdxError as exc:
             self._report_error("Cannot load symbols", exc)
-            self.query_one(StatusBar).set_connection(ConnectionState.RECONNECTING, str(exc))
+            self.status_bar.set_connection(ConnectionState.RECONNECTING, str(exc))
             return
         self.symbols = {s.name: s for s in symbols}
         if self.symbol_name not in self.symbols and symbols:
@@ -179,7 +205,7 @@ class DashboardApp(App[None]):
         watch = [s.name for s in symbols][:WATCHLIST_SIZE]
         if self.symbol_name not in watch:
             watch[-1:] = [self.symbol_name]
-        self.query_one(Watchlist).set_symbols([self.symbols[name] for name in watch])
+        self.watchlist.set_symbols([self.symbols[name] for name in watch])
         self._watchlist = watch
         self._apply_symbol()
         self._run_stream()
@@ -245,7 +271,7 @@ class DashboardApp(App[None]):
     @work(group="orders")
     async def _place(self, draft: OrderDraft) -> None:
         """Place one confirmed order; never resent when its answer is lost."""
-        form = self.query_one(OrderForm)
+        form = self.form
         key = self.tracker.begin(
             draft.symbol.name,
             draft.side,
@@ -339,18 +365,25 @@ class DashboardApp(App[None]):
         self._set_step(message.step)
 
     def on_order_form_submitted(self, message: OrderForm.Submitted) -> None:
-        draft = message.draft
+        screen = self.screen
+        if screen is self.screen_stack[0]:
+            self._confirm_order(message.draft)
+        elif isinstance(screen, ConfirmScreen) and screen.question == message.draft.describe():
+            # A second Enter typed before the dialog appeared (keys arriving in one burst):
+            # the user pressed Enter, Enter for this very order, as a slower typist would.
+            screen.action_confirm()
 
+    def _confirm_order(self, draft: OrderDraft) -> None:
         def placed(confirmed: bool | None) -> None:
             if confirmed:
                 self._place(draft)
-                self.query_one(OpenOrders).focus()
+                self.screen.set_focus(self.orders)
 
         tone = "-buy" if draft.side is Side.BUY else "-sell"
         self.push_screen(ConfirmScreen(draft.describe(), title="Place order?", tone=tone), placed)
 
     def on_order_form_left(self, message: OrderForm.Left) -> None:
-        self.query_one(Ladder).focus()
+        self.ladder.focus()
 
     def on_open_orders_cancel_requested(self, message: OpenOrders.CancelRequested) -> None:
         order = message.order
@@ -371,8 +404,15 @@ class DashboardApp(App[None]):
 
     # Actions ----------------------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Dashboard keys act on the main screen only, and never while typing in a field."""
+        on_main = self.screen is self.screen_stack[0] if self.screen_stack else True
+        if action in self._KEY_ACTIONS:
+            return on_main and not isinstance(self.focused, Input)
+        return True
+
     def action_limit(self, side: str) -> None:
-        ladder = self.query_one(Ladder)
+        ladder = self.ladder
         price = ladder.cursor_price if ladder.cursor_side is not None else None
         self._open_form(Side(side), OrderType.LIMIT, price)
 
@@ -380,7 +420,7 @@ class DashboardApp(App[None]):
         self._open_form(Side(side), OrderType.MARKET, None)
 
     def action_cancel(self) -> None:
-        self.query_one(OpenOrders).action_cancel()
+        self.orders.action_cancel()
 
     def action_cancel_all(self) -> None:
         if self.read_only:
@@ -406,7 +446,7 @@ class DashboardApp(App[None]):
         )
 
     def action_step(self, delta: int) -> None:
-        self.query_one(Ladder).action_step(delta)
+        self.ladder.action_step(delta)
 
     def action_pick_symbol(self) -> None:
         def picked(name: str | None) -> None:
@@ -429,8 +469,8 @@ class DashboardApp(App[None]):
         for channel in self._symbol_channels(old, self.step):
             self._unsubscribe(channel)
         self.market.forget(old)
-        self.query_one(Ladder).clear()
-        self.query_one(TradesTape).reset()
+        self.ladder.clear()
+        self.tape.reset()
         self._apply_symbol()
         for channel in self._wanted_channels():
             self._subscribe(channel)
@@ -444,15 +484,15 @@ class DashboardApp(App[None]):
         self._unsubscribe(channels.depth(self.symbol_name, old))
         self.market.forget(self.symbol_name, old)
         self._subscribe(channels.depth(self.symbol_name, step))
-        self.query_one(StatusBar).set_symbol(self.symbol_name)
+        self.status_bar.set_symbol(self.symbol_name)
 
     def _apply_symbol(self) -> None:
         symbol = self.symbol
         if symbol is None:
             return
-        self.query_one(StatusBar).set_symbol(symbol.name)
-        self.query_one(Watchlist).current = symbol.name
-        self.query_one(OrderForm).configure(symbol, read_only=self.read_only)
+        self.status_bar.set_symbol(symbol.name)
+        self.watchlist.current = symbol.name
+        self.form.configure(symbol, read_only=self.read_only)
         self.sub_title = f"{symbol.base.upper()}/{symbol.quote.upper()}"
         self._orders_dirty = self._account_dirty = True
 
@@ -460,13 +500,13 @@ class DashboardApp(App[None]):
         if self.symbol is None:
             self.notify("Still loading the symbol list", severity="warning")
             return
-        self.query_one(OrderForm).open(side, order_type, price)
+        self.form.open(side, order_type, price)
 
     def _orders_changed(self, select: str | None = None) -> None:
         self._orders_dirty = True
         self._flush_orders()
         if select is not None:
-            self.query_one(OpenOrders).select(select)
+            self.orders.select(select)
 
     # Subscriptions ----------------------------------------------------------------------------
 
@@ -511,17 +551,19 @@ class DashboardApp(App[None]):
 
     def _repaint(self) -> None:
         """Repaint what changed since the last tick (called REPAINT_HZ times a second)."""
+        if not self.ladder.is_attached:
+            return  # shutting down
         symbol = self.symbol
         dirty = self.market.take_dirty()
-        status = self.query_one(StatusBar)
+        status = self.status_bar
         if symbol is not None:
             name = symbol.name
             if dirty.has(name, Part.TICKER):
                 ticker = self.market.ticker(name)
                 if ticker is not None:
-                    self.query_one(TickerBar).show(ticker, symbol)
+                    self.ticker_bar.show(ticker, symbol)
             if dirty.has(name, Part.KLINES):
-                self.query_one(TickerBar).set_history(self.market.closes(name))
+                self.ticker_bar.set_history(self.market.closes(name))
             if dirty.has(name, Part.BOOK):
                 book = self.market.book(name, self.step)
                 if book is not None:
@@ -529,9 +571,9 @@ class DashboardApp(App[None]):
             if dirty.has(name, Part.TRADES):
                 trades = self.market.take_trades(name)
                 if trades:
-                    self.query_one(TradesTape).add_trades(trades, symbol)
+                    self.tape.add_trades(trades, symbol)
         if dirty.tickers:
-            watchlist = self.query_one(Watchlist)
+            watchlist = self.watchlist
             for ticker in dirty.tickers:
                 watchlist.update_ticker(ticker)
         if dirty.has("", Part.CONNECTION):
@@ -555,12 +597,12 @@ class DashboardApp(App[None]):
         if symbol is None or book is None:
             return
         own = [order.as_order() for order in self.tracker.live(symbol.name)]
-        self.query_one(Ladder).show(book, symbol, self.step, own)
-        self.query_one(OrderForm).set_best(book.best_bid, book.best_ask)
+        self.ladder.show(book, symbol, self.step, own)
+        self.form.set_best(book.best_bid, book.best_ask)
 
     def _flush_orders(self) -> None:
         self._orders_dirty = False
-        self.query_one(OpenOrders).show(self.tracker.live(self.symbol_name), self.symbol)
+        self.orders.show(self.tracker.live(self.symbol_name), self.symbol)
         self._show_book()
 
     def _flush_account(self) -> None:
@@ -569,8 +611,8 @@ class DashboardApp(App[None]):
         if account is None:
             return
         focus = (symbol.base, symbol.quote) if symbol is not None else ()
-        self.query_one(BalancesPanel).show(account, focus_coins=focus)
-        self.query_one(OrderForm).set_account(account)
+        self.balances.show(account, focus_coins=focus)
+        self.form.set_account(account)
 
     def _report_error(self, what: str, exc: Exception) -> None:
         log.warning("%s: %s", what, exc)

@@ -199,6 +199,8 @@ class OrderForm(Vertical):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "leave", "Leave form"),
+        Binding("tab", "next_field", "Next field", show=False, priority=True),
+        Binding("shift+tab", "previous_field", "Previous field", show=False, priority=True),
         Binding("ctrl+t", "toggle_side", "Buy/sell"),
         Binding("ctrl+o", "toggle_type", "Limit/market"),
     ]
@@ -276,10 +278,10 @@ class OrderForm(Vertical):
                 price = self.best_ask if side is Side.BUY else self.best_bid
             if price is not None and self.symbol is not None:
                 price_input.value = fmt_price(price, self.symbol.price_precision, grouped=False)
-            price_input.focus()
+            self.screen.set_focus(price_input)
             price_input.select_all()
         else:
-            amount_input.focus()
+            self.screen.set_focus(amount_input)
             amount_input.select_all()
         self._refresh_labels()
 
@@ -319,19 +321,35 @@ class OrderForm(Vertical):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        check = self.check()
+        draft = self.submit()
+        if draft is not None:
+            self.post_message(self.Submitted(draft))
+
+    def submit(self) -> OrderDraft | None:
+        """Validate for placing: the draft, or None with the reason shown and its field focused.
+
+        The app calls this for Enter; a plain `Input.Submitted` (no app binding) posts
+        `Submitted` instead.
+        """
         if self.read_only:
             self.show_error("Read-only: set CDX_API_KEY and CDX_API_SECRET to trade")
-            return
+            return None
+        check = self.check()
         if check is None:
-            return
+            return None
         self._show_check(check, final=True)
         if check.draft is not None:
-            self.post_message(self.Submitted(check.draft))
-            return
+            return check.draft
         first = check.first_error
         if first is not None:
-            self.query_one(f"#{first[0]}", Input).focus()
+            self.screen.set_focus(self.query_one(f"#{first[0]}", Input))
+        return None
+
+    def action_next_field(self) -> None:
+        self.screen.focus_next()
+
+    def action_previous_field(self) -> None:
+        self.screen.focus_previous()
 
     def action_leave(self) -> None:
         self.post_message(self.Left())

@@ -418,3 +418,11 @@ async def test_reconcile_finds_the_order_a_lost_placement_created(client, server
     _, path, params = server.seen[-1]
     assert path == "/v1/allOrders"
     assert int(params["startDate"]) <= NOW_MS
+
+
+async def test_prices_sent_as_json_numbers_stay_exact(client, server) -> None:
+    body = json.dumps(EXAMPLES["/v1/ticker"]).replace('"27000.50"', "27000.50")
+    raw = b'{"code":"0","msg":"suc","data":' + body.encode() + b"}"
+    server.script.append(lambda _: httpx.Response(200, content=raw))
+    ticker = await client.ticker("btcusdt")
+    assert str(ticker.last) == "27000.50"

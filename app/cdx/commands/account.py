@@ -195,7 +195,10 @@ async def _place(rest: RestClient, args: argparse.Namespace, out: TextIO) -> int
                 file=sys.stderr,
             )
             return EXIT_USAGE
-        answer = await asyncio.to_thread(input, f"Place {what}? [y/N] ")
+        try:
+            answer = await asyncio.to_thread(input, f"Place {what}? [y/N] ")
+        except EOFError:
+            answer = ""
         if answer.strip().lower() not in ("y", "yes"):
             print("not placed", file=sys.stderr)
             return EXIT_API

@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import select
+import subprocess
+import sys
+import time
 from decimal import Decimal
 
 import pytest
@@ -172,3 +177,56 @@ async def test_unreachable_server_exits_1(capsys) -> None:
     code = await asyncio.to_thread(cli.main, ["balances", "--rest-url", "http://127.0.0.1:9"])
     assert code == 1
     assert "cannot reach http://127.0.0.1:9" in capsys.readouterr().err
+
+
+def _on_a_terminal(argv: list[str], answer: bytes) -> tuple[int, str]:
+    """Run `cdx ARGV` with a pseudo-terminal as stdin/stdout, answer its prompt, return
+    (exit code, everything it printed on the terminal)."""
+    master, slave = os.openpty()
+    env = {**os.environ, "CDX_API_KEY": "demo", "CDX_API_SECRET": "demo-secret"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cdx.cli", *argv],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+    )
+    os.close(slave)
+    seen = b""
+    answered = False
+    deadline = time.monotonic() + 30
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if not ready:
+                if proc.poll() is not None:
+                    break
+                continue
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+            if not answered and b"[y/N]" in seen:
+                os.write(master, answer + b"\n")
+                answered = True
+        return proc.wait(timeout=30), seen.decode(errors="replace")
+    finally:
+        os.close(master)
+        if proc.poll() is None:
+            proc.kill()
+
+
+@pytest.mark.parametrize(("answer", "code"), [(b"y", 0), (b"n", 1)])
+async def test_on_a_terminal_place_asks_first(exchange, cdx, answer, code) -> None:
+    argv = [
+        "place", "--rest-url", exchange.rest_url, "--symbol", "btcusdt", "--side", "sell",
+        "--type", "limit", "--volume", "0.01", "--price", "99999.00",
+    ]  # fmt: skip
+    exit_code, screen = await asyncio.to_thread(_on_a_terminal, argv, answer)
+    assert "Place SELL LIMIT 0.01 btcusdt @ 99999.00? [y/N]" in screen
+    assert exit_code == code, screen
+    _, out, _ = await cdx("orders", "--symbol", "btcusdt", "--json")
+    assert len(json.loads(out)) == (1 if code == 0 else 0)

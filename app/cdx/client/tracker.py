@@ -237,7 +237,13 @@ class OrderTracker:
         """
         changed = False
         for key, error in list(self._unknown.items()):
-            known = {o.order_id for o in self._orders.values() if o.order_id is not None}
+            # Orders we placed and saw acknowledged cannot be the lost one; orders that only
+            # the poll showed can be (the poll may list it before we reconcile).
+            known = {
+                o.order_id
+                for k, o in self._orders.items()
+                if o.order_id is not None and k != o.order_id
+            }
             try:
                 found = await rest.reconcile(error, exclude=known)
             except CdxError as exc:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
 from textual.pilot import Pilot
@@ -74,7 +74,13 @@ def _settled(app: DashboardApp) -> bool:
     )
 
 
-async def settle(pilot: Pilot) -> None:
+@pytest.fixture
+def settle() -> Callable[[Pilot], Awaitable[None]]:
+    """`run_before` for snap_compare: the main screen with everything arrived."""
+    return _settle
+
+
+async def _settle(pilot: Pilot) -> None:
     """Wait until everything the main screen shows has arrived, then paint it once."""
     app = pilot.app
     assert isinstance(app, DashboardApp)

@@ -5,21 +5,18 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from conftest import DEMO, Dashboard  # type: ignore[import-not-found]
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
-from cdx.client.rest import RestClient
 from cdx.client.tracker import TrackedState
 from cdx.model.order import OrderType, Side
-from cdx.ui.app import DashboardApp
 from cdx.ui.screens.confirm import ConfirmScreen
 from cdx.ui.widgets.balances import BalancesPanel
 from cdx.ui.widgets.ladder import Ladder, RowKind
 from cdx.ui.widgets.open_orders import OpenOrders
 
 if TYPE_CHECKING:
-    from cdx.server.runner import RunningExchange
+    from conftest import Dashboard
 
 
 def best_bid(dash: Dashboard) -> Decimal:
@@ -260,27 +257,28 @@ async def test_invalid_amounts_show_a_message_and_send_nothing(dashboard: Dashbo
         assert app.tracker.all() == []
 
 
-async def test_a_lost_answer_shows_unknown_until_reconciled(exchange: RunningExchange) -> None:
-    async with RestClient(exchange.rest_url, DEMO, timeout=0.5) as rest:
-        app = DashboardApp(rest, exchange.ws_url, "btcusdt", poll_interval=0.2)
-        dash = Dashboard(app, exchange)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await dash.ready(pilot)
-            await pilot.press("b", *str(best_bid(dash) - 4), "tab", *"0.01", "enter")
-            await dash.until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm")
-            exchange.faults.rest_delay = 1.0  # executed, but the answer comes too late
-            await pilot.press("enter")
-            await dash.until(pilot, lambda: len(dash.open_orders()) == 1, "order executed")
-            await dash.until(
-                pilot,
-                lambda: any(" unknown " in f" {row} " for row in shown_orders(dash)),
-                "shown as unknown",
-            )
-            exchange.faults.rest_delay = 0.0
-            [order] = dash.open_orders()
-            await dash.until(
-                pilot,
-                lambda: [row.endswith(f"open {order.id}") for row in shown_orders(dash)] == [True],
-                "reconciled to the exchange's order",
-            )
-            assert len(dash.open_orders()) == 1  # never resent
+async def test_a_lost_answer_shows_unknown_until_reconciled(
+    impatient_dashboard: Dashboard,
+) -> None:
+    dash = impatient_dashboard
+    app, exchange = dash.app, dash.exchange
+    async with app.run_test(size=(120, 40)) as pilot:
+        await dash.ready(pilot)
+        await pilot.press("b", *str(best_bid(dash) - 4), "tab", *"0.01", "enter")
+        await dash.until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm")
+        exchange.faults.rest_delay = 1.0  # executed, but the answer comes too late
+        await pilot.press("enter")
+        await dash.until(pilot, lambda: len(dash.open_orders()) == 1, "order executed")
+        await dash.until(
+            pilot,
+            lambda: any(" unknown " in f" {row} " for row in shown_orders(dash)),
+            "shown as unknown",
+        )
+        exchange.faults.rest_delay = 0.0
+        [order] = dash.open_orders()
+        await dash.until(
+            pilot,
+            lambda: [row.endswith(f"open {order.id}") for row in shown_orders(dash)] == [True],
+            "reconciled to the exchange's order",
+        )
+        assert len(dash.open_orders()) == 1  # never resent

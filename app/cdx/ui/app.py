@@ -22,6 +22,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Input
+from textual.worker import Worker, WorkerState
 
 from cdx.client.errors import (
     ApiError,
@@ -144,6 +145,7 @@ class DashboardApp(App[None]):
         self._poke = asyncio.Event()
         self._last_poll_error = ""
         self._watchlist: list[str] = []
+        self._load_failures = 0
 
     # Layout -----------------------------------------------------------------------------------
 
@@ -179,6 +181,10 @@ class DashboardApp(App[None]):
         self.tape = self.query_one(TradesTape)
         self.watchlist = self.query_one(Watchlist)
         self.status_bar = self.query_one(StatusBar)
+        self.ladder.border_title = "Depth"
+        self.balances.border_title = "Balances"
+        self.watchlist.border_title = "Watchlist"
+        self.tape.border_title = "Trades"
         status = self.status_bar
         status.set_mode(self.read_only)
         status.set_symbol(self.symbol_name)
@@ -189,14 +195,17 @@ class DashboardApp(App[None]):
 
     # Workers ----------------------------------------------------------------------------------
 
-    @work(group="load", exclusive=True)
+    @work(group="load", exclusive=True, exit_on_error=False)
     async def _start(self) -> None:
         """Load the symbol list, then open the stream and start polling."""
         try:
             symbols = await self.rest.symbols()
         except CdxError as exc:
-            self._report_error("Cannot load symbols", exc)
+            if not self._load_failures:
+                self._report_error("Cannot load symbols", exc)
+            self._load_failures += 1
             self.status_bar.set_connection(ConnectionState.RECONNECTING, str(exc))
+            self.set_timer(min(2.0 * self._load_failures, 10.0), self._start)
             return
         self.symbols = {s.name: s for s in symbols}
         if self.symbol_name not in self.symbols and symbols:
@@ -213,7 +222,7 @@ class DashboardApp(App[None]):
         if not self.read_only:
             self._poll()
 
-    @work(group="stream", exclusive=True)
+    @work(group="stream", exclusive=True, exit_on_error=False)
     async def _run_stream(self) -> None:
         """The market stream: its events become `StreamEventReceived` messages."""
         stream = MarketStream(self.ws_url, self._on_stream_event)
@@ -229,7 +238,7 @@ class DashboardApp(App[None]):
     def _on_stream_event(self, event: StreamEvent) -> None:
         self.post_message(StreamEventReceived(event))
 
-    @work(group="history", exclusive=True)
+    @work(group="history", exclusive=True, exit_on_error=False)
     async def _load_history(self, symbol: str) -> None:
         """Recent klines (sparkline) and trades (tape) for a symbol just opened."""
         try:
@@ -243,7 +252,7 @@ class DashboardApp(App[None]):
         self.market.set_klines(symbol, list(bars))
         self.market.add_trades(symbol, trades)
 
-    @work(group="poll", exclusive=True)
+    @work(group="poll", exclusive=True, exit_on_error=False)
     async def _poll(self) -> None:
         """Account, open orders and reconciliation, at background priority, forever.
 
@@ -268,7 +277,7 @@ class DashboardApp(App[None]):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._poke.wait(), timeout=self.poll_interval)
 
-    @work(group="orders")
+    @work(group="orders", exit_on_error=False)
     async def _place(self, draft: OrderDraft) -> None:
         """Place one confirmed order; never resent when its answer is lost."""
         form = self.form
@@ -303,7 +312,7 @@ class DashboardApp(App[None]):
         self._orders_changed(select=key)
         self._poke.set()
 
-    @work(group="orders")
+    @work(group="orders", exit_on_error=False)
     async def _cancel(self, order: TrackedOrder) -> None:
         assert order.order_id is not None
         self.tracker.cancelling(order.order_id)
@@ -319,7 +328,7 @@ class DashboardApp(App[None]):
         self._orders_changed()
         self._poke.set()
 
-    @work(group="orders")
+    @work(group="orders", exit_on_error=False)
     async def _cancel_all(self, symbol: str) -> None:
         for order in self.tracker.live(symbol):
             if order.order_id is not None and order.state is TrackedState.OPEN:
@@ -355,6 +364,19 @@ class DashboardApp(App[None]):
         if message.reason != self._last_poll_error:
             self._last_poll_error = message.reason
             self.notify(message.reason, title="Account update failed", severity="warning")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker that died of an unexpected error is logged and reported, never a traceback
+        on the screen; the poller and the stream are restarted."""
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        log.error("worker %s failed", event.worker.name, exc_info=error)
+        self.notify(f"{type(error).__name__}: {error}", title="Internal error", severity="error")
+        if event.worker.group == "poll" and not self.read_only:
+            self.set_timer(self.poll_interval, self._poll)
+        elif event.worker.group == "stream":
+            self.set_timer(1.0, self._run_stream)
 
     # Messages from widgets --------------------------------------------------------------------
 

@@ -74,7 +74,7 @@ async def main_screen(pilot: Pilot) -> None:
 
 async def confirm_dialog(pilot: Pilot) -> None:
     await settle(pilot)
-    await pilot.press("b", *"26950.5", "tab", *"0.25", "enter")
+    await pilot.press("b", *"26980", "tab", *"0.25", "enter")
 
 
 async def order_placed(pilot: Pilot) -> None:

@@ -156,3 +156,24 @@ async def test_read_only_without_keys(exchange: RunningExchange) -> None:
             message = str(app.query_one("#form-message", Static).render())
             assert "Read-only" in message
             assert exchange.engine.open_orders("demo", "btcusdt") == []
+
+
+async def test_watchlist_enter_opens_that_symbol(dashboard: Dashboard) -> None:
+    app = dashboard.app
+    async with app.run_test(size=(120, 40)) as pilot:
+        await dashboard.ready(pilot)
+        app.watchlist.focus()
+        await pilot.press("down", "enter")
+        assert app.symbol_name == app.watchlist.symbols[1]
+
+
+async def test_q_in_a_dialog_is_the_dialogs_key(dashboard: Dashboard) -> None:
+    app = dashboard.app
+    async with app.run_test(size=(120, 40)) as pilot:
+        await dashboard.ready(pilot)
+        await pilot.press("question_mark", "q")
+        assert not isinstance(app.screen, HelpScreen)
+        assert app.is_running
+        await pilot.press("slash", *"bq")  # typed into the filter, not quitting
+        assert isinstance(app.screen, SymbolPicker)
+        assert app.screen.query_one("#picker-filter", Input).value == "bq"

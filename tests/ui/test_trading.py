@@ -282,3 +282,21 @@ async def test_a_lost_answer_shows_unknown_until_reconciled(
             "reconciled to the exchange's order",
         )
         assert len(dash.open_orders()) == 1  # never resent
+
+
+async def test_an_order_in_flight_shows_as_pending(dashboard: Dashboard) -> None:
+    app, exchange = dashboard.app, dashboard.exchange
+    async with app.run_test(size=(120, 40)) as pilot:
+        await dashboard.ready(pilot)
+        await pilot.press("b", *str(best_bid(dashboard) - 6), "tab", *"0.01", "enter")
+        await dashboard.until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm")
+        exchange.faults.rest_delay = 0.5  # the answer is slow, not lost
+        await pilot.press("enter")
+        await dashboard.until(
+            pilot, lambda: any(" pending " in f" {r} " for r in shown_orders(dashboard)), "pending"
+        )
+        exchange.faults.rest_delay = 0.0
+        await dashboard.until(
+            pilot, lambda: any(" open " in f" {r} " for r in shown_orders(dashboard)), "open"
+        )
+        assert len(dashboard.open_orders()) == 1

@@ -300,3 +300,24 @@ async def test_an_order_in_flight_shows_as_pending(dashboard: Dashboard) -> None
             pilot, lambda: any(" open " in f" {r} " for r in shown_orders(dashboard)), "open"
         )
         assert len(dashboard.open_orders()) == 1
+
+
+async def test_a_rejected_order_is_explained_in_the_form(dashboard: Dashboard) -> None:
+    app, exchange = dashboard.app, dashboard.exchange
+    async with app.run_test(size=(120, 40)) as pilot:
+        await dashboard.ready(pilot)
+        price = best_bid(dashboard) - 100
+        await pilot.press("b", *str(price), "tab", *"3", "enter")
+        await dashboard.until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm")
+        # Meanwhile the same account spends its quote elsewhere (another terminal, say).
+        exchange.engine.place_order(
+            "demo", "btcusdt", Side.BUY, OrderType.LIMIT, "3", str(price), 1_700_000_000_000
+        )
+        await pilot.press("enter")
+        message = app.query_one("#form-message", Static)
+        await dashboard.until(
+            pilot, lambda: str(message.render()).startswith("Rejected: "), "rejection shown"
+        )
+        assert "insufficient" in str(message.render())
+        assert len(dashboard.open_orders()) == 1  # only the other terminal's order
+        await dashboard.until(pilot, lambda: len(shown_orders(dashboard)) == 1, "one row")

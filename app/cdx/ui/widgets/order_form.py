@@ -225,6 +225,9 @@ class OrderForm(Vertical):
         self.best_bid: Decimal | None = None
         self.best_ask: Decimal | None = None
         self.read_only = False
+        self._refusal: str | None = None
+        """The exchange's last refusal; it stays shown until the user edits or submits again,
+        so a balance poll revalidating the fields cannot wipe it before it is read."""
 
     def compose(self) -> ComposeResult:
         yield Static("", id="form-title")
@@ -287,6 +290,7 @@ class OrderForm(Vertical):
 
     def show_error(self, text: str) -> None:
         """A refusal from the exchange (or the network), shown under the fields."""
+        self._refusal = text
         message = self.query_one("#form-message", Static)
         message.update(text)
         message.set_class(True, "-error")
@@ -317,6 +321,7 @@ class OrderForm(Vertical):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
+        self._refusal = None
         self._revalidate()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -334,6 +339,7 @@ class OrderForm(Vertical):
         if self.read_only:
             self.show_error("Read-only: set CDX_API_KEY and CDX_API_SECRET to trade")
             return None
+        self._refusal = None
         check = self.check()
         if check is None:
             return None
@@ -414,8 +420,9 @@ class OrderForm(Vertical):
         message = self.query_one("#form-message", Static)
         # While typing, an empty field is not an error yet; on Enter it is.
         errors = [text for _, text in check.errors if final or not text.endswith("is required")]
-        message.update(errors[0] if errors else "")
-        message.set_class(bool(errors), "-error")
+        text = self._refusal or (errors[0] if errors else "")
+        message.update(text)
+        message.set_class(bool(text), "-error")
         for field in ("price", "amount"):
             error = check.error(field)
             shown = error is not None and (final or not error.endswith("is required"))

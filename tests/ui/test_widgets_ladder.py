@@ -147,6 +147,26 @@ async def test_own_orders_are_marked_at_their_bucket_at_step1_bid_floor_ask_ceil
         assert not row_of(ladder, "27,001.5").startswith(OWN_MARKER)
 
 
+async def test_own_order_deeper_than_the_view_takes_the_outermost_row() -> None:
+    deep_bids = (*BIDS, *((D(26990) - i, D("1.000000")) for i in range(20)))
+    deep = Book(ASKS, deep_bids, time=1)
+    app = LadderApp()
+    async with app.run_test(size=(60, 14)) as pilot:
+        ladder = app.query_one(Ladder)
+        ladder.show(deep, BTC, 0, [order(Side.BUY, "26975.00")])
+        await pilot.pause()
+        shown = lines(ladder)
+        marked = [line for line in shown if line.startswith(OWN_MARKER)]
+        assert len(marked) == 1 and " 26,975.00 " in marked[0]
+        # It is the last bid row, with the true cumulative depth down to its level
+        # (1 + 0.3 + 4 + 5 + 16 levels of 1).
+        bid_rows = [line for line in shown if "," in line and shown.index(line) > 2]
+        assert bid_rows[-1] == marked[0]
+        assert "26.300000" in marked[0]
+        # The best bid is still where it was.
+        assert any(" 27,000.99 " in line for line in shown)
+
+
 async def test_finished_orders_are_not_marked() -> None:
     app = LadderApp()
     async with app.run_test(size=(60, 14)) as pilot:

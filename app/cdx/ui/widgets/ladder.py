@@ -353,8 +353,11 @@ class Ladder(Widget, can_focus=True):
         body = max(height - len(rows), 0)
         n_asks = max(body - 1, 0) // 2
         n_bids = max(body - 1 - n_asks, 0)
-        asks = book.asks[:n_asks] if book is not None else ()
-        bids = book.bids[:n_bids] if book is not None else ()
+        own = self._own_levels(symbol, step) if symbol is not None else frozenset()
+        ask_index = _pinned(book.asks, n_asks, own, Side.SELL) if book is not None else []
+        bid_index = _pinned(book.bids, n_bids, own, Side.BUY) if book is not None else []
+        asks = tuple(book.asks[i] for i in ask_index) if book is not None else ()
+        bids = tuple(book.bids[i] for i in bid_index) if book is not None else ()
         self._shown_asks, self._shown_bids = asks, bids
         if self._cursor is not None and self._cursor_level() is None:
             side, _ = self._cursor
@@ -363,10 +366,14 @@ class Ladder(Widget, can_focus=True):
 
         price_decimals = symbol.step_decimals(step) if symbol is not None else 2
         amount_decimals = symbol.amount_precision if symbol is not None else 4
-        own = self._own_levels(symbol, step) if symbol is not None else frozenset()
-        ask_totals = _cumulative(asks)
-        bid_totals = _cumulative(bids)
-        deepest = max([*ask_totals[-1:], *bid_totals[-1:]], default=Decimal(0))
+        ask_totals = _totals(book.asks, ask_index) if book is not None else []
+        bid_totals = _totals(book.bids, bid_index) if book is not None else []
+        # Bars scale to the deepest contiguous row, so a pinned far-away own level does not
+        # flatten every other bar.
+        deepest = max(
+            [*_contiguous_last(ask_totals, ask_index), *_contiguous_last(bid_totals, bid_index)],
+            default=Decimal(0),
+        )
 
         texts = [
             (
@@ -386,7 +393,7 @@ class Ladder(Widget, can_focus=True):
                 index if side is Side.SELL else len(asks) + index
             ]
             level = (asks if side is Side.SELL else bids)[index]
-            bar = int(total * bar_cells / deepest) if deepest > 0 and bar_cells else 0
+            bar = min(int(total * bar_cells / deepest), bar_cells) if deepest > 0 else 0
             return LadderRow(
                 kind,
                 price=price_text,
@@ -514,6 +521,41 @@ class Ladder(Widget, can_focus=True):
             used += len(row.text) + 1
         segments.append(Segment(" " * max(width - used, 0), style))
         return Strip(segments)
+
+
+def _pinned(
+    levels: Sequence[tuple[Decimal, Decimal]],
+    rows: int,
+    own: frozenset[tuple[Side, Decimal]],
+    side: Side,
+) -> list[int]:
+    """Indexes of the levels to show on one side: the best `rows`, except that when one of our
+    own orders rests deeper than that, the outermost row shows its level instead, so an order
+    the user placed is always visible on the ladder."""
+    shown = list(range(min(rows, len(levels))))
+    if not shown or (side, levels[shown[-1]][0]) in own:
+        return shown
+    for index in range(len(shown), len(levels)):
+        if (side, levels[index][0]) in own:
+            shown[-1] = index
+            break
+    return shown
+
+
+def _totals(levels: Sequence[tuple[Decimal, Decimal]], indexes: Sequence[int]) -> list[Decimal]:
+    """Cumulative amount of the book up to each shown level (true depth, even when pinned)."""
+    if not indexes:
+        return []
+    running = _cumulative(levels[: indexes[-1] + 1])
+    return [running[i] for i in indexes]
+
+
+def _contiguous_last(totals: Sequence[Decimal], indexes: Sequence[int]) -> list[Decimal]:
+    """The cumulative total of the last row that is not a pinned (out of order) level."""
+    for position in reversed(range(len(indexes))):
+        if indexes[position] == position:
+            return [totals[position]]
+    return []
 
 
 def _cumulative(levels: Sequence[tuple[Decimal, Decimal]]) -> list[Decimal]:

@@ -97,7 +97,7 @@ async def test_question_mark_lists_every_binding(dashboard: Dashboard) -> None:
             ("]", "Coarser"),
             ("/", "Symbol"),
             ("^p", "Palette"),
-            ("Enter", "Trade at price"),
+            ("Enter", "Trade here"),
             ("Esc", "Leave form"),
             ("q", "Quit"),
         ):
@@ -108,7 +108,7 @@ async def test_question_mark_lists_every_binding(dashboard: Dashboard) -> None:
             "Coarser",
             "Symbol",
             "Palette",
-            "Trade at price",
+            "Trade here",
             "Leave form",
             "Quit",
         ):

@@ -89,7 +89,11 @@ class DashboardApp(App[None]):
     # keys (a fast typist, a paste, tmux send-keys) lands where a slow typist's would.
     # `check_action` turns them off while a text field has focus or a dialog is open, so `b`
     # typed into a field is the letter b.
+    # Help and Quit come first: the footer cuts what does not fit, and at 80 columns a user
+    # must still see how to find every other key.
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Help", key_display="?", priority=True),
+        Binding("q", "quit", "Quit", priority=True),
         Binding("b", "limit('BUY')", "Buy", priority=True),
         Binding("s", "limit('SELL')", "Sell", priority=True),
         Binding("B", "market('BUY')", "Mkt buy", priority=True),
@@ -99,9 +103,7 @@ class DashboardApp(App[None]):
         Binding("left_square_bracket", "step(-1)", "Finer", key_display="[", priority=True),
         Binding("right_square_bracket", "step(1)", "Coarser", key_display="]", priority=True),
         Binding("slash", "pick_symbol", "Symbol", key_display="/", priority=True),
-        Binding("question_mark", "help", "Help", key_display="?", priority=True),
         Binding("ctrl+p", "command_palette", "Palette"),
-        Binding("q", "quit", "Quit", priority=True),
     ]
 
     _KEY_ACTIONS: ClassVar[frozenset[str]] = frozenset(

@@ -100,9 +100,9 @@ class Ladder(Widget, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "cursor_up", "Up", show=False),
         Binding("down", "cursor_down", "Down", show=False),
-        Binding("enter", "pick", "Trade at price"),
-        Binding("left_square_bracket", "step(-1)", "Finer step", key_display="["),
-        Binding("right_square_bracket", "step(1)", "Coarser step", key_display="]"),
+        Binding("enter", "pick", "Trade here"),
+        Binding("left_square_bracket", "step(-1)", "Finer step", key_display="[", show=False),
+        Binding("right_square_bracket", "step(1)", "Coarser step", key_display="]", show=False),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {

@@ -35,8 +35,8 @@ class OpenOrders(DataTable[Text | str]):
     """A row per live order, newest first; the cursor row is the one `c` cancels."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "cancel", "Cancel order"),
-        Binding("C", "cancel_all", "Cancel all"),
+        Binding("c", "cancel", "Cancel order", show=False),
+        Binding("C", "cancel_all", "Cancel all", show=False),
     ]
 
     class CancelRequested(Message):

@@ -184,3 +184,24 @@ async def test_every_market_response_carries_rate_headers(http: httpx.AsyncClien
 async def test_date_header_follows_the_server_clock(http: httpx.AsyncClient) -> None:
     response = await http.get("/v1/symbols")
     assert response.headers["Date"] == "Tue, 14 Nov 2023 22:13:20 GMT"  # 1700000000 s
+
+
+async def test_request_line_just_under_8_kib_gets_an_envelope(http: httpx.AsyncClient) -> None:
+    path = "/v1/ticker?symbol=" + "a" * (8 * 1024 - 60)
+    response = await http.get(path)
+    assert response.status_code == 200
+    assert response.json()["code"] == "110002"
+
+
+async def test_request_line_over_8_kib_is_414_with_envelope(http: httpx.AsyncClient) -> None:
+    response = await http.get("/v1/ticker?symbol=" + "a" * (9 * 1024))
+    assert response.status_code == 414
+    assert response.json()["code"] == "100004"
+
+
+async def test_header_over_8_kib_is_431_with_envelope(http: httpx.AsyncClient) -> None:
+    response = await http.get(
+        "/v1/ticker", params={"symbol": "btcusdt"}, headers={"X-Long": "v" * (9 * 1024)}
+    )
+    assert response.status_code == 431
+    assert response.json()["code"] == "100004"

@@ -27,6 +27,11 @@ logger = logging.getLogger(__name__)
 WS_PATH = "/kline-api/ws"
 MAX_BODY = 1024 * 1024
 """Bodies over 1 MiB are refused with 413 (PROTOCOL.md section 1)."""
+MAX_LINE = 8 * 1024
+"""A request line or header over 8 KiB is refused with 414 / 431 (PROTOCOL.md section 1)."""
+PARSER_LIMIT = 64 * 1024
+"""What aiohttp's parser itself accepts per line: above MAX_LINE, so the middleware can answer
+414/431 with an envelope instead of the parser's bare 400."""
 
 HUB: web.AppKey[Hub] = web.AppKey("hub", Hub)
 REST: web.AppKey[RestFront] = web.AppKey("rest", RestFront)
@@ -74,6 +79,9 @@ def _envelope_errors(
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         endpoint = endpoints.BY_PATH.get(request.path)
         group = endpoint.group if endpoint is not None else endpoints.MARKET
+        oversized = _oversized(request)
+        if oversized is not None:
+            return rest.refusal_response(request, group, oversized)
         try:
             return await handler(request)
         except web.HTTPException as exc:
@@ -86,6 +94,20 @@ def _envelope_errors(
         return rest.refusal_response(request, group, refusal)
 
     return middleware
+
+
+def _oversized(request: web.Request) -> Refused | None:
+    """414 for a request line over 8 KiB, 431 for a header over 8 KiB; None when within."""
+    line = len(request.method) + len(request.raw_path) + len(" HTTP/1.1") + 1
+    if line > MAX_LINE:
+        return Refused(ErrorCode.BAD_PARAMETER, "request line is longer than 8 KiB", status=414)
+    for name, value in request.raw_headers:
+        if len(name) + len(value) + 2 > MAX_LINE:
+            header = name.decode("latin-1")[:40]
+            return Refused(
+                ErrorCode.BAD_PARAMETER, f"header {header!r} is longer than 8 KiB", status=431
+            )
+    return None
 
 
 def _refusal(request: web.Request, exc: web.HTTPException) -> Refused:

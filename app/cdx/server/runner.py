@@ -19,7 +19,7 @@ from types import TracebackType
 
 from aiohttp import web
 
-from cdx.server.app import HUB, WS_PATH, create_app
+from cdx.server.app import HUB, PARSER_LIMIT, WS_PATH, create_app
 from cdx.server.auth import Credentials
 from cdx.sim.engine import Engine
 from cdx.sim.faults import Faults
@@ -110,7 +110,13 @@ async def start_exchange(config: SimConfig) -> RunningExchange:
         ping_interval=config.ping_interval,
         ping_timeout=config.ping_timeout,
     )
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+    runner = web.AppRunner(
+        app,
+        access_log=None,
+        shutdown_timeout=1.0,
+        max_line_size=PARSER_LIMIT,
+        max_field_size=PARSER_LIMIT,
+    )
     await runner.setup()
     site = web.TCPSite(runner, config.host, config.port)
     try:

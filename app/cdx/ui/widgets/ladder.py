@@ -18,7 +18,6 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Region
 from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
@@ -28,6 +27,7 @@ from cdx.model.book import Book, aggregate
 from cdx.model.order import Order, OrderType, Side
 from cdx.model.symbol import Symbol
 from cdx.ui.format import fmt_amount, fmt_price
+from cdx.ui.widgets.line_diff import refresh_changed
 
 log = logging.getLogger(__name__)
 
@@ -328,19 +328,11 @@ class Ladder(Widget, can_focus=True):
         """Lay out the rows for the current size and repaint the lines that changed."""
         if not self.is_mounted:
             return
-        width, height = self.size
-        rows, columns = self._layout(width, height)
-        if columns != self._columns or len(rows) != len(self._rows):
-            full = True
-        old_rows = self._rows
-        self._rows, self._columns = rows, columns
-        if full:
+        rows, columns = self._layout(*self.size)
+        full = full or columns != self._columns
+        old_rows, self._rows, self._columns = self._rows, rows, columns
+        if refresh_changed(self, old_rows, rows, full=full):
             self._strips.clear()
-            self.refresh()
-            return
-        for y, (old, new) in enumerate(zip(old_rows, rows, strict=True)):
-            if old != new:
-                self.refresh(Region(0, y, width, 1))
 
     def _layout(self, width: int, height: int) -> tuple[list[LadderRow], Columns]:
         symbol = self._symbol

@@ -14,7 +14,6 @@ from typing import ClassVar
 
 from rich.segment import Segment
 from textual import events
-from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -22,6 +21,7 @@ from cdx.model.market import Trade
 from cdx.model.order import Side
 from cdx.model.symbol import Symbol
 from cdx.ui.format import fmt_amount, fmt_price, fmt_time
+from cdx.ui.widgets.line_diff import refresh_changed
 
 log = logging.getLogger(__name__)
 
@@ -139,19 +139,11 @@ class TradesTape(Widget):
     def _update(self, *, full: bool = False) -> None:
         if not self.is_mounted:
             return
-        width, height = self.size
-        rows, widths = self._layout(width, height)
-        if widths != self._widths or len(rows) != len(self._rows):
-            full = True
-        old_rows = self._rows
-        self._rows, self._widths = rows, widths
-        if full:
+        rows, widths = self._layout(*self.size)
+        full = full or widths != self._widths
+        old_rows, self._rows, self._widths = self._rows, rows, widths
+        if refresh_changed(self, old_rows, rows, full=full):
             self._strips.clear()
-            self.refresh()
-            return
-        for y, (old, new) in enumerate(zip(old_rows, rows, strict=True)):
-            if old != new:
-                self.refresh(Region(0, y, width, 1))
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width

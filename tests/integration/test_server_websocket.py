@@ -306,3 +306,18 @@ async def test_server_drops_a_client_that_stops_answering_pings(
                 while True:
                     await recv(ws)
         assert loop.time() - sent_at >= 0.5
+
+
+async def test_unknown_event_error_names_the_channel_it_was_sent_with(
+    frozen_ws: ClientConnection,
+) -> None:
+    await send(frozen_ws, {"event": "dance", "params": {"channel": "market_btcusdt_ticker"}})
+    reply = await recv(frozen_ws)
+    assert reply == {
+        "event_rep": "dance",
+        "channel": "market_btcusdt_ticker",
+        "status": "error",
+        "err_msg": reply["err_msg"],
+    }
+    assert "dance" in reply["err_msg"]
+    await assert_alive(frozen_ws)

@@ -252,12 +252,17 @@ class Connection:
         if not isinstance(event, str):
             await self._error("error", "", "message has no 'event'; use sub, unsub or req")
             return
-        if event not in ("sub", "unsub", "req"):
-            shown = event if len(event) <= 20 else event[:20] + "..."
-            await self._error(event, "", f"unknown event {shown!r}; use sub, unsub or req")
-            return
         params = message.get("params")
         name = params.get("channel") if isinstance(params, dict) else None
+        if event not in ("sub", "unsub", "req"):
+            # The error names the channel the message named, as every other error reply does.
+            shown = event if len(event) <= 20 else event[:20] + "..."
+            await self._error(
+                event,
+                name if isinstance(name, str) else "",
+                f"unknown event {shown!r}; use sub, unsub or req",
+            )
+            return
         if not isinstance(name, str):
             await self._error(event, "", "params.channel is missing or not a string")
             return

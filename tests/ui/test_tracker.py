@@ -103,3 +103,13 @@ async def test_a_lost_answer_is_unknown_until_reconciled(exchange: RunningExchan
         assert (missing.state, missing.detail) == (TrackedState.REJECTED, "not placed")
         assert not tracker.needs_reconcile
         assert len(exchange.engine.open_orders("demo", "btcusdt")) == 1  # nothing was resent
+
+
+def test_an_incomplete_open_orders_list_does_not_close_what_it_misses() -> None:
+    tracker = OrderTracker()
+    tracker.placed(begin(tracker), "7")
+    tracker.sync_open("btcusdt", [report("8")], tracker.token(), complete=False)
+    assert {o.order_id: o.state for o in tracker.live("btcusdt")} == {
+        "7": TrackedState.OPEN,
+        "8": TrackedState.OPEN,
+    }

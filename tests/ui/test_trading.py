@@ -321,3 +321,33 @@ async def test_a_rejected_order_is_explained_in_the_form(dashboard: Dashboard) -
         assert "insufficient" in str(message.render())
         assert len(dashboard.open_orders()) == 1  # only the other terminal's order
         await dashboard.until(pilot, lambda: len(shown_orders(dashboard)) == 1, "one row")
+
+
+async def test_an_order_beyond_the_first_page_of_open_orders_stays_open(
+    dashboard: Dashboard,
+) -> None:
+    """More open orders than one `openOrders` page holds: ours must not be taken for filled."""
+    app, exchange = dashboard.app, dashboard.exchange
+    async with app.run_test(size=(120, 40)) as pilot:
+        await dashboard.ready(pilot)
+        low = best_bid(dashboard) - 500
+        await place_limit_buy(pilot, dashboard, low, "0.001")
+        [ours] = dashboard.open_orders()
+        shown = f"open {ours.id}"
+        await dashboard.until(
+            pilot, lambda: any(r.endswith(shown) for r in shown_orders(dashboard)), "ours shown"
+        )
+        # Another terminal of the same account places 210 newer orders: ours is now on page 2.
+        for n in range(210):
+            exchange.engine.place_order(
+                "demo", "btcusdt", Side.BUY, OrderType.LIMIT, "0.0003", str(low - 1 - n), 0
+            )
+        await dashboard.until(pilot, lambda: len(shown_orders(dashboard)) == 211, "all listed")
+        for _ in range(3):  # a few more polls must not change our order's fate
+            before = app.tracker.token()
+            await dashboard.until(
+                pilot, lambda before=before: app.tracker.token() != before, "another poll"
+            )
+        [tracked] = [o for o in app.tracker.all("btcusdt") if o.order_id == ours.id]
+        assert tracked.state is TrackedState.OPEN
+        assert any(r.endswith(shown) for r in shown_orders(dashboard))

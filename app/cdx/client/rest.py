@@ -71,6 +71,14 @@ class Page(Generic[T]):
     items: tuple[T, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class OpenOrderList:
+    """Open orders of one symbol; `complete` if no open order of it can be missing."""
+
+    items: tuple[Order, ...]
+    complete: bool
+
+
 def is_loopback(host: str) -> bool:
     """Whether `host` names this machine (no TLS or proxy is needed to reach it)."""
     if host.lower() == "localhost":
@@ -209,6 +217,28 @@ class RestClient:
         return self._decode(
             ep.OPEN_ORDERS, lambda: _page(data, "resultList", codec.order_from_wire)
         )
+
+    async def every_open_order(
+        self, symbol: Symbol | str, *, priority: Priority = Priority.BACKGROUND
+    ) -> OpenOrderList:
+        """Every open order of `symbol`, newest first, fetched page by page (largest pages).
+
+        The pages are separate requests and orders may shift between them while the book
+        changes, so the list is `complete` only when one answer held every open order; an
+        order two pages both show is listed once.
+        """
+        seen: dict[str, Order] = {}
+        page = 1
+        while True:
+            result = await self.open_orders(
+                symbol, page=page, page_size=ep.MAX_PAGE_SIZE, priority=priority
+            )
+            for order in result.items:
+                seen.setdefault(order.id, order)
+            if not result.items or page * ep.MAX_PAGE_SIZE >= result.count:
+                complete = page == 1 and len(result.items) == result.count
+                return OpenOrderList(tuple(seen.values()), complete)
+            page += 1
 
     async def all_orders(
         self,

@@ -208,17 +208,23 @@ class OrderTracker:
             state = current.state
         self._update(key, state=state, order_id=order.id, order=order)
 
-    def sync_open(self, symbol: str, orders: Sequence[Order], token: int) -> None:
+    def sync_open(
+        self, symbol: str, orders: Sequence[Order], token: int, *, complete: bool = True
+    ) -> None:
         """Fold in an `openOrders` answer for `symbol`.
 
-        Listed orders are open (and become known if they were placed elsewhere). A tracked open
+        Listed orders are open (and become known if they were placed elsewhere). If the answer
+        is `complete` (every open order of the symbol, not one page of several), a tracked open
         order that is no longer listed left the book: cancelled if we asked for it, else filled.
-        Orders acknowledged after `token` was taken are left alone, as the answer may predate
-        them.
+        An incomplete answer only adds and updates: an order missing from it may simply be on
+        another page. Orders acknowledged after `token` was taken are left alone, as the answer
+        may predate them.
         """
         listed = {order.id: order for order in orders}
         for order in orders:
             self.report(order)
+        if not complete:
+            return
         for key, tracked in list(self._orders.items()):
             if tracked.symbol != symbol or tracked.order_id is None:
                 continue

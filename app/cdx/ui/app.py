@@ -267,8 +267,10 @@ class DashboardApp(App[None]):
                 account = await self.rest.account(priority=Priority.BACKGROUND)
                 self.post_message(AccountPolled(account))
                 token = self.tracker.token()
-                page = await self.rest.open_orders(symbol, priority=Priority.BACKGROUND)
-                self.post_message(OpenOrdersPolled(symbol, page.items, token))
+                listed = await self.rest.every_open_order(symbol, priority=Priority.BACKGROUND)
+                self.post_message(
+                    OpenOrdersPolled(symbol, listed.items, token, complete=listed.complete)
+                )
                 if self.tracker.needs_reconcile and await self.tracker.reconcile(self.rest):
                     self.post_message(OrdersChanged())
             except AuthError as exc:
@@ -356,7 +358,9 @@ class DashboardApp(App[None]):
             self._last_poll_error = ""
 
     def on_open_orders_polled(self, message: OpenOrdersPolled) -> None:
-        self.tracker.sync_open(message.symbol, message.orders, message.token)
+        self.tracker.sync_open(
+            message.symbol, message.orders, message.token, complete=message.complete
+        )
         self._orders_dirty = True
 
     def on_orders_changed(self, message: OrdersChanged) -> None:

@@ -36,13 +36,18 @@ class OpenOrdersPolled(Message):
     """A fresh `openOrders` answer for `symbol`.
 
     `token` is the tracker's generation taken before the request was sent, so orders placed
-    while it was in flight are not mistaken for orders that left the book.
+    while it was in flight are not mistaken for orders that left the book. `complete` is False
+    when the orders are not all the symbol's open orders (the exchange listed more than one
+    page), so a missing order proves nothing.
     """
 
-    def __init__(self, symbol: str, orders: Sequence[Order], token: int) -> None:
+    def __init__(
+        self, symbol: str, orders: Sequence[Order], token: int, *, complete: bool = True
+    ) -> None:
         self.symbol = symbol
         self.orders = tuple(orders)
         self.token = token
+        self.complete = complete
         super().__init__()
 
 

@@ -230,3 +230,20 @@ async def test_on_a_terminal_place_asks_first(exchange, cdx, answer, code) -> No
     assert exit_code == code, screen
     _, out, _ = await cdx("orders", "--symbol", "btcusdt", "--json")
     assert len(json.loads(out)) == (1 if code == 0 else 0)
+
+
+async def test_a_reader_that_stops_early_gets_no_traceback(exchange) -> None:
+    """`cdx balances --json | head -c 1`: the pipe closes before cdx has written."""
+    env = {**os.environ, "CDX_API_KEY": "demo", "CDX_API_SECRET": "demo-secret"}
+    argv = [sys.executable, "-m", "cdx.cli", "balances", "--json", "--rest-url", exchange.rest_url]
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first byte
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *argv, stdout=write_end, stderr=subprocess.PIPE, env=env
+        )
+    finally:
+        os.close(write_end)
+    _, err = await asyncio.wait_for(proc.communicate(), timeout=30)
+    assert proc.returncode == 1
+    assert b"Traceback" not in err and b"BrokenPipe" not in err

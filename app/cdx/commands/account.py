@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal, InvalidOperation
@@ -110,6 +111,11 @@ def _runner(action: Action) -> Callable[[argparse.Namespace], int]:
         except ValueError as exc:  # a malformed URL
             print(f"{parser.prog}: error: {exc}", file=sys.stderr)
             return EXIT_USAGE
+        except BrokenPipeError:
+            # The reader left (`cdx orders --json | head`): stop quietly, and keep the
+            # interpreter's final flush of stdout from raising the same error again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return EXIT_API
 
     return run
 

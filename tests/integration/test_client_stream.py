@@ -4,12 +4,16 @@ corrupt frame, a silent server, a depth step switch and one-shot requests."""
 from __future__ import annotations
 
 import asyncio
+import gzip
+import json
 import logging
 import random
 from collections.abc import AsyncIterator, Callable
 
 import pytest
+from websockets.asyncio.server import ServerConnection, serve
 
+from cdx.client.errors import ApiError
 from cdx.client.stream import (
     ConnectionState,
     DepthEvent,
@@ -196,3 +200,30 @@ async def test_server_pings_are_answered_so_the_connection_stays(events) -> None
         market.stop()
         await task
         await quick.stop()
+
+
+async def test_a_refused_request_fails_at_once_even_without_cb_id(events) -> None:
+    """PROTOCOL.md's error reply names the channel but carries no cb_id; the pending request
+    for that channel must fail with the server's reason, not wait for a timeout."""
+
+    async def refuse_everything(ws: ServerConnection) -> None:
+        async for text in ws:
+            params = json.loads(text)["params"]
+            reply = {
+                "event_rep": "req",
+                "channel": params["channel"],
+                "status": "error",
+                "err_msg": "unknown symbol nosuchcoin",
+            }
+            await ws.send(gzip.compress(json.dumps(reply).encode()))
+
+    async with serve(refuse_everything, "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+        market = MarketStream(f"ws://127.0.0.1:{port}/kline-api/ws", events)
+        task = asyncio.create_task(market.run())
+        try:
+            with pytest.raises(ApiError, match="unknown symbol nosuchcoin"):
+                await market.request(channels.kline("nosuchcoin", "1min"), timeout=WAIT)
+        finally:
+            market.stop()
+            await task

@@ -119,6 +119,7 @@ class MarketStream:
         self._stop = asyncio.Event()
         self._connected = asyncio.Event()
         self._pending: dict[str, asyncio.Future[list[Any]]] = {}
+        self._pending_channel: dict[str, str] = {}  # cb_id -> channel of a pending `req`
         self._cb_ids = itertools.count(1)
 
     @property
@@ -152,6 +153,7 @@ class MarketStream:
         cb_id = f"req-{next(self._cb_ids)}"
         future: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
         self._pending[cb_id] = future
+        self._pending_channel[cb_id] = channel
         try:
             async with asyncio.timeout(timeout):
                 await self._connected.wait()
@@ -161,6 +163,7 @@ class MarketStream:
             raise TransportError(f"no answer to {channel} within {timeout:g} s") from None
         finally:
             self._pending.pop(cb_id, None)
+            self._pending_channel.pop(cb_id, None)
         decode = (
             codec.kline_from_push if parsed.kind is ChannelKind.KLINE else codec.trade_from_push
         )
@@ -308,6 +311,10 @@ class MarketStream:
         ok = message.get("status") == "ok"
         channel = str(message.get("channel", ""))
         cb_id = message.get("cb_id")
+        if not isinstance(cb_id, str) and not ok and kind in ("req", "error"):
+            # PROTOCOL.md's error reply carries no cb_id: it answers the oldest pending
+            # request for its channel.
+            cb_id = next((c for c, ch in self._pending_channel.items() if ch == channel), None)
         future = self._pending.get(cb_id) if isinstance(cb_id, str) else None
         if future is not None and not future.done():
             if not ok:

@@ -351,3 +351,19 @@ async def test_an_order_beyond_the_first_page_of_open_orders_stays_open(
         [tracked] = [o for o in app.tracker.all("btcusdt") if o.order_id == ours.id]
         assert tracked.state is TrackedState.OPEN
         assert any(r.endswith(shown) for r in shown_orders(dashboard))
+
+
+async def test_an_amount_is_not_carried_into_another_coin(dashboard: Dashboard) -> None:
+    """500 typed as USDT to spend must not become 500 BTC to sell when the form changes."""
+    app = dashboard.app
+    async with app.run_test(size=(120, 40)) as pilot:
+        await dashboard.ready(pilot)
+        amount = app.query_one("#amount", Input)
+        await pilot.press("B", *"500")
+        assert amount.value == "500"
+        await pilot.press("escape", "s")
+        assert amount.value == ""
+        await pilot.press("tab", *"0.01", "ctrl+o")  # limit sell -> market sell: still BTC
+        assert amount.value == "0.01"
+        await pilot.press("ctrl+t")  # market sell -> market buy: now USDT
+        assert amount.value == ""

@@ -228,6 +228,10 @@ class OrderForm(Vertical):
         self._refusal: str | None = None
         """The exchange's last refusal; it stays shown until the user edits or submits again,
         so a balance poll revalidating the fields cannot wipe it before it is read."""
+        self._amount_unit = ""
+        """The coin the amount field is counted in; when it changes (a market buy counts the
+        quote coin, every other order the base coin) the amount typed for the old one is
+        cleared rather than silently reread in the new one."""
 
     def compose(self) -> ComposeResult:
         yield Static("", id="form-title")
@@ -391,6 +395,11 @@ class OrderForm(Vertical):
         base = symbol.base.upper() if symbol else ""
         self.query_one("#price-unit", Label).update(quote)
         market_buy = market and self.side is Side.BUY
+        unit = quote if market_buy else base
+        if unit != self._amount_unit:
+            if self._amount_unit:
+                self.query_one("#amount", Input).value = ""
+            self._amount_unit = unit
         self.query_one("#amount-unit", Label).update(f"{quote} to spend" if market_buy else base)
         self.query_one("#amount", Input).placeholder = (
             f"amount in {quote}" if market_buy else f"amount in {base}"

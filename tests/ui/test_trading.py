@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
+from cdx.client.credentials import Credentials
+from cdx.client.rest import RestClient
 from cdx.client.tracker import TrackedState
 from cdx.model.order import OrderType, Side
+from cdx.server.runner import RunningExchange
+from cdx.ui.app import DashboardApp
 from cdx.ui.screens.confirm import ConfirmScreen
 from cdx.ui.widgets.balances import BalancesPanel
 from cdx.ui.widgets.ladder import Ladder, RowKind
@@ -367,3 +372,23 @@ async def test_an_amount_is_not_carried_into_another_coin(dashboard: Dashboard) 
         assert amount.value == "0.01"
         await pilot.press("ctrl+t")  # market sell -> market buy: now USDT
         assert amount.value == ""
+
+
+async def test_a_rejected_secret_is_shown_in_balances_and_polling_stops(
+    exchange: RunningExchange,
+) -> None:
+    """A wrong secret cannot get better by asking again: say so where the balances would be."""
+    async with RestClient(exchange.rest_url, Credentials("demo", "not-the-secret")) as rest:
+        app = DashboardApp(rest, exchange.ws_url, "btcusdt", poll_interval=0.05)
+        async with app.run_test(size=(120, 40)) as pilot:
+            panel = app.query_one(BalancesPanel)
+
+            def polling() -> bool:
+                return any(w.group == "poll" and not w.is_finished for w in app.workers)
+
+            deadline = asyncio.get_running_loop().time() + 10
+            while "signature rejected" not in panel.render().plain or polling():
+                assert asyncio.get_running_loop().time() < deadline, panel.render().plain
+                await pilot.pause(0.05)
+            assert "CDX_API_SECRET" in panel.render().plain
+            assert app.account is None

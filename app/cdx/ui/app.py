@@ -40,6 +40,7 @@ from cdx.model.account import Account
 from cdx.model.order import OrderType, Side
 from cdx.model.symbol import Symbol
 from cdx.protocol import channels
+from cdx.protocol.errors import ErrorCode
 from cdx.ui import STYLES_DIR
 from cdx.ui.commands import DashboardCommands
 from cdx.ui.messages import (
@@ -275,6 +276,11 @@ class DashboardApp(App[None]):
                     self.post_message(OrdersChanged())
             except AuthError as exc:
                 self.post_message(PollFailed("account", str(exc)))
+                if exc.code != ErrorCode.TIME_WINDOW:
+                    # Wrong key, secret or IP: every further poll would be refused the same
+                    # way, so stop asking until the user fixes the setup and restarts.
+                    log.warning("account polling stopped: %s", exc)
+                    return
             except CdxError as exc:
                 self.post_message(PollFailed("account", str(exc)))
             self._poke.clear()
@@ -370,6 +376,8 @@ class DashboardApp(App[None]):
         if message.reason != self._last_poll_error:
             self._last_poll_error = message.reason
             self.notify(message.reason, title="Account update failed", severity="warning")
+        if self.account is None:
+            self.balances.show_problem(message.reason)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A worker that died of an unexpected error is logged and reported, never a traceback

@@ -48,6 +48,7 @@ class BalancesPanel(Widget):
         super().__init__(name=name, id=id, classes=classes)
         self._account: Account | None = None
         self._focus: tuple[str, ...] = ()
+        self._problem = ""
 
     def show(self, account: Account, focus_coins: Sequence[str] = ()) -> None:
         """Display `account`; `focus_coins` (the symbol's base and quote) come first, always."""
@@ -57,6 +58,12 @@ class BalancesPanel(Widget):
         rows_before = len(self.balances)
         self._account, self._focus = account, focus
         self.refresh(layout=len(self.balances) != rows_before)
+
+    def show_problem(self, text: str) -> None:
+        """Why there are no balances to show yet (until an account arrives)."""
+        if text != self._problem:
+            self._problem = text
+            self.refresh(layout=True)
 
     @property
     def balances(self) -> tuple[Balance, ...]:
@@ -76,6 +83,9 @@ class BalancesPanel(Widget):
         return (*focused, *others)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        if self._account is None and self._problem:
+            lines = Text(f" balances: {self._problem}").wrap(self.app.console, max(width, 1))
+            return max(2, len(lines))
         return 1 + max(len(self.balances), 1)
 
     def _amount_style(self, value: Decimal, name: str) -> Style:
@@ -86,6 +96,8 @@ class BalancesPanel(Widget):
         balances = self.balances
         header_style = style("balances--header")
         if self._account is None:
+            if self._problem:
+                return Text(f" balances: {self._problem}", style=header_style, end="")
             return Text(" balances: waiting…", style=header_style, no_wrap=True, end="")
         # Balances come normalized ("2", "0.5"): line the decimal points up instead.
         availables = align_points([fmt_amount(b.available) for b in balances])

@@ -120,9 +120,11 @@ async def test_refusal_without_yes_off_a_terminal_places_nothing(cdx) -> None:
         ["place", "--symbol", "btcusdt", "--side", "buy", "--type", "limit", "--volume", "-1",
          "--price", "5", "--yes"],
         ["cancel", "--symbol", "btcusdt"],
+        ["cancel", "--symbol", "btcusdt", "abc"],
         ["orders"],
     ],
-    ids=["limit-no-price", "market-with-price", "bad-side", "negative", "cancel-what", "no-symbol"],
+    ids=["limit-no-price", "market-with-price", "bad-side", "negative", "cancel-what",
+         "cancel-not-an-id", "no-symbol"],
 )  # fmt: skip
 async def test_usage_errors_exit_2(cdx, argv) -> None:
     code, out, err = await cdx(*argv)

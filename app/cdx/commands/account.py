@@ -59,7 +59,7 @@ def register(subparsers: Any) -> None:
     cancel = _command(subparsers, "cancel", "cancel one order, or all open orders of a symbol")
     cancel.add_argument("--symbol", required=True, type=str.lower, help="e.g. btcusdt")
     which = cancel.add_mutually_exclusive_group(required=True)
-    which.add_argument("order_id", nargs="?", help="the order to cancel")
+    which.add_argument("order_id", nargs="?", type=_order_id, help="the order to cancel")
     which.add_argument("--all", action="store_true", help="cancel every open order of the symbol")
     cancel.set_defaults(func=_runner(_cancel))
 
@@ -241,6 +241,13 @@ async def _cancel(rest: RestClient, args: argparse.Namespace, out: TextIO) -> in
 
 
 # output -----------------------------------------------------------------------------------
+
+
+def _order_id(text: str) -> str:
+    """An order id as the exchange writes them: a string of digits (PROTOCOL.md section 2)."""
+    if not (text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an order id (digits only)")
+    return text
 
 
 def _positive_decimal(text: str) -> Decimal:

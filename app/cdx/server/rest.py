@@ -179,11 +179,14 @@ def _symbol(engine: Backend, params: Params) -> Symbol:
     return symbol
 
 
-def _page(items: Sequence[T], params: Params) -> list[T]:
+def _paged(
+    items: Sequence[T], params: Params, list_key: str, encode: Callable[[T], Any]
+) -> dict[str, Any]:
+    """One page of `items` under `list_key`, with `count` the total over all pages."""
     page = int(params.get("page", "1"))
     size = int(params.get("pageSize", str(endpoints.DEFAULT_PAGE_SIZE)))
     start = (page - 1) * size
-    return list(items[start : start + size])
+    return {"count": len(items), list_key: [encode(item) for item in items[start : start + size]]}
 
 
 def symbols(engine: Backend, params: Params, api_key: str, now_ms: int) -> Any:
@@ -226,11 +229,7 @@ def show_order(engine: Backend, params: Params, api_key: str, now_ms: int) -> An
 def open_orders(engine: Backend, params: Params, api_key: str, now_ms: int) -> Any:
     symbol = _symbol(engine, params)
     orders = engine.open_orders(api_key, symbol.name)
-    page = _page(orders, params)
-    return {
-        "count": len(orders),
-        "resultList": [codec.order_to_wire(order, symbol) for order in page],
-    }
+    return _paged(orders, params, "resultList", lambda order: codec.order_to_wire(order, symbol))
 
 
 def all_orders(engine: Backend, params: Params, api_key: str, now_ms: int) -> Any:
@@ -238,21 +237,13 @@ def all_orders(engine: Backend, params: Params, api_key: str, now_ms: int) -> An
     start = int(params["startDate"]) if "startDate" in params else None
     end = int(params["endDate"]) if "endDate" in params else None
     orders = engine.all_orders(api_key, symbol.name, start, end)
-    page = _page(orders, params)
-    return {
-        "count": len(orders),
-        "orderList": [codec.order_to_wire(order, symbol) for order in page],
-    }
+    return _paged(orders, params, "orderList", lambda order: codec.order_to_wire(order, symbol))
 
 
 def my_trades(engine: Backend, params: Params, api_key: str, now_ms: int) -> Any:
     symbol = _symbol(engine, params)
     fills = engine.fills(api_key, symbol.name)
-    page = _page(fills, params)
-    return {
-        "count": len(fills),
-        "resultList": [codec.fill_to_wire(fill, symbol) for fill in page],
-    }
+    return _paged(fills, params, "resultList", lambda fill: codec.fill_to_wire(fill, symbol))
 
 
 def place_order(engine: Backend, params: Params, api_key: str, now_ms: int) -> Any:

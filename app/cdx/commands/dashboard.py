@@ -12,47 +12,39 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import sys
-from pathlib import Path
 
 from cdx.client.credentials import Credentials
 from cdx.client.rest import RestClient
+from cdx.commands import arguments
+from cdx.commands.logfile import configure_logging, log_path
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SYMBOL = "btcusdt"
 
+__all__ = ["DEFAULT_SYMBOL", "add_arguments", "configure_logging", "log_path", "run"]
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The dashboard's options, on the top-level parser (`cdx --rest-url ...`)."""
+    """The dashboard's options, on the top-level parser (`cdx --rest-url ...`); each value is
+    checked as it is parsed, so a bad one is a usage error (exit 2), never a traceback."""
     parser.add_argument(
         "--rest-url",
+        type=arguments.rest_url,
         help="REST root of a PROTOCOL.md server (default: start the embedded exchange)",
     )
-    parser.add_argument("--ws-url", help="WebSocket URL of that server (needed with --rest-url)")
     parser.add_argument(
-        "--symbol", default=DEFAULT_SYMBOL, help=f"symbol to open (default {DEFAULT_SYMBOL})"
+        "--ws-url",
+        type=arguments.ws_url,
+        help="WebSocket URL of that server (needed with --rest-url)",
     )
-
-
-def log_path() -> Path:
-    """Where the dashboard logs: `$XDG_STATE_HOME/cdx/cdx.log` (never the terminal)."""
-    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(state) / "cdx" / "cdx.log"
-
-
-def configure_logging(path: Path) -> None:
-    """Send every log record to `path`; nothing may print into the TUI."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
+    parser.add_argument(
+        "--symbol",
+        type=arguments.symbol,
+        default=DEFAULT_SYMBOL,
+        help=f"symbol to open (default {DEFAULT_SYMBOL})",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -14,6 +14,8 @@ import signal
 import sys
 from typing import Any
 
+from cdx.commands import arguments
+from cdx.commands.printable import PrintableFormatter, printable
 from cdx.server.runner import SimConfig, start_exchange
 
 logger = logging.getLogger(__name__)
@@ -38,12 +40,17 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     defaults = SimConfig()
-    parser.add_argument("--host", default=defaults.host, help="address to listen on")
     parser.add_argument(
-        "--port", type=int, default=defaults.port, help="port to listen on (0: any free port)"
+        "--host", type=arguments.listen_host, default=defaults.host, help="address to listen on"
     )
     parser.add_argument(
-        "--seed", type=int, default=defaults.seed, help="seed of the synthetic market"
+        "--port",
+        type=arguments.listen_port,
+        default=defaults.port,
+        help="port to listen on, 0 to 65535 (0: any free port)",
+    )
+    parser.add_argument(
+        "--seed", type=arguments.seed, default=defaults.seed, help="seed of the synthetic market"
     )
     parser.add_argument("--api-key", default=defaults.api_key, help="API key of the demo account")
     parser.add_argument(
@@ -54,21 +61,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--rate",
-        type=_non_negative,
+        type=arguments.bounded_rate,
         default=defaults.rate,
         metavar="HZ",
-        help="synthetic market changes per second per book (0: frozen after start)",
+        help="synthetic market changes per second per book, 0 to 1000 (0: frozen after start)",
     )
-
-
-def _non_negative(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError("must be a finite number >= 0")
-    return value
 
 
 def config_from_args(args: argparse.Namespace) -> SimConfig:
@@ -86,12 +83,18 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until a signal; exit status 0 on SIGINT/SIGTERM, 1 if the port cannot be opened."""
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    root = logging.getLogger()
+    if not root.handlers:
+        # A server logs what clients sent it; escaped, so no client can write to our terminal.
+        handler = logging.StreamHandler()
+        handler.setFormatter(PrintableFormatter("%(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+        root.setLevel(logging.WARNING)
     try:
         return asyncio.run(_serve(config_from_args(args)))
     except OSError as exc:
-        print(f"cdx sim: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        why = printable(exc.strerror or exc)
+        print(f"cdx sim: cannot listen on {args.host}:{args.port}: {why}", file=sys.stderr)
         return 1
 
 

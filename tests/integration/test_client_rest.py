@@ -184,17 +184,30 @@ async def test_clock_skew_without_correction_says_how_far_off(exchange) -> None:
 async def test_unavailable_server_is_an_api_error_and_nothing_happens(client, exchange) -> None:
     exchange.faults.rest_fail_next = 1
     with pytest.raises(ApiError) as info:
-        await client.place_order("btcusdt", Side.BUY, OrderType.LIMIT, Decimal("0.01"), FAR_BID)
+        await client.account()
     assert info.value.code == "100002"
     assert (await client.open_orders("btcusdt")).count == 0
 
 
-async def test_lost_placement_is_unknown_then_reconciled_without_a_resend(exchange) -> None:
-    async with RestClient(exchange.rest_url, DEMO, timeout=0.3) as rest:
-        exchange.faults.rest_delay = 1.0
+async def test_placement_answered_503_is_unknown_not_refused(client, exchange) -> None:
+    # A 5xx does not prove the order was not executed (issue 10, family 2).
+    exchange.faults.rest_fail_next = 2  # the baseline read, then the placement
+    with pytest.raises(OrderStateUnknown) as info:
+        await client.place_order("btcusdt", Side.BUY, OrderType.LIMIT, Decimal("0.01"), FAR_BID)
+    assert "503" in info.value.cause
+    assert (await client.open_orders("btcusdt")).count == 0
+
+
+async def test_lost_placement_is_unknown_then_reconciled_without_a_resend(hostile) -> None:
+    async def executed_then_silent(request):
+        await hostile.forward(request)
+        await asyncio.sleep(1.0)  # longer than the client's deadline
+        raise AssertionError("the client gave up first")
+
+    hostile.on("/v1/order", executed_then_silent)
+    async with RestClient(hostile.rest_url, DEMO, timeout=0.3) as rest:
         with pytest.raises(OrderStateUnknown) as info:
             await rest.place_order("btcusdt", Side.BUY, OrderType.LIMIT, Decimal("0.02"), FAR_BID)
-        exchange.faults.rest_delay = 0.0
         order = await rest.reconcile(info.value)
         assert order is not None
         assert (order.side, order.volume, order.price) == (Side.BUY, Decimal("0.02"), FAR_BID)
@@ -202,8 +215,10 @@ async def test_lost_placement_is_unknown_then_reconciled_without_a_resend(exchan
 
 
 async def test_reconcile_reports_an_order_that_was_never_placed(client) -> None:
+    # Sent long enough ago that it can no longer execute: absence is proof.
+    sent_at_ms = client.now_ms() - client.placement_horizon_ms
     unknown = OrderStateUnknown(
-        "btcusdt", Side.SELL, OrderType.LIMIT, Decimal("0.03"), Decimal("99999.00"), client.now_ms()
+        "btcusdt", Side.SELL, OrderType.LIMIT, Decimal("0.03"), Decimal("99999.00"), sent_at_ms
     )
     assert await client.reconcile(unknown) is None
 

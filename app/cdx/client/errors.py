@@ -6,6 +6,7 @@ message is written for the user and never contains the API secret or a signed qu
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from cdx.model.order import OrderType, Side
@@ -70,13 +71,27 @@ class OrderRejected(ApiError):
     unknown or already final order. Shown to the user as it is."""
 
 
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    """What existed before a placement was sent, so reconcile never claims an older order.
+
+    `newest_id` is the highest order id of the symbol the exchange listed just before the
+    send (None if the symbol had no order at all). Ids strictly increase on one server
+    (PROTOCOL.md section 9.5), so an order with an id at or below it cannot be the one sent.
+    """
+
+    newest_id: str | None
+
+
 class OrderStateUnknown(CdxError):
-    """An order placement was sent but its answer was lost (timeout, dropped connection, a
-    server error that may have happened after execution).
+    """An order placement may have reached the server but no well-formed answer came back
+    (timeout, dropped connection, a 5xx, a body that is not the protocol).
 
     There is no client order id, so the order must never be resent blindly: the caller
-    reconciles with `RestClient.reconcile(error)`, which looks for an order with these values
-    created since `sent_at_ms` (server clock, ms).
+    reconciles (`cdx.client.placement.settle`), which looks for an order with these values
+    created since `sent_at_ms` (server clock, ms) and newer than `baseline`. `baseline` is None
+    when it could not be taken: then a matching order cannot be told from an older one and
+    the placement stays unknown.
     """
 
     def __init__(
@@ -88,6 +103,7 @@ class OrderStateUnknown(CdxError):
         price: Decimal | None,
         sent_at_ms: int,
         cause: str = "",
+        baseline: Baseline | None = None,
     ) -> None:
         self.symbol = symbol
         self.side = side
@@ -96,6 +112,7 @@ class OrderStateUnknown(CdxError):
         self.price = price
         self.sent_at_ms = sent_at_ms
         self.cause = cause
+        self.baseline = baseline
         what = f"{side.value} {type.name} {volume} {symbol}" + (
             f" @ {price}" if price is not None else ""
         )

@@ -10,12 +10,13 @@ and the caller reconciles.
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import ipaddress
 import logging
 import re
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from types import TracebackType
@@ -27,8 +28,11 @@ from cdx import __version__
 from cdx.client.credentials import Credentials
 from cdx.client.errors import (
     NO_KEYS,
+    ApiError,
     AuthError,
     BadResponse,
+    Baseline,
+    CdxError,
     OrderStateUnknown,
     TransportError,
     error_for,
@@ -62,6 +66,27 @@ _RATE_HEADERS = (
 )
 _MS_NUMBER = re.compile(r"(?<!\d)\d{12,14}(?!\d)")
 
+MAX_PAGES = 20
+"""Most pages one paged read fetches (20 x 200 orders), whatever `count` the server claims:
+a server that counts 10^9 orders must not keep a poller paging forever."""
+
+BASELINE_PAGE = 20
+"""Orders read to take a placement's baseline (the newest of them is what counts)."""
+
+PLACEMENT_HORIZON_MS = 2 * TIME_WINDOW_MS + 1000
+"""After this long from its `time` stamp (our clock) a placement can no longer execute, so only
+then can reconcile prove that a lost placement was not placed. The server refuses a request
+whose stamp is more than `TIME_WINDOW_MS` from its own clock when it arrives (PROTOCOL.md
+section 3); its clock may be up to that much behind ours and still have accepted the stamp,
+hence twice the window, plus a second for one that arrived in time and is still executing."""
+
+MAX_BODY_BYTES = 4 * 1024 * 1024
+"""Largest response body read; the largest real answer (200 orders) is under 100 KiB."""
+
+REFUSED_HTTP = frozenset({413, 414, 431})
+"""HTTP-layer refusals of a request too large to be read (PROTOCOL.md section 1): the request
+was not executed, whatever the body says."""
+
 
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
@@ -69,6 +94,16 @@ class Page(Generic[T]):
 
     count: int
     items: tuple[T, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OrderList:
+    """Orders of one paged read, each once; `complete` if the last page was reached and held
+    as many orders as the server counted; `pages` is how many pages were read."""
+
+    items: tuple[Order, ...]
+    complete: bool
+    pages: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +122,13 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def id_order(order_id: str) -> tuple[int, str]:
+    """A sort key for digit-string ids in numeric order (PROTOCOL.md 9.5: ids grow), without
+    turning a hostile 10^6-digit id into an int."""
+    digits = order_id.lstrip("0")
+    return (len(digits), digits)
 
 
 def _name(symbol: Symbol | str) -> str:
@@ -111,6 +153,7 @@ class RestClient:
         clock: Callable[[], float] = time.time,
         transport: httpx.AsyncBaseTransport | None = None,
         correct_clock: bool = True,
+        placement_horizon_ms: int = PLACEMENT_HORIZON_MS,
     ) -> None:
         url = httpx.URL(base_url)
         if url.scheme not in ("http", "https") or not url.host:
@@ -125,6 +168,10 @@ class RestClient:
         """Server clock minus local clock, learnt from time refusals; added to `time`."""
         self.rate_headers: dict[str, dict[str, str]] = {}
         """The `X-RateLimit-*` headers of the last response of each group (for `cdx doctor`)."""
+        self.deadline = timeout
+        """Seconds one request may take in all: connect, send and the whole answer."""
+        self.placement_horizon_ms = placement_horizon_ms
+        """How long after its `time` stamp a placement may still execute on the server."""
         self._clock = clock
         self._correct_clock = correct_clock
         if credentials is None:
@@ -219,26 +266,93 @@ class RestClient:
         )
 
     async def every_open_order(
-        self, symbol: Symbol | str, *, priority: Priority = Priority.BACKGROUND
+        self,
+        symbol: Symbol | str,
+        *,
+        priority: Priority = Priority.BACKGROUND,
+        max_pages: int = MAX_PAGES,
     ) -> OpenOrderList:
         """Every open order of `symbol`, newest first, fetched page by page (largest pages).
 
         The pages are separate requests and orders may shift between them while the book
         changes, so the list is `complete` only when one answer held every open order; an
-        order two pages both show is listed once.
+        order two pages both show is listed once. At most `max_pages` pages are read, however
+        large a `count` the server gives.
         """
-        seen: dict[str, Order] = {}
-        page = 1
-        while True:
-            result = await self.open_orders(
+        listed = await self._every(
+            lambda page: self.open_orders(
                 symbol, page=page, page_size=ep.MAX_PAGE_SIZE, priority=priority
-            )
+            ),
+            max_pages,
+        )
+        return OpenOrderList(listed.items, listed.complete and listed.pages == 1)
+
+    async def every_order(
+        self,
+        symbol: Symbol | str,
+        *,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+        priority: Priority = Priority.BACKGROUND,
+        max_pages: int = MAX_PAGES,
+    ) -> OrderList:
+        """Every order of `symbol` (open and finished) since `start_ms`, newest first.
+
+        Orders never leave `allOrders`, and a new one only pushes older ones to later pages
+        (where they are seen twice and listed once), so the list is `complete` whenever the
+        last page was reached within `max_pages`.
+        """
+        return await self._every(
+            lambda page: self.all_orders(
+                symbol,
+                start_ms=start_ms,
+                end_ms=end_ms,
+                page=page,
+                page_size=ep.MAX_PAGE_SIZE,
+                priority=priority,
+            ),
+            max_pages,
+        )
+
+    async def newest_order_id(
+        self, symbol: Symbol | str, *, priority: Priority = Priority.USER
+    ) -> Baseline:
+        """The newest order id of `symbol` right now, as the baseline of a placement.
+
+        One `allOrders` page (newest first); the highest id on it is taken, so a server that
+        sorts differently within the page still gives the right answer.
+        """
+        result = await self.all_orders(symbol, page=1, page_size=BASELINE_PAGE, priority=priority)
+        newest = max((o.id for o in result.items), key=id_order, default=None)
+        return Baseline(newest)
+
+    async def _baseline(self, symbol: str) -> Baseline | None:
+        """The baseline of a placement, or None (logged) if the exchange cannot say: the order
+        is sent anyway, and a lost answer then settles as placed only by proof of absence."""
+        try:
+            return await self.newest_order_id(symbol, priority=Priority.USER)
+        except CdxError as exc:
+            log.warning("no baseline of %s orders before placing: %s", symbol, exc)
+            return None
+
+    async def _every(
+        self, fetch: Callable[[int], Awaitable[Page[Order]]], max_pages: int
+    ) -> OrderList:
+        """The one paging loop: pages 1.. until an empty or last page, at most `max_pages`."""
+        seen: dict[str, Order] = {}
+        for page in range(1, max(max_pages, 1) + 1):
+            result = await fetch(page)
             for order in result.items:
                 seen.setdefault(order.id, order)
             if not result.items or page * ep.MAX_PAGE_SIZE >= result.count:
-                complete = page == 1 and len(result.items) == result.count
-                return OpenOrderList(tuple(seen.values()), complete)
-            page += 1
+                # Fewer orders than the server counts means some were not shown to us.
+                return OrderList(tuple(seen.values()), len(seen) >= result.count, page)
+        log.warning(
+            "stopped paging after %d pages (the server claims %d items); the list is partial",
+            max_pages,
+            result.count,
+        )
+        return OrderList(tuple(seen.values()), False, max_pages)
 
     async def all_orders(
         self,
@@ -287,8 +401,13 @@ class RestClient:
         `volume` is the base amount, except for a market buy where it is the quote amount to
         spend; `price` is required for a limit order and must be None for a market order.
         Values are sent exactly as given (never rounded): precision is the caller's or the
-        server's to check. Raises `OrderRejected` if refused and `OrderStateUnknown` if the
-        answer was lost, in which case the order must be reconciled, never resent.
+        server's to check. Raises an `ApiError` (`OrderRejected`, `AuthError`, ...) only for a
+        well-formed refusal, `TransportError` only if no byte reached the server, and
+        `OrderStateUnknown` for anything else once the request may have reached the server: the
+        order must then be reconciled, never resent. Before sending it reads the symbol's
+        newest order id (the baseline that `OrderStateUnknown` carries), so reconcile never
+        takes an older identical order for this one. Prefer
+        `cdx.client.placement.send_order`, which returns the outcome as a type.
         """
         if type is OrderType.LIMIT and price is None:
             raise ValueError("a limit order needs a price")
@@ -302,9 +421,14 @@ class RestClient:
             "volume": to_wire(volume),
             "price": "" if price is None else to_wire(price),
         }
-        placing = _Placement(name, Side(side), OrderType(type), volume, price)
-        data = await self._call(ep.PLACE_ORDER, params, Priority.USER, placing=placing)
-        return self._decode(ep.PLACE_ORDER, lambda: _digits(_obj(data)["order_id"]))
+        baseline = await self._baseline(name)
+        placing = _Placement(name, Side(side), OrderType(type), volume, price, baseline)
+        data, sent_ms = await self._call_placing(params, placing)
+        try:
+            return _digits(_obj(data)["order_id"])
+        except (codec.CodecError, KeyError, TypeError, ValueError) as exc:
+            # A success without a usable id: the order may well be in the book.
+            raise placing.unknown(sent_ms, f"answer had no valid order_id ({exc})") from None
 
     async def cancel_order(self, symbol: Symbol | str, order_id: str) -> None:
         params = {"symbol": _name(symbol), "order_id": str(order_id)}
@@ -316,31 +440,20 @@ class RestClient:
     async def reconcile(
         self, unknown: OrderStateUnknown, *, exclude: Collection[str] = ()
     ) -> Order | None:
-        """The order a lost placement created, or None if the exchange has no such order.
+        """The order a lost placement created, or None if the exchange proves it has none.
 
-        Looks through `allOrders` since the send time (less the protocol's time window, since
-        the two clocks may differ by that much) for an order with the same symbol, side, type,
-        volume and (limit) price; orders in `exclude` (already known to the caller) are
-        skipped. Raises `TransportError` if the exchange still cannot be asked.
+        Kept for older callers; `cdx.client.placement.settle` is the full answer. Raises the
+        (updated) `OrderStateUnknown` when the exchange still cannot tell: a failed look-up, a
+        match that cannot be told from an order older than the send, or several matches.
         """
-        start = unknown.sent_at_ms - TIME_WINDOW_MS
-        matches: list[Order] = []
-        page = 1
-        while True:
-            result = await self.all_orders(
-                unknown.symbol,
-                start_ms=start,
-                page=page,
-                page_size=ep.MAX_PAGE_SIZE,
-                priority=Priority.USER,
-            )
-            matches.extend(o for o in result.items if _matches(o, unknown, exclude))
-            if not result.items or page * ep.MAX_PAGE_SIZE >= result.count:
-                break
-            page += 1
-        if not matches:
+        from cdx.client.placement import NotPlaced, Placed, reconcile_once
+
+        outcome = await reconcile_once(self, unknown, exclude=exclude, wait=True)
+        if isinstance(outcome, Placed):
+            return outcome.order
+        if isinstance(outcome, NotPlaced):
             return None
-        return min(matches, key=lambda o: abs(o.created_at - unknown.sent_at_ms))
+        raise outcome.lost
 
     # plumbing ----------------------------------------------------------------------------
 
@@ -350,10 +463,27 @@ class RestClient:
         params: Mapping[str, str],
         priority: Priority = Priority.BACKGROUND,
         *,
-        placing: _Placement | None = None,
         retry_time: bool = True,
     ) -> Any:
         """Send one logical request (with the safe retries) and return the envelope's data."""
+        data, _ = await self._request(endpoint, params, priority, retry_time=retry_time)
+        return data
+
+    async def _call_placing(
+        self, params: Mapping[str, str], placing: _Placement
+    ) -> tuple[Any, int]:
+        """Send an order placement; returns its data and the `time` it was stamped with."""
+        return await self._request(ep.PLACE_ORDER, params, Priority.USER, placing=placing)
+
+    async def _request(
+        self,
+        endpoint: ep.Endpoint,
+        params: Mapping[str, str],
+        priority: Priority,
+        *,
+        placing: _Placement | None = None,
+        retry_time: bool = True,
+    ) -> tuple[Any, int]:
         unexpected = set(params) - endpoint.allowed
         if unexpected:
             raise ValueError(f"{endpoint.name} takes no {sorted(unexpected)}")
@@ -374,8 +504,10 @@ class RestClient:
             self.limiter.observe(endpoint.group, key, response.headers, response.status_code)
             self._remember_rate_headers(endpoint, response.headers)
             envelope = self._envelope(endpoint, response, sent_ms, placing)
+            if placing is not None:
+                _check_placement_answer(response.status_code, envelope, sent_ms, placing)
             if envelope.ok:
-                return envelope.data
+                return envelope.data, sent_ms
             code = envelope.code
             if code == ErrorCode.TIME_WINDOW and endpoint.signed:
                 server_ms = _server_time_ms(envelope.msg, response.headers, sent_ms)
@@ -389,8 +521,6 @@ class RestClient:
             if code == ErrorCode.RATE_LIMITED and rate_retries > 0:
                 rate_retries -= 1
                 continue
-            if placing is not None and code == ErrorCode.INTERNAL:
-                raise placing.unknown(sent_ms, f"server error: {envelope.msg}")
             raise error_for(code, envelope.msg, retry_after_ms=_retry_ms(response.headers))
 
     def _build(self, endpoint: ep.Endpoint, params: Mapping[str, str]) -> tuple[httpx.Request, int]:
@@ -412,36 +542,67 @@ class RestClient:
         request: httpx.Request,
         sent_ms: int,
         placing: _Placement | None,
-    ) -> httpx.Response:
+    ) -> _Answer:
+        """Send `request` and read its whole body within one overall deadline.
+
+        httpx's own timeouts bound each read, so a body that trickles a byte a second would
+        never end; here connect, send and the whole (size-capped) body share `deadline`.
+        """
+        deadline = self.deadline
         try:
-            return await self._http.send(request)
+            async with asyncio.timeout(deadline):
+                response = await self._http.send(request, stream=True)
+                try:
+                    body = await _read_capped(response, MAX_BODY_BYTES)
+                finally:
+                    await response.aclose()
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             # Never reached the server: safe to report as a plain transport failure.
             raise TransportError(
                 f"cannot reach {self.base_url}: {_describe(exc)}; is the server running and "
                 "the URL right?"
             ) from None
+        except TimeoutError:
+            cause = f"no complete answer within {deadline:g} s"
+            if placing is not None:
+                raise placing.unknown(sent_ms, cause) from None
+            raise TransportError(f"{endpoint.path} on {self.base_url}: {cause}") from None
+        except _BodyTooLarge:
+            cause = f"answer larger than {MAX_BODY_BYTES // 1024} KiB"
+            if placing is not None:
+                raise placing.unknown(sent_ms, cause) from None
+            raise BadResponse(f"{endpoint.path} on {self.base_url}: {cause}") from None
         except httpx.HTTPError as exc:
             if placing is not None:
                 raise placing.unknown(sent_ms, _describe(exc)) from None
             raise TransportError(
                 f"{endpoint.path} on {self.base_url} failed: {_describe(exc)}"
             ) from None
+        return _Answer(response.status_code, response.headers, body)
 
     def _envelope(
         self,
         endpoint: ep.Endpoint,
-        response: httpx.Response,
+        response: _Answer,
         sent_ms: int,
         placing: _Placement | None,
     ) -> Envelope:
         try:
             return parse_envelope(response.content)
         except EnvelopeError as exc:
-            if placing is not None and response.status_code >= 500:
-                raise placing.unknown(sent_ms, f"HTTP {response.status_code}") from None
+            status = response.status_code
+            if placing is not None:
+                if status in REFUSED_HTTP:
+                    raise ApiError(
+                        f"http_{status}",
+                        "",
+                        f"the server refused the request as too large (HTTP {status}); "
+                        "the order was not placed",
+                    ) from None
+                cause = f"HTTP {status} without a protocol envelope"
+                raise placing.unknown(sent_ms, cause) from None
             raise BadResponse(
-                f"{endpoint.path} answered HTTP {response.status_code} without a protocol "
+                f"{endpoint.path} answered HTTP {status} without a protocol "
                 f"envelope ({exc}); is the REST URL right?"
             ) from None
 
@@ -465,22 +626,74 @@ class _Placement:
     type: OrderType
     volume: Decimal
     price: Decimal | None
+    baseline: Baseline | None = None
 
     def unknown(self, sent_ms: int, cause: str) -> OrderStateUnknown:
         log.warning("order placement answer lost (%s); must reconcile", cause)
         return OrderStateUnknown(
-            self.symbol, self.side, self.type, self.volume, self.price, sent_ms, cause
+            self.symbol,
+            self.side,
+            self.type,
+            self.volume,
+            self.price,
+            sent_ms,
+            cause,
+            baseline=self.baseline,
         )
 
 
-def _matches(order: Order, unknown: OrderStateUnknown, exclude: Collection[str]) -> bool:
-    if order.id in exclude:
-        return False
-    if (order.symbol, order.side, order.type) != (unknown.symbol, unknown.side, unknown.type):
-        return False
-    if order.volume != unknown.volume:
-        return False
-    return unknown.type is OrderType.MARKET or order.price == unknown.price
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """A response read in full within its deadline."""
+
+    status_code: int
+    headers: httpx.Headers
+    content: bytes
+
+
+class _BodyTooLarge(Exception):
+    """A response body grew past `MAX_BODY_BYTES`."""
+
+
+async def _read_capped(response: httpx.Response, limit: int) -> bytes:
+    """The (decoded) body, or `_BodyTooLarge` as soon as it passes `limit` bytes."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and len(declared) < 20 and int(declared) > limit:
+        raise _BodyTooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise _BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+_UNKNOWN_CODES = frozenset({ErrorCode.INTERNAL, ErrorCode.UNAVAILABLE})
+"""Envelope codes that do not prove a placement was not executed (the server failed somewhere
+after receiving it)."""
+
+
+def _check_placement_answer(
+    status: int, envelope: Envelope, sent_ms: int, placing: _Placement
+) -> None:
+    """Raise `OrderStateUnknown` unless the answer is a well-formed success or refusal.
+
+    A success must come with a 2xx; a refusal must carry a code of PROTOCOL.md section 7 that
+    promises non-execution and must not come with a 5xx. A code we do not know proves nothing.
+    """
+    if status >= 500:
+        raise placing.unknown(sent_ms, f"HTTP {status} (server: {envelope.msg or envelope.code})")
+    if envelope.ok:
+        if not 200 <= status < 300:
+            raise placing.unknown(sent_ms, f"success envelope with HTTP {status}")
+        return
+    if envelope.code in _UNKNOWN_CODES or envelope.code not in _KNOWN_CODES:
+        raise placing.unknown(sent_ms, f"server error {envelope.code}: {envelope.msg}")
+
+
+_KNOWN_CODES = frozenset(code.value for code in ErrorCode)
 
 
 def _list(data: Any) -> list[Any]:

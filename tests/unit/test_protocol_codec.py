@@ -60,7 +60,7 @@ def test_rest_depth_uses_bids_and_push_uses_buys() -> None:
     push = codec.depth_to_push_tick(book, BTCUSDT, 0)
     assert rest["tick"]["bids"] == [["27000.00", "1.000000"]]
     assert push["buys"] == [["27000.00", "1.000000"]]
-    assert codec.depth_from_push(0, push).bids == codec.depth_from_rest(rest).bids
+    assert codec.depth_from_push(1700000000000, push).bids == codec.depth_from_rest(rest).bids
 
 
 def test_depth_at_step2_prints_fewer_decimals() -> None:
@@ -69,7 +69,9 @@ def test_depth_at_step2_prints_fewer_decimals() -> None:
 
 
 def test_json_numbers_are_accepted_without_float_rounding() -> None:
-    data = envelope.loads_json('{"tick": {"asks": [[27001.10, 0.1]], "bids": [], "time": 1}}')
+    data = envelope.loads_json(
+        '{"tick": {"asks": [[27001.10, 0.1]], "bids": [], "time": 1700000000000}}'
+    )
     book = codec.depth_from_rest(data)
     assert book.asks[0] == (Decimal("27001.10"), Decimal("0.1"))
 

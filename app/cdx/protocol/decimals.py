@@ -9,7 +9,15 @@ from __future__ import annotations
 import re
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
+from cdx.protocol.limits import MAX_DECIMALS, MAX_INTEGER_DIGITS, MAX_LOG_TEXT, MAX_NUMBER_TEXT
+
 _PLAIN = re.compile(r"^[0-9]{1,30}(?:\.[0-9]{1,30})?$")
+_WIRE = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,6})?$")
+"""A decimal as a lenient client reads one: ASCII only; the exponent is for other servers."""
+_MAX_INT_BITS = 64
+"""An integer in a decimal field wider than this is far out of range; refused before `Decimal()`."""
+_SLACK_DIGITS = 20
+"""Zeros tolerated past the bounds (`1.000...0` with trailing zeros) before refusing unread."""
 
 
 class DecimalFormatError(ValueError):
@@ -28,26 +36,81 @@ def parse_param(text: str) -> Decimal:
 
 
 def from_wire(value: object) -> Decimal:
-    """A decimal field of a response: a string, an int, or a JSON number already read as Decimal.
+    """A decimal field of a response, checked for range: the only way one becomes a `Decimal`.
 
-    Raises `DecimalFormatError` for anything else (a bool, a float, `NaN`, a non-numeric string).
+    Accepts a string, an int, or a JSON number already read as `Decimal`. Refuses, with
+    `DecimalFormatError`, anything else (a bool, a float), text longer than `MAX_NUMBER_TEXT`
+    (before `Decimal()` ever sees it), anything but ASCII digits with an optional sign, point
+    and exponent (no `NaN`, `Infinity`, `_`, blanks inside, or non-ASCII digits), a magnitude
+    of 10^15 or more, and more than 18 decimals (trailing zeros beyond 18 are dropped). What it
+    returns is finite, has no positive exponent and no negative zero, so it formats as fixed
+    point with no surprise: `format(x, ",f")` is at most 15 + 18 digits.
     """
     if isinstance(value, bool):
         raise DecimalFormatError(f"{value!r} is not a decimal")
     if isinstance(value, Decimal):
         result = value
     elif isinstance(value, int):
+        if value.bit_length() > _MAX_INT_BITS:
+            raise DecimalFormatError(f"an integer of {value.bit_length()} bits is out of range")
         result = Decimal(value)
     elif isinstance(value, str):
+        if len(value) > MAX_NUMBER_TEXT:
+            raise DecimalFormatError(
+                f"{_quoted(value)} is longer than {MAX_NUMBER_TEXT} characters"
+            )
+        text = value.strip()
+        if not _WIRE.match(text):
+            raise DecimalFormatError(f"{_quoted(value)} is not a decimal")
         try:
-            result = Decimal(value.strip())
+            result = Decimal(text)
         except InvalidOperation:
-            raise DecimalFormatError(f"{value[:40]!r} is not a decimal") from None
+            raise DecimalFormatError(f"{_quoted(value)} is not a decimal") from None
     else:
         raise DecimalFormatError(f"{type(value).__name__} is not a decimal")
-    if not result.is_finite():
-        raise DecimalFormatError(f"{value!r} is not finite")
-    return result
+    return bounded(result)
+
+
+def bounded(value: Decimal) -> Decimal:
+    """`value` if it is finite, below 10^15 in magnitude and has at most 18 decimals.
+
+    Decided from `as_tuple()`/`adjusted()` only, never by arithmetic on the unchecked value, so
+    `1E+999999999` or a million digits cost nothing. A positive exponent is written out
+    (`1E+3` becomes `1000`), zero loses its sign, and trailing zeros past 18 decimals are dropped.
+    """
+    if not value.is_finite():
+        raise DecimalFormatError(f"{_quoted(value)} is not finite")
+    sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)  # finite
+    if len(digits) > MAX_INTEGER_DIGITS + MAX_DECIMALS + _SLACK_DIGITS:
+        raise DecimalFormatError(f"a decimal of {len(digits)} digits is out of range")
+    if value.is_zero():
+        if exponent < -MAX_DECIMALS - _SLACK_DIGITS:
+            raise DecimalFormatError(f"{_quoted(value)} has more than {MAX_DECIMALS} decimals")
+        return Decimal((0, (0,), max(min(exponent, 0), -MAX_DECIMALS)))
+    if value.adjusted() >= MAX_INTEGER_DIGITS:
+        raise DecimalFormatError(
+            f"{_quoted(value)} is out of range (|x| < 10^{MAX_INTEGER_DIGITS})"
+        )
+    if exponent > 0:
+        return Decimal((sign, digits + (0,) * exponent, 0))
+    if exponent < -MAX_DECIMALS:
+        extra = -MAX_DECIMALS - exponent
+        if len(digits) <= extra or any(digits[-extra:]):
+            raise DecimalFormatError(f"{_quoted(value)} has more than {MAX_DECIMALS} decimals")
+        return Decimal((sign, digits[:-extra], -MAX_DECIMALS))
+    return value
+
+
+def _quoted(value: object) -> str:
+    """A refused value for a message: short and printable, however long or odd the original."""
+    if isinstance(value, Decimal):
+        digits = value.as_tuple().digits
+        if len(digits) > MAX_LOG_TEXT:
+            return f"a decimal of {len(digits)} digits"
+        value = str(value)
+    text = value if isinstance(value, str) else type(value).__name__
+    return repr(text[:MAX_LOG_TEXT]) + ("..." if len(text) > MAX_LOG_TEXT else "")
 
 
 def places(value: Decimal) -> int:

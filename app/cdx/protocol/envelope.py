@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from cdx.protocol.errors import ErrorCode
+from cdx.protocol.limits import MAX_JSON_DEPTH, MAX_JSON_TEXT, MAX_LOG_TEXT, MAX_NUMBER_TEXT
+
+MAX_MSG_TEXT = 500
+"""Characters of a server's `msg` kept: enough for any sentence, not a page of garbage."""
 
 
 class EnvelopeError(ValueError):
@@ -47,15 +51,71 @@ def loads_json(body: bytes | str) -> Any:
 
     Other servers of the family send prices as JSON numbers; reading them as floats would
     round them before they reach a `Decimal`.
+
+    Bounded, because the body comes from the wire: more than `MAX_JSON_TEXT` bytes, or arrays
+    and objects nested deeper than `MAX_JSON_DEPTH`, raise `ValueError` (never `RecursionError`).
+    A number longer than `MAX_NUMBER_TEXT` characters, and `NaN`/`Infinity`, are not read at
+    all: they become an `Unreadable` value that every decoder of the gate refuses, so they cost
+    the one field that holds them, not the whole message. Invalid UTF-8 raises
+    `UnicodeDecodeError`, also a `ValueError`.
     """
-    return json.loads(body, parse_float=Decimal)
+    if len(body) > MAX_JSON_TEXT:
+        raise ValueError(f"{len(body)} bytes is more than the {MAX_JSON_TEXT} read")
+    try:
+        obj = json.loads(body, parse_float=_number, parse_int=_integer, parse_constant=Unreadable)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+    _check_depth(obj)
+    return obj
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A JSON number the reader refused to convert (too long, `NaN`, `Infinity`).
+
+    Not a number of any kind, so every field check refuses it like any wrong type.
+    """
+
+    text: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", self.text[:MAX_LOG_TEXT])
+
+
+def _number(text: str) -> Decimal | Unreadable:
+    if len(text) > MAX_NUMBER_TEXT:
+        return Unreadable(text)
+    try:
+        return Decimal(text)
+    except InvalidOperation:  # an exponent beyond what Decimal can hold
+        return Unreadable(text)
+
+
+def _integer(text: str) -> int | Unreadable:
+    return int(text) if len(text) <= MAX_NUMBER_TEXT else Unreadable(text)
+
+
+def _check_depth(obj: Any) -> None:
+    """Refuse nesting deeper than `MAX_JSON_DEPTH`, without recursion (the walk is iterative)."""
+    stack: list[tuple[Any, int]] = [(obj, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children: Any = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > MAX_JSON_DEPTH:
+            raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH}")
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
 
 
 def parse(body: bytes | str) -> Envelope:
     """Decode a response body into an `Envelope`, or raise `EnvelopeError` saying why."""
     try:
         obj = loads_json(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except ValueError as exc:
         raise EnvelopeError(f"response is not JSON: {exc}") from None
     if not isinstance(obj, dict):
         raise EnvelopeError("response is not a JSON object")
@@ -66,5 +126,7 @@ def parse(body: bytes | str) -> Envelope:
         raise EnvelopeError("response has no string 'code'")
     msg = obj.get("msg", "")
     if not isinstance(msg, str):
-        msg = str(msg)
+        msg = str(msg) if isinstance(msg, int | Decimal) else ""
+    if len(msg) > MAX_MSG_TEXT:
+        msg = msg[:MAX_MSG_TEXT] + "..."
     return Envelope(code=code, msg=msg, data=obj.get("data"))

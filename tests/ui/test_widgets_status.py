@@ -60,12 +60,15 @@ async def test_status_bar_shows_connection_age_budgets_symbol_and_mode() -> None
         assert "TRADING" in text
 
 
-async def test_status_bar_warns_when_data_is_older_than_five_seconds() -> None:
+async def test_status_bar_warns_when_data_is_older_than_one_second() -> None:
     bar = StatusBar()
     async with Host(bar).run_test(size=(120, 2)) as pilot:
-        bar.set_data_age(4.9)
+        bar.set_data_age(0.9)
         await pilot.pause()
-        assert "data 4.9s" in status(bar) and not bar.has_class("-stale")
+        assert "data 0.9s" in status(bar) and not bar.has_class("-stale")
+        bar.set_data_age(1.1)
+        await pilot.pause()
+        assert "stale 1.1s" in status(bar) and bar.has_class("-stale")
         bar.set_data_age(17.2)
         await pilot.pause()
         assert "stale 17s" in status(bar) and bar.has_class("-stale")

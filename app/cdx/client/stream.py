@@ -1,10 +1,14 @@
 """The market-data WebSocket worker (PROTOCOL.md section 6).
 
 One connection carries every channel the app asked for. `MarketStream.run()` keeps it alive:
-it answers the server's pings, treats `silence_timeout` seconds without any message as a dead
-connection, reconnects with jittered exponential back-off and subscribes again to everything it
-had. Pushes reach the consumer as immutable model events; a malformed frame is logged and
-skipped, never half-delivered.
+it answers the server's pings, pings the server itself whenever nothing arrived for
+`ping_idle` seconds (so a quiet but healthy link still proves itself several times a second),
+treats `silence_timeout` seconds without any message as a dead connection, reconnects with a
+short jittered back-off (reset by every session that heard from the server) and subscribes
+again to everything it had. A subscription the server refuses is retried on its own back-off
+and reported until it is accepted. Pushes reach the consumer as immutable model events; a
+malformed frame is logged and skipped, never half-delivered, and nothing a server sends is
+raised out of `run()`.
 """
 
 from __future__ import annotations
@@ -28,10 +32,51 @@ from cdx.client.errors import ApiError, BadResponse, TransportError
 from cdx.client.rest import is_loopback
 from cdx.model.book import Book
 from cdx.model.market import Kline, Ticker, Trade
+from cdx.model.symbol import Symbol
 from cdx.protocol import channels, codec, frames
 from cdx.protocol.channels import ChannelKind
 
 log = logging.getLogger(__name__)
+
+PING_IDLE_S = 0.5
+"""Send our own `{"ping": n}` after this long without any message, and again every this long
+while the silence lasts (PROTOCOL.md section 6 lets a client ping). A healthy server answers at
+once, so a live link is never quiet for more than this plus one round trip: the UI can call data
+stale after 1 s of silence without a quiet market looking dead. Costs a few bytes a second, and
+only while nothing else arrives."""
+
+SILENCE_TIMEOUT_S = 15.0
+"""PROTOCOL.md section 6: 15 s without any message is a dead connection."""
+
+BACKOFF_INITIAL_S = 0.5
+BACKOFF_MAX_S = 1.0
+"""Reconnect delays double from `BACKOFF_INITIAL_S` up to this cap (each jittered down to half,
+so clients that lost the same server do not return in step). The cap bounds how long a server
+that has recovered waits for us: at most 1 s, plus a connect and the subscription snapshot,
+keeps data live again within 2 s of the recovery. A session that heard from the server resets
+the back-off, so a long stall costs one short delay, not a growing one."""
+
+SUB_RETRY_INITIAL_S = 1.0
+SUB_RETRY_MAX_S = 5.0
+"""A refused subscription is sent again after a delay doubling from 1 s up to 5 s (jittered):
+a refusal is the server's decision, often lasting (an unknown symbol), so retrying is slower
+than reconnecting, yet a feed the server accepts again is back within 5 s."""
+
+OPEN_TIMEOUT_S = 5.0
+"""Connect + TLS + upgrade: far longer than a healthy handshake over a slow link needs, short
+enough that a server that accepts and then hangs is retried instead of waited on."""
+
+CLOSE_TIMEOUT_S = 1.0
+"""How long a close handshake may take on `stop()`; a connection found dead is aborted instead."""
+
+MAX_FRAME_BYTES = 1024 * 1024
+"""Largest WebSocket message accepted, as received (and after permessage-deflate, which
+websockets also bounds by it): the largest real frame (a 300-bar kline answer) is ~40 kB.
+A larger one closes the connection (1009) and the stream reconnects. The size a gzip frame
+may inflate to is bounded separately, by `frames.decode`."""
+
+MAX_REASON_CHARS = 80
+"""Characters of a server's refusal reason passed on to the UI."""
 
 
 class ConnectionState(StrEnum):
@@ -72,13 +117,53 @@ class KlineEvent:
 
 @dataclass(frozen=True, slots=True)
 class StatusEvent:
-    """The connection changed state, or the server refused a subscription (`detail` says)."""
+    """The connection changed state (`detail` says why)."""
 
     state: ConnectionState
     detail: str
 
 
-StreamEvent = TickerEvent | DepthEvent | TradesEvent | KlineEvent | StatusEvent
+@dataclass(frozen=True, slots=True)
+class HeartbeatEvent:
+    """A message without market data (a ping, a pong, an acknowledgement) arrived.
+
+    The link is alive, so the data last pushed is still current: the server would have pushed
+    a change. A consumer that shows staleness counts these as it counts pushes.
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionEvent:
+    """The server refused `channel` (`refused` is its printable reason; the stream retries),
+    or a channel it had refused is accepted again or was unsubscribed (`refused` is None)."""
+
+    channel: str
+    refused: str | None
+
+
+StreamEvent = (
+    TickerEvent
+    | DepthEvent
+    | TradesEvent
+    | KlineEvent
+    | StatusEvent
+    | HeartbeatEvent
+    | SubscriptionEvent
+)
+
+
+@dataclass(slots=True)
+class _Refusal:
+    """A channel the server refused: how often in a row, why, and the pending retry."""
+
+    attempts: int
+    reason: str
+    retry: asyncio.TimerHandle | None = None
+
+    def cancel(self) -> None:
+        if self.retry is not None:
+            self.retry.cancel()
+            self.retry = None
 
 
 class MarketStream:
@@ -87,7 +172,9 @@ class MarketStream:
     `subscribe`/`unsubscribe` may be called at any time, before or during `run()`; the set of
     channels survives reconnects. `on_event` is called on the event loop for every push and
     state change; an exception it raises is logged and does not stop the stream. `clock` only
-    stamps `last_message_at` (so the UI can show staleness); `rng` jitters the back-off.
+    stamps `last_message_at` (so the UI can show staleness); `rng` jitters the back-offs.
+    Deadlines (`ping_idle`, `silence_timeout`, the back-offs, `open_timeout`) run on the event
+    loop's clock; the defaults are the module constants, tests pass shorter ones.
     """
 
     def __init__(
@@ -96,11 +183,16 @@ class MarketStream:
         on_event: Callable[[StreamEvent], None],
         *,
         clock: Callable[[], float] = time.monotonic,
-        silence_timeout: float = 15.0,
-        backoff_initial: float = 0.5,
-        backoff_max: float = 30.0,
+        ping_idle: float = PING_IDLE_S,
+        silence_timeout: float = SILENCE_TIMEOUT_S,
+        backoff_initial: float = BACKOFF_INITIAL_S,
+        backoff_max: float = BACKOFF_MAX_S,
+        sub_retry_initial: float = SUB_RETRY_INITIAL_S,
+        sub_retry_max: float = SUB_RETRY_MAX_S,
         rng: random.Random | None = None,
-        open_timeout: float = 10.0,
+        open_timeout: float = OPEN_TIMEOUT_S,
+        close_timeout: float = CLOSE_TIMEOUT_S,
+        max_size: int = MAX_FRAME_BYTES,
     ) -> None:
         self.ws_url = ws_url
         self._loopback = is_loopback(urlsplit(ws_url).hostname or "")
@@ -108,11 +200,19 @@ class MarketStream:
         self.last_message_at: float | None = None
         self._on_event = on_event
         self._clock = clock
+        self._ping_idle = ping_idle
         self._silence_timeout = silence_timeout
         self._backoff_initial = backoff_initial
         self._backoff_max = backoff_max
+        self._sub_retry_initial = sub_retry_initial
+        self._sub_retry_max = sub_retry_max
         self._rng = rng or random.Random()
         self._open_timeout = open_timeout
+        self._close_timeout = close_timeout
+        self._max_size = max_size
+        self._got_messages = False  # whether the current session has heard from the server
+        self._ping_ids = itertools.count(1)
+        self._refusals: dict[str, _Refusal] = {}
         self._channels: dict[str, None] = {}  # insertion-ordered set
         self._ws: ClientConnection | None = None
         self._outbox: asyncio.Queue[str] | None = None
@@ -121,6 +221,9 @@ class MarketStream:
         self._pending: dict[str, asyncio.Future[list[Any]]] = {}
         self._pending_channel: dict[str, str] = {}  # cb_id -> channel of a pending `req`
         self._cb_ids = itertools.count(1)
+        self.symbols: dict[str, Symbol] = {}
+        """Symbols by name, once known: pushes of a symbol here are checked against its
+        precisions by the codec's gate (the app fills this when it has loaded them)."""
 
     @property
     def channels(self) -> tuple[str, ...]:
@@ -134,11 +237,20 @@ class MarketStream:
         self._channels[channel] = None
         self._send(frames.subscribe(channel, f"sub-{channel}"))
 
+    @property
+    def refused(self) -> Mapping[str, str]:
+        """Channels the server refused and the stream keeps retrying, with the reason."""
+        return {channel: refusal.reason for channel, refusal in self._refusals.items()}
+
     def unsubscribe(self, channel: str) -> None:
-        """Stop `channel`; pushes still in flight for it are dropped."""
+        """Stop `channel`; pushes still in flight for it are dropped, a refusal is forgotten."""
         if channel in self._channels:
             del self._channels[channel]
             self._send(frames.unsubscribe(channel))
+        refusal = self._refusals.pop(channel, None)
+        if refusal is not None:
+            refusal.cancel()
+            self._emit(SubscriptionEvent(channel, None))
 
     async def request(self, channel: str, timeout: float = 5.0) -> list[Any]:
         """A one-shot `req`: klines (as `Kline`, oldest first) or trades (as `Trade`).
@@ -165,16 +277,18 @@ class MarketStream:
             self._pending.pop(cb_id, None)
             self._pending_channel.pop(cb_id, None)
         decode = (
-            codec.kline_from_push if parsed.kind is ChannelKind.KLINE else codec.trade_from_push
+            codec.klines_from_req if parsed.kind is ChannelKind.KLINE else codec.trades_from_req
         )
-        try:
-            return [decode(item) for item in data]
-        except (codec.CodecError, TypeError) as exc:
+        try:  # a malformed entry is skipped (and logged) by the codec; only a non-list fails
+            return list(decode(data, symbol=self.symbols.get(parsed.symbol)))
+        except codec.CodecError as exc:
             raise BadResponse(f"malformed answer to {channel}: {exc}") from None
 
     def stop(self) -> None:
         """Close the connection and make `run()` return; safe to call more than once."""
         self._stop.set()
+        for refusal in self._refusals.values():
+            refusal.cancel()
         if self._ws is not None:
             asyncio.get_running_loop().create_task(self._ws.close())
 
@@ -186,18 +300,17 @@ class MarketStream:
                 ConnectionState.CONNECTING if attempt == 0 else ConnectionState.RECONNECTING,
                 f"connecting to {self.ws_url}",
             )
-            got_messages = False
+            self._got_messages = False
             try:
                 async with connect(
                     self.ws_url,
                     open_timeout=self._open_timeout,
                     ping_interval=None,  # the protocol has its own JSON heartbeat
-                    max_size=4 * 1024 * 1024,
+                    max_size=self._max_size,
                     proxy=None if self._loopback else True,
-                    close_timeout=1.0,  # a stalled server must not hold up the reconnect
+                    close_timeout=self._close_timeout,
                 ) as ws:
-                    got_messages = await self._session(ws)
-                cause = "connection closed"
+                    cause = await self._session(ws)
             except (OSError, TimeoutError, websockets.WebSocketException) as exc:
                 cause = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             finally:
@@ -205,9 +318,13 @@ class MarketStream:
                 self._outbox = None
                 self._connected.clear()
                 self._fail_pending()
+                for refusal in self._refusals.values():
+                    refusal.cancel()  # the next session subscribes to every channel again
             if self._stop.is_set():
                 break
-            attempt = 1 if got_messages else attempt + 1
+            # However the session ended (closed, silent, failed), one that heard from the
+            # server proves it was reachable: start the back-off again from the shortest delay.
+            attempt = 1 if self._got_messages else attempt + 1
             delay = self._backoff(attempt)
             log.info("market stream lost (%s); reconnecting in %.2f s", cause, delay)
             self._set_state(ConnectionState.RECONNECTING, f"{cause}; retrying in {delay:.1f} s")
@@ -217,34 +334,57 @@ class MarketStream:
 
     # internals ---------------------------------------------------------------------------
 
-    async def _session(self, ws: ClientConnection) -> bool:
-        """Serve one connection until it fails; return whether any message arrived."""
+    async def _session(self, ws: ClientConnection) -> str:
+        """Serve one connection until it ends; return why it ended.
+
+        Pings the server after `ping_idle` seconds without a message (and every `ping_idle`
+        while the silence lasts), so a quiet link still carries a message several times a
+        second; `silence_timeout` seconds without any message abort the connection (no close
+        handshake: a peer that said nothing for that long will not answer one either).
+        `_got_messages` records whether the server was heard, whatever the ending.
+        """
         self._ws = ws
         self._outbox = asyncio.Queue()
-        got_messages = False
         for channel in self._channels:
             self._outbox.put_nowait(frames.encode_text(frames.subscribe(channel, f"sub-{channel}")))
         self._set_state(ConnectionState.CONNECTED, f"connected to {self.ws_url}")
         self._connected.set()
         writer = asyncio.create_task(self._write(ws, self._outbox))
+        loop = asyncio.get_running_loop()
+        heard_at = pinged_at = loop.time()
         try:
             while not self._stop.is_set():
+                dead_at = heard_at + self._silence_timeout
+                ping_at = max(heard_at, pinged_at) + self._ping_idle
                 try:
-                    async with asyncio.timeout(self._silence_timeout):
+                    async with asyncio.timeout_at(min(dead_at, ping_at)):
                         frame = await ws.recv()
                 except TimeoutError:
-                    log.warning("no message for %.0f s: connection is dead", self._silence_timeout)
-                    raise
-                got_messages = True
+                    pinged_at = loop.time()
+                    if pinged_at >= dead_at:
+                        log.warning(
+                            "no message for %.0f s: connection is dead", self._silence_timeout
+                        )
+                        ws.transport.abort()
+                        return f"no message for {self._silence_timeout:g} s"
+                    self._send(frames.ping(next(self._ping_ids)))
+                    continue
+                heard_at = loop.time()
+                self._got_messages = True
                 self.last_message_at = self._clock()
-                self._handle(frame)
-        except websockets.ConnectionClosed:
-            pass
+                try:
+                    self._handle(frame)
+                except Exception:
+                    # Nothing a server sends may end the stream; `_handle` skips what it
+                    # knows to be malformed, this catches what nobody foresaw.
+                    log.exception("skipping a frame that could not be handled")
+        except websockets.ConnectionClosed as exc:
+            return _printable(f"connection closed: {exc}")
         finally:
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await writer
-        return got_messages
+        return "stopped"
 
     async def _write(self, ws: ClientConnection, outbox: asyncio.Queue[str]) -> None:
         with contextlib.suppress(websockets.ConnectionClosed):
@@ -264,8 +404,10 @@ class MarketStream:
         ping = frames.ping_value(message)
         if ping is not None:
             self._send(frames.pong(ping))
+            self._emit(HeartbeatEvent())
             return
         if frames.pong_value(message) is not None:
+            self._emit(HeartbeatEvent())
             return
         if "event_rep" in message:
             self._handle_reply(message)
@@ -285,31 +427,30 @@ class MarketStream:
             raise ValueError("not a channel of the protocol")
         if name not in self._channels:
             return None  # still in flight after an unsubscribe
-        ts = message["ts"]
-        if isinstance(ts, bool) or not isinstance(ts, int):
-            raise ValueError(f"'ts' {ts!r} is not an integer")
+        ts = codec.time_ms(message["ts"])  # a bad ts, or tick, refuses the whole push
         tick = message["tick"]
         if not isinstance(tick, Mapping):
             raise ValueError("'tick' is not an object")
+        symbol = self.symbols.get(parsed.symbol)  # known: values must fit its precisions
         match parsed.kind:
             case ChannelKind.TICKER:
-                return TickerEvent(codec.ticker_from_push(parsed.symbol, ts, tick))
+                return TickerEvent(codec.ticker_from_push(parsed.symbol, ts, tick, symbol=symbol))
             case ChannelKind.DEPTH:
-                return DepthEvent(parsed.symbol, parsed.step, codec.depth_from_push(ts, tick))
+                book = codec.depth_from_push(ts, tick, symbol=symbol)
+                return DepthEvent(parsed.symbol, parsed.step, book)
             case ChannelKind.TRADE:
-                data = tick["data"]
-                if not isinstance(data, list):
-                    raise ValueError("'tick.data' is not a list")
-                trades = tuple(codec.trade_from_push(item) for item in data)
+                trades = codec.trades_from_push(tick, symbol=symbol)
                 return TradesEvent(parsed.symbol, trades)
             case ChannelKind.KLINE:
-                return KlineEvent(parsed.symbol, parsed.interval, codec.kline_from_push(tick))
+                bar = codec.kline_from_push(tick, symbol=symbol)
+                return KlineEvent(parsed.symbol, parsed.interval, bar)
         return None
 
     def _handle_reply(self, message: Mapping[str, Any]) -> None:
         kind = message.get("event_rep")
         ok = message.get("status") == "ok"
-        channel = str(message.get("channel", ""))
+        channel = message.get("channel", "")
+        channel = channel if isinstance(channel, str) else ""
         cb_id = message.get("cb_id")
         if not isinstance(cb_id, str) and not ok and kind in ("req", "error"):
             # PROTOCOL.md's error reply carries no cb_id: it answers the oldest pending
@@ -325,13 +466,44 @@ class MarketStream:
                 future.set_exception(BadResponse(f"answer to {channel} has no data list"))
             return
         if ok:
-            log.debug("%s %s", kind, channel)
+            log.debug("%s %s", _printable(kind), _printable(channel))
+            if kind == "subed" and channel in self._refusals:
+                self._refusals.pop(channel).cancel()
+                log.info("server accepts %s again", channel)
+                self._emit(SubscriptionEvent(channel, None))
+            self._emit(HeartbeatEvent())
             return
-        err = str(message.get("err_msg", "refused"))
-        log.warning("server refused %s %s: %s", kind, channel, err)
-        if kind == "sub" and channel in self._channels:
-            del self._channels[channel]  # never retry a subscription the server refuses
-        self._emit(StatusEvent(self.state, f"{channel or kind}: {err}"))
+        err = _printable(message.get("err_msg", "refused"))
+        if kind in ("sub", "subed", "error") and channel in self._channels:
+            self._refuse(channel, err)
+            return
+        log.warning("server refused %s %s: %s", _printable(kind), _printable(channel), err)
+
+    def _refuse(self, channel: str, reason: str) -> None:
+        """Report a refused subscription and send it again after its own back-off.
+
+        The channel stays wanted: a refusal may be temporary (a server restarting, a symbol
+        not listed yet), and a ladder that silently froze would be worse than a retry every
+        few seconds. `unsubscribe` ends the retries.
+        """
+        refusal = self._refusals.get(channel)
+        if refusal is None:
+            refusal = self._refusals[channel] = _Refusal(0, reason)
+        refusal.cancel()
+        refusal.attempts += 1
+        refusal.reason = reason
+        delay = self._jittered(self._sub_retry_initial, self._sub_retry_max, refusal.attempts)
+        log.warning("server refused %s: %s; retrying in %.1f s", channel, reason, delay)
+        loop = asyncio.get_running_loop()
+        refusal.retry = loop.call_later(delay, self._retry_subscription, channel)
+        self._emit(SubscriptionEvent(channel, reason))
+
+    def _retry_subscription(self, channel: str) -> None:
+        refusal = self._refusals.get(channel)
+        if refusal is None or channel not in self._channels:
+            return
+        refusal.retry = None
+        self._send(frames.subscribe(channel, f"sub-{channel}"))
 
     def _fail_pending(self) -> None:
         for future in self._pending.values():
@@ -339,7 +511,14 @@ class MarketStream:
                 future.set_exception(TransportError("market stream disconnected"))
 
     def _backoff(self, attempt: int) -> float:
-        ceiling = min(self._backoff_max, self._backoff_initial * 2 ** (attempt - 1))
+        return self._jittered(self._backoff_initial, self._backoff_max, attempt)
+
+    def _jittered(self, initial: float, cap: float, attempt: int) -> float:
+        """A delay doubling from `initial` per attempt up to `cap`, drawn from its upper half.
+
+        The exponent is bounded so that hours of failed attempts cannot overflow a float.
+        """
+        ceiling = min(cap, initial * 2.0 ** min(attempt - 1, 32))
         return self._rng.uniform(ceiling / 2, ceiling)
 
     def _set_state(self, state: ConnectionState, detail: str) -> None:
@@ -351,3 +530,14 @@ class MarketStream:
             self._on_event(event)
         except Exception:
             log.exception("market stream consumer failed on %s", type(event).__name__)
+
+
+def _printable(text: object) -> str:
+    """Server text as one short printable line: for log lines and the status bar.
+
+    A reason comes from whoever runs the server; a control character in it could rewrite the
+    terminal or forge a log line, and its length is theirs to choose.
+    """
+    string = text if isinstance(text, str) else str(text)
+    shown = "".join(char if char.isprintable() else "?" for char in string[:MAX_REASON_CHARS])
+    return shown + ("..." if len(string) > MAX_REASON_CHARS else "")

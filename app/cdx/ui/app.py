@@ -617,6 +617,7 @@ class DashboardApp(App[None]):
             # "connected to <url>" says nothing new; reasons for trouble are worth the room.
             detail = "" if state is ConnectionState.CONNECTED else self.market.connection_detail
             status.set_connection(state, detail)
+            status.set_feed_problem(self.market.feed_problem(self.symbol_name))
         if self._account_dirty:
             self._account_dirty = False
             self._flush_account()

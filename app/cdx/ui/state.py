@@ -4,6 +4,10 @@ Stream events arrive far more often than a terminal (or an SSH link) can usefull
 app folds every event into `MarketState` at once, and a timer asks `take_dirty()` a bounded
 number of times a second; only the parts named there are repainted. Keeping this out of the
 widgets makes the coalescing testable without a terminal.
+
+It also decides whether what is shown can be trusted: data is as old as the last message of any
+kind on the link (a push, or a heartbeat proving the server would have pushed a change), and a
+feed the server refused is named until it is accepted again.
 """
 
 from __future__ import annotations
@@ -18,19 +22,31 @@ from enum import StrEnum
 from cdx.client.stream import (
     ConnectionState,
     DepthEvent,
+    HeartbeatEvent,
     KlineEvent,
     StatusEvent,
     StreamEvent,
+    SubscriptionEvent,
     TickerEvent,
     TradesEvent,
 )
 from cdx.model.book import Book
 from cdx.model.market import Kline, Ticker, Trade
+from cdx.protocol import channels
+from cdx.protocol.channels import ChannelKind
 
 log = logging.getLogger(__name__)
 
 SPARKLINE_BARS = 60
 """How many recent kline closes the ticker's sparkline keeps."""
+
+FEED_NAMES: dict[ChannelKind, str] = {
+    ChannelKind.TICKER: "ticker",
+    ChannelKind.DEPTH: "ladder",
+    ChannelKind.TRADE: "trades",
+    ChannelKind.KLINE: "chart",
+}
+"""What a user calls the part of the screen a channel feeds."""
 
 
 class Part(StrEnum):
@@ -73,6 +89,8 @@ class MarketState:
     """Per-symbol ticker, book per depth step, recent closes and trades, plus the connection.
 
     `clock` is the UI's monotonic clock in seconds (injected so data age is testable).
+    `heard_at` is that clock at the last message of any kind; `refused` maps each channel the
+    server refused (and the stream keeps retrying) to the server's reason.
     """
 
     def __init__(self, clock: Callable[[], float]) -> None:
@@ -82,6 +100,8 @@ class MarketState:
         self._dirty_tickers: dict[str, Ticker] = {}
         self.connection: ConnectionState = ConnectionState.CONNECTING
         self.connection_detail = ""
+        self.heard_at: float | None = None
+        self.refused: dict[str, str] = {}
 
     def market(self, symbol: str) -> SymbolMarket:
         """The data held for `symbol` (created empty on first use)."""
@@ -97,9 +117,31 @@ class MarketState:
         return [close for _, close in self.market(symbol).closes]
 
     def data_age(self, symbol: str) -> float | None:
-        """Seconds since the last event for `symbol`, None before the first one."""
-        updated = self.market(symbol).updated_at
-        return None if updated is None else max(self._clock() - updated, 0.0)
+        """How old what is shown for `symbol` may be, in seconds; None before its first push.
+
+        Measured from the last message of any kind, not the last push for `symbol`: a quiet
+        market pushes nothing for seconds, and while the link carries heartbeats the server
+        would have pushed a change, so the data shown is current.
+        """
+        market = self._markets.get(symbol)
+        if market is None or market.updated_at is None:
+            return None
+        heard = market.updated_at if self.heard_at is None else self.heard_at
+        return max(self._clock() - heard, 0.0)
+
+    def feed_problem(self, symbol: str) -> str:
+        """One line naming a refused feed, `symbol`'s first; empty when none is refused."""
+        if not self.refused:
+            return ""
+        mine = [name for name in self.refused if _symbol_of(name) == symbol]
+        first = (mine or list(self.refused))[0]
+        parsed = channels.parse(first)
+        feed = FEED_NAMES.get(parsed.kind, "market") if parsed is not None else "market"
+        if parsed is not None and parsed.symbol != symbol:
+            feed = f"{parsed.symbol.upper()} {feed}"
+        text = f"{feed} feed refused: {self.refused[first]}; retrying"
+        more = len(self.refused) - 1
+        return text + (f" (+{more} more)" if more else "")
 
     def apply(self, event: StreamEvent) -> None:
         """Fold one stream event in and mark what it changed."""
@@ -120,6 +162,16 @@ class MarketState:
             case StatusEvent(state=state, detail=detail):
                 self.connection = state
                 self.connection_detail = detail
+                if state is ConnectionState.CONNECTING:
+                    self.refused.clear()  # a new stream: it will report its own refusals
+                self._dirty.add(("", Part.CONNECTION))
+            case HeartbeatEvent():
+                self.heard_at = self._clock()
+            case SubscriptionEvent(channel=channel, refused=refused):
+                if refused is None:
+                    self.refused.pop(channel, None)
+                else:
+                    self.refused[channel] = refused
                 self._dirty.add(("", Part.CONNECTION))
             case _:
                 log.warning("ignoring unexpected stream event %r", type(event).__name__)
@@ -182,11 +234,16 @@ class MarketState:
 
     def _touch(self, symbol: str) -> SymbolMarket:
         market = self.market(symbol)
-        market.updated_at = self._clock()
+        market.updated_at = self.heard_at = self._clock()
         return market
 
     def _mark(self, symbol: str, part: Part) -> None:
         self._dirty.add((symbol, part))
+
+
+def _symbol_of(name: str) -> str | None:
+    parsed = channels.parse(name)
+    return None if parsed is None else parsed.symbol
 
 
 def _trade_order(trade: Trade) -> tuple[int, int, str]:

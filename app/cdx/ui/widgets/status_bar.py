@@ -1,7 +1,8 @@
 """The status bar: connection, data age, rate-limit budgets, symbol and trading mode.
 
-One line that tells a user whether what they see can be trusted: a stale feed or a nearly
-spent rate budget is shown in the warning style before it becomes a refused order.
+One line that tells a user whether what they see can be trusted: stale data, a feed the server
+refused, or a nearly spent rate budget is shown in the warning style before it becomes a wrong
+decision or a refused order.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-STALE_AFTER_S = 5.0
-"""Data older than this is shown as stale."""
+STALE_AFTER_S = 1.0
+"""Data older than this is shown as stale. The stream pings a quiet server after 0.5 s
+(`cdx.client.stream.PING_IDLE_S`), so a healthy link is never this silent; the app checks ten
+times a second, so silence is marked at most 0.1 s after this."""
 
 LOW_BUDGET_FRACTION = 0.2
 """A group with at most this fraction of its limit left is shown in the warning style."""
@@ -41,8 +44,8 @@ _STATE_CLASS: dict[str, str] = {
 class StatusBar(Widget):
     """Connection state, data age, rate budget per group, symbol, TRADING or READ-ONLY.
 
-    Pieces are dropped right to left by priority when the line is too narrow: the detail
-    first, then the budgets, so the state, the age and the mode always show.
+    Pieces are dropped by priority when the line is too narrow: the detail first, then the
+    budgets, the symbol and a refused feed, so the state, the age and the mode always show.
     """
 
     DEFAULT_CSS = """
@@ -63,7 +66,12 @@ class StatusBar(Widget):
 
     connection: reactive[str] = reactive("connecting")
     detail: reactive[str] = reactive("")
-    data_age: reactive[float | None] = reactive(None)
+    feed_problem: reactive[str] = reactive("")
+    """A feed the server refused, as one line ("ladder feed refused: ...; retrying")."""
+    age_text: reactive[str] = reactive("no data")
+    """The data age as shown: only a change of this text repaints, not every new age."""
+    data_age: float | None = None
+    """Seconds since the last market data arrived, None before any did (see `set_data_age`)."""
     symbol: reactive[str] = reactive("")
     read_only: reactive[bool] = reactive(True)
     budgets: reactive[tuple[tuple[str, int, int], ...]] = reactive(())
@@ -75,8 +83,21 @@ class StatusBar(Widget):
         self.detail = detail
 
     def set_data_age(self, seconds: float | None) -> None:
-        """Seconds since the last market data arrived, None before any did."""
+        """Seconds since the last market data arrived, None before any did.
+
+        Called on every tick of the app's timer; repaints only when the text shown changes.
+        """
         self.data_age = seconds
+        stale = seconds is not None and seconds > STALE_AFTER_S
+        self.set_class(stale, "-stale")
+        if seconds is None:
+            self.age_text = "no data"
+        else:
+            self.age_text = f"{'stale' if stale else 'data'} {fmt_seconds(seconds)}"
+
+    def set_feed_problem(self, text: str) -> None:
+        """A refused feed to name (see `MarketState.feed_problem`), or "" when there is none."""
+        self.feed_problem = text
 
     def set_budgets(self, budgets: Mapping[str, Budget]) -> None:
         """What each rate-limit group has left in its current window."""
@@ -96,24 +117,22 @@ class StatusBar(Widget):
         """Whether the data is older than `STALE_AFTER_S` (or none has arrived)."""
         return self.data_age is None or self.data_age > STALE_AFTER_S
 
-    def watch_data_age(self) -> None:
-        self.set_class(self.data_age is not None and self.data_age > STALE_AFTER_S, "-stale")
-
     def render(self) -> Text:
         style = self.get_component_rich_style
         label = style("status-bar--label")
         # (priority, pieces): lower priority numbers are dropped first.
         parts: list[tuple[int, list[tuple[str, Style]]]] = []
-        state_style = style(_STATE_CLASS.get(self.connection, "status-bar--error"))
-        parts.append((9, [(f"● {self.connection.upper()}", state_style)]))
+        warn = style("status-bar--warn")
+        state_class = _STATE_CLASS.get(self.connection, "status-bar--error")
+        if self.feed_problem and state_class == "status-bar--ok":
+            state_class = "status-bar--warn"  # connected, but not to everything shown
+        parts.append((9, [(f"● {self.connection.upper()}", style(state_class))]))
         if self.detail:
             parts.append((1, [(self.detail, label)]))
-        if self.data_age is None:
-            parts.append((8, [("no data", style("status-bar--warn"))]))
-        elif self.data_age > STALE_AFTER_S:
-            parts.append((8, [(f"stale {fmt_seconds(self.data_age)}", style("status-bar--warn"))]))
-        else:
-            parts.append((8, [(f"data {fmt_seconds(self.data_age)}", label)]))
+        live = self.data_age is not None and not self.stale
+        parts.append((8, [(self.age_text, label if live else warn)]))
+        if self.feed_problem:
+            parts.append((7, [(self.feed_problem, warn)]))
         budget_pieces: list[tuple[str, Style]] = []
         for group, remaining, limit in self.budgets:
             low = remaining <= limit * LOW_BUDGET_FRACTION
@@ -126,7 +145,7 @@ class StatusBar(Widget):
         if budget_pieces:
             parts.append((5, budget_pieces))
         if self.symbol:
-            parts.append((7, [(self.symbol.upper(), style("status-bar--symbol"))]))
+            parts.append((6, [(self.symbol.upper(), style("status-bar--symbol"))]))
         mode = (
             ("READ-ONLY", "status-bar--read-only")
             if self.read_only

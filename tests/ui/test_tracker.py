@@ -76,8 +76,12 @@ async def test_a_lost_answer_is_unknown_until_reconciled(exchange: RunningExchan
     price = book.best_bid - 50
     from cdx.client.credentials import Credentials
 
-    async with RestClient(exchange.rest_url, Credentials("demo", "demo-secret")) as rest:
+    # A horizon of 0: the test proves absence at once instead of waiting out the time window.
+    async with RestClient(
+        exchange.rest_url, Credentials("demo", "demo-secret"), placement_horizon_ms=0
+    ) as rest:
         tracker = OrderTracker()
+        baseline = await rest.newest_order_id("btcusdt")
         sent = rest.now_ms()
         placed = tracker.begin("btcusdt", Side.BUY, OrderType.LIMIT, Decimal("0.01"), price, sent)
         never = tracker.begin("btcusdt", Side.SELL, OrderType.LIMIT, Decimal("0.02"), price, sent)
@@ -87,7 +91,7 @@ async def test_a_lost_answer_is_unknown_until_reconciled(exchange: RunningExchan
         )
         for key, side, volume in ((placed, Side.BUY, "0.01"), (never, Side.SELL, "0.02")):
             error = OrderStateUnknown(
-                "btcusdt", side, OrderType.LIMIT, Decimal(volume), price, sent
+                "btcusdt", side, OrderType.LIMIT, Decimal(volume), price, sent, baseline=baseline
             )
             tracker.lost(key, error)
         assert {o.state for o in tracker.live("btcusdt")} == {TrackedState.UNKNOWN}

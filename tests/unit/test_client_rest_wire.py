@@ -22,6 +22,7 @@ from cdx.client.errors import (
     ApiError,
     AuthError,
     BadResponse,
+    Baseline,
     OrderRejected,
     OrderStateUnknown,
     RateLimited,
@@ -128,6 +129,11 @@ EXAMPLES: dict[str, Any] = {
     "/v1/orders/cancel": {},
     "/v1/cancelAllOrders": {},
 }
+
+
+def baseline_page(_: dict[str, str]) -> httpx.Response:
+    """The `allOrders` page a placement reads first for its baseline."""
+    return envelope(data=EXAMPLES["/v1/allOrders"])
 
 
 def envelope(
@@ -364,14 +370,15 @@ async def test_lost_placement_is_unknown_and_never_resent(client, server) -> Non
     def lose(_: dict[str, str]) -> httpx.Response:
         raise httpx.ReadTimeout("timed out")
 
-    server.script.append(lose)
+    server.script.extend([baseline_page, lose])
     with pytest.raises(OrderStateUnknown) as info:
         await client.place_order(
             "btcusdt", Side.SELL, OrderType.LIMIT, Decimal("0.5"), Decimal("27000.50")
         )
-    assert len(server.seen) == 1
+    assert [path for _, path, _ in server.seen] == ["/v1/allOrders", "/v1/order"]
     unknown = info.value
     assert (unknown.symbol, unknown.side, unknown.sent_at_ms) == ("btcusdt", Side.SELL, NOW_MS)
+    assert unknown.baseline == Baseline("1042")  # the newest order before the send
 
 
 async def test_lost_read_is_a_transport_error(client, server) -> None:
@@ -399,7 +406,7 @@ async def test_missing_field_is_a_bad_response_not_a_half_value(client, server) 
 
 async def test_json_numbers_are_read_without_binary_floats(client, server) -> None:
     body = b'{"code":"0","msg":"suc","data":{"order_id":1043}}'
-    server.script.append(lambda _: httpx.Response(200, content=body))
+    server.script.extend([baseline_page, lambda _: httpx.Response(200, content=body)])
     assert (
         await client.place_order(
             "btcusdt", Side.BUY, OrderType.LIMIT, Decimal("0.1"), Decimal("0.1")
@@ -409,15 +416,42 @@ async def test_json_numbers_are_read_without_binary_floats(client, server) -> No
 
 
 async def test_reconcile_finds_the_order_a_lost_placement_created(client, server) -> None:
+    # Sent long enough ago that it can no longer execute, so absence is proof.
+    sent_at_ms = NOW_MS - client.placement_horizon_ms
     unknown = OrderStateUnknown(
-        "btcusdt", Side.BUY, OrderType.LIMIT, Decimal("0.01"), Decimal("27000.5"), NOW_MS
+        "btcusdt",
+        Side.BUY,
+        OrderType.LIMIT,
+        Decimal("0.01"),
+        Decimal("27000.5"),
+        sent_at_ms,
+        baseline=Baseline("1041"),
     )
     order = await client.reconcile(unknown)
     assert order is not None and order.id == "1042"
     assert await client.reconcile(unknown, exclude={"1042"}) is None
     _, path, params = server.seen[-1]
     assert path == "/v1/allOrders"
-    assert int(params["startDate"]) <= NOW_MS
+    assert int(params["startDate"]) <= sent_at_ms
+
+
+async def test_reconcile_never_claims_an_order_older_than_the_send(client, server) -> None:
+    sent_at_ms = NOW_MS - client.placement_horizon_ms
+    unknown = OrderStateUnknown(
+        "btcusdt",
+        Side.BUY,
+        OrderType.LIMIT,
+        Decimal("0.01"),
+        Decimal("27000.5"),
+        sent_at_ms,
+        baseline=Baseline("1042"),  # order 1042 existed before the send
+    )
+    assert await client.reconcile(unknown) is None
+    without_baseline = OrderStateUnknown(
+        "btcusdt", Side.BUY, OrderType.LIMIT, Decimal("0.01"), Decimal("27000.5"), sent_at_ms
+    )
+    with pytest.raises(OrderStateUnknown, match="may predate the send"):
+        await client.reconcile(without_baseline)
 
 
 async def test_prices_sent_as_json_numbers_stay_exact(client, server) -> None:

@@ -122,6 +122,19 @@ class OrderStateUnknown(CdxError):
             "check open orders before placing it again"
         )
 
+    def because(self, cause: str) -> OrderStateUnknown:
+        """The same lost placement, with what the latest look at the exchange found."""
+        return OrderStateUnknown(
+            self.symbol,
+            self.side,
+            self.type,
+            self.volume,
+            self.price,
+            self.sent_at_ms,
+            cause,
+            baseline=self.baseline,
+        )
+
 
 NO_KEYS = "no_keys"
 """`code` of the `AuthError` raised locally when a signed call is made without credentials."""

@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+CHECK_FIRST = "check open orders before placing it again"
+
 
 @dataclass(frozen=True, slots=True)
 class OrderRequest:
@@ -163,16 +165,14 @@ async def reconcile_once(
         try:
             listed = await rest.every_order(lost.symbol, start_ms=start_ms, priority=Priority.USER)
         except CdxError as exc:
-            why = f"checking failed ({exc})"
-            return _unknown(lost, f"{what} may or may not have been placed: {why}")
+            return _unknown(lost, f"checking failed ({exc})")
         matching = [o for o in listed.items if _matches(o, lost) and o.id not in exclude]
         if lost.baseline is None:
             if matching:
                 ids = ", ".join(sorted((o.id for o in matching), key=id_order))
                 return _unknown(
                     lost,
-                    f"{what} may or may not have been placed: matching order {ids} exists but "
-                    "may predate the send; check it before placing again",
+                    f"matching order {ids} exists but may predate the send (no baseline)",
                 )
             new = []
         else:
@@ -185,14 +185,12 @@ async def reconcile_once(
             ids = ", ".join(sorted((o.id for o in new), key=id_order))
             return _unknown(
                 lost,
-                f"{what} may or may not have been placed: several matching orders appeared "
-                f"since it was sent ({ids}); check them before placing again",
+                f"several matching orders appeared since it was sent ({ids})",
             )
         if not listed.complete:
             return _unknown(
                 lost,
-                f"{what} may or may not have been placed: the exchange's order list was "
-                "incomplete; check open orders before placing again",
+                "the exchange's order list was incomplete",
             )
         remaining_ms = horizon_ms - rest.now_ms()
         if remaining_ms <= 0:
@@ -201,16 +199,17 @@ async def reconcile_once(
         if not wait or attempt == 1:
             return _unknown(
                 lost,
-                f"{what} may or may not have been placed: not found yet, but it could still "
-                f"execute for {remaining_ms / 1000:.1f} s",
+                f"not found yet, but it could still execute for {remaining_ms / 1000:.1f} s",
             )
         await asyncio.sleep(remaining_ms / 1000)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _unknown(lost: OrderStateUnknown, reason: str) -> Unknown:
-    log.info("placement still unknown: %s", reason)
-    return Unknown(f"order {reason}", lost)
+def _unknown(lost: OrderStateUnknown, why: str) -> Unknown:
+    what = _describe(lost)
+    log.info("placement of %s still unknown: %s", what, why)
+    reason = f"order {what} may or may not have been placed: {why}; {CHECK_FIRST}"
+    return Unknown(reason, lost.because(why))
 
 
 def _describe(lost: OrderStateUnknown) -> str:

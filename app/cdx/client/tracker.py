@@ -2,9 +2,12 @@
 
 The exchange has no client order id (PROTOCOL.md section 5), so an order whose answer was lost
 can never be resent blindly: it stays *unknown* until `reconcile` finds it (or proves it absent)
-through `RestClient.reconcile`. Every other state change comes from an answer or from the
-`openOrders` poll. The tracker does no I/O of its own except inside `reconcile`, and knows
-nothing of Textual, so the UI and tests share one set of rules.
+through `cdx.client.placement.settle`. `settled(key, outcome)` folds in the three outcomes of a
+placement (placed, not placed, unknown); every other state change comes from an answer or from
+the `openOrders` poll. One order is one row: an order the poll listed before its placement
+answer (or its reconcile) came is merged into the placement's row, never shown twice. The
+tracker does no I/O of its own except inside `reconcile`, and knows nothing of Textual, so the
+UI and tests share one set of rules.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from cdx.client.errors import CdxError, OrderStateUnknown
+from cdx.client.errors import OrderStateUnknown
+from cdx.client.placement import NotPlaced, Outcome, Placed, Unknown, settle
 from cdx.model.order import Order, OrderStatus, OrderType, Side
 
 if TYPE_CHECKING:
@@ -156,18 +160,51 @@ class OrderTracker:
         )
         return key
 
-    def placed(self, key: str, order_id: str) -> None:
-        """The exchange accepted the order and named it."""
-        self._update(key, state=TrackedState.OPEN, order_id=order_id, detail="")
+    def placed(self, key: str, order_id: str, order: Order | None = None) -> None:
+        """The exchange accepted the order and named it (`order`: its report, if known).
+
+        If the poll already listed that order under its own row, that row is folded into this
+        one, keeping what it knew (a fill, a cancel): one order, one row.
+        """
+        self._unknown.pop(key, None)
+        polled = self._orders.get(order_id) if order_id != key else None
+        state = TrackedState.OPEN
+        if polled is not None:
+            del self._orders[order_id]
+            state, order = polled.state, order or polled.order
+        elif (other := self._key_of(order_id)) is not None and other != key:
+            log.warning("order %s is already tracked as %s; not listed twice", order_id, other)
+            self._generation += 1
+            del self._orders[key]
+            return
+        if order is not None and state is TrackedState.OPEN:
+            state = _STATUS_STATE[order.status]
+        self._update(key, state=state, order_id=order_id, order=order, detail="")
 
     def rejected(self, key: str, reason: str) -> None:
         """The exchange refused the order (or it never left); nothing rests in the book."""
         self._update(key, state=TrackedState.REJECTED, detail=reason)
 
-    def lost(self, key: str, error: OrderStateUnknown) -> None:
+    def lost(
+        self, key: str, error: OrderStateUnknown, detail: str = "answer lost; checking"
+    ) -> None:
         """The request went out but its answer did not come back: unknown until reconciled."""
         self._unknown[key] = error
-        self._update(key, state=TrackedState.UNKNOWN, detail="answer lost; checking")
+        self._update(key, state=TrackedState.UNKNOWN, detail=detail)
+
+    def settled(self, key: str, outcome: Outcome) -> None:
+        """Fold in how a placement ended (`placement.send_order` or `settle`).
+
+        `Placed` names the order (merged with a row the poll may already show), `NotPlaced`
+        leaves nothing in the book, `Unknown` stays live and is reconciled by `reconcile`.
+        """
+        if isinstance(outcome, Placed):
+            self.placed(key, outcome.order_id, outcome.order)
+        elif isinstance(outcome, NotPlaced):
+            self._unknown.pop(key, None)
+            self.rejected(key, outcome.reason)
+        else:
+            self.lost(key, outcome.lost, "may or may not be placed; checking")
 
     @property
     def needs_reconcile(self) -> bool:
@@ -239,7 +276,8 @@ class OrderTracker:
         """Ask the exchange about orders whose placement answer was lost; True if any changed.
 
         An order that is found takes the exchange's state; one proven absent becomes rejected
-        ("not placed"); a failed look-up leaves it unknown for the next round. Never resends.
+        ("not placed"); a failed look-up, or one that cannot tell yet, leaves it unknown for the
+        next round (this never waits: the caller polls). Never resends.
         """
         changed = False
         for key, error in list(self._unknown.items()):
@@ -250,28 +288,18 @@ class OrderTracker:
                 for k, o in self._orders.items()
                 if o.order_id is not None and k != o.order_id
             }
-            try:
-                found = await rest.reconcile(error, exclude=known)
-            except CdxError as exc:
-                log.info("reconcile of %s still open: %s", key, exc)
+            current = self._orders.get(key)
+            detail = current.detail if current is not None else ""
+            outcome = await settle(rest, Unknown(detail, error), exclude=known, wait=False)
+            if isinstance(outcome, Unknown):
+                log.info("reconcile of %s still open: %s", key, outcome.reason)
                 continue
-            del self._unknown[key]
             changed = True
-            if found is None:
+            if isinstance(outcome, NotPlaced):
+                self._unknown.pop(key, None)
                 self._update(key, state=TrackedState.REJECTED, detail="not placed")
-            elif (known := self._key_of(found.id)) is not None and known != key:
-                # The poll already showed it under its exchange id: one row is enough.
-                self._generation += 1
-                del self._orders[key]
-                self.report(found)
             else:
-                self._update(
-                    key,
-                    state=_STATUS_STATE[found.status],
-                    order_id=found.id,
-                    order=found,
-                    detail="",
-                )
+                self.settled(key, outcome)
         return changed
 
     # Internals --------------------------------------------------------------------------------

@@ -2,9 +2,15 @@
 
 A contract for tools outside the project: a table on stdout (or JSON with `--json`), exit 0 on
 success, 1 when the exchange refuses or cannot be reached (message on stderr), 2 on a usage
-error. They act on a real account, so they need `--rest-url` (there is no point placing an
-order on an embedded exchange that vanishes when the command ends; run `cdx sim` for a demo)
-and the keys in `CDX_API_KEY` / `CDX_API_SECRET`.
+error. `cdx place` says which of three ways the placement ended, each with its own code: 0
+placed (the new id on stdout), 1 not placed, 3 unknown (the answer was lost and reconcile could
+not tell: the order may or may not be in the book, so a script must check before placing it
+again, never retry blindly). They act on a real account, so they need `--rest-url` (there is
+no point placing an order on an embedded exchange that vanishes when the command ends; run
+`cdx sim` for a demo) and the keys in `CDX_API_KEY` / `CDX_API_SECRET`.
+
+Every string the server sent (coin names, ids, messages) is escaped before it reaches the
+terminal (`printable`): the server is not trusted to write control sequences to it.
 """
 
 from __future__ import annotations
@@ -12,22 +18,46 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from decimal import Decimal, InvalidOperation
 from typing import Any, TextIO
 
 from cdx.client.credentials import Credentials
-from cdx.client.errors import CdxError, OrderStateUnknown
+from cdx.client.errors import CdxError
+from cdx.client.placement import (
+    NotPlaced,
+    OrderRequest,
+    Outcome,
+    Placed,
+    Unknown,
+    send_order,
+    settle,
+)
 from cdx.client.ratelimit import Priority
-from cdx.client.rest import RestClient
+from cdx.client.rest import OpenOrderList, OrderList, RestClient
+from cdx.commands import arguments
+from cdx.commands.printable import cell_width, ljust, printable, rjust
 from cdx.model.account import Account
 from cdx.model.order import Order, OrderType, Side
 from cdx.protocol.decimals import to_wire
-from cdx.protocol.endpoints import MAX_PAGE_SIZE
+
+log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_API, EXIT_USAGE = 0, 1, 2
+EXIT_NOT_PLACED = EXIT_API
+EXIT_UNKNOWN = 3
+"""`cdx place`: the order may or may not have been placed; check open orders first."""
+
+CHECK_FIRST = "check open orders before placing again"
+
+_ACCOUNT_EXITS = "Exit 0 on success, 1 on an API or connection error, 2 on a usage error."
+_PLACE_EXITS = (
+    "Exit 0 placed (the new order id is printed), 1 not placed (refused, or not confirmed), "
+    "2 usage error, 3 unknown: the answer was lost and the order may or may not have been "
+    f"placed; {CHECK_FIRST}, never retry blindly."
+)
 
 
 def register(subparsers: Any) -> None:
@@ -36,50 +66,60 @@ def register(subparsers: Any) -> None:
     balances.set_defaults(func=_runner(_balances))
 
     orders = _command(subparsers, "orders", "list open orders of a symbol")
-    orders.add_argument("--symbol", required=True, type=str.lower, help="e.g. btcusdt")
+    orders.add_argument("--symbol", required=True, type=arguments.symbol, help="e.g. btcusdt")
     orders.add_argument(
         "--all", action="store_true", help="finished orders too, not only open ones"
     )
     orders.set_defaults(func=_runner(_orders))
 
-    place = _command(subparsers, "place", "place an order")
-    place.add_argument("--symbol", required=True, type=str.lower, help="e.g. btcusdt")
+    place = _command(subparsers, "place", "place an order", exits=_PLACE_EXITS)
+    place.add_argument("--symbol", required=True, type=arguments.symbol, help="e.g. btcusdt")
     place.add_argument("--side", required=True, choices=("buy", "sell"), type=str.lower)
     place.add_argument("--type", required=True, choices=("limit", "market"), type=str.lower)
     place.add_argument(
         "--volume",
         required=True,
-        type=_positive_decimal,
-        help="base amount; for a market buy, the quote amount to spend",
+        type=arguments.positive_decimal,
+        help="base amount; for a market buy, the quote amount to spend (plain decimal: 0.001)",
     )
-    place.add_argument("--price", type=_positive_decimal, help="limit price (limit orders only)")
+    place.add_argument(
+        "--price", type=arguments.positive_decimal, help="limit price (limit orders only)"
+    )
     place.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     place.set_defaults(func=_runner(_place), validate=_validate_place)
 
     cancel = _command(subparsers, "cancel", "cancel one order, or all open orders of a symbol")
-    cancel.add_argument("--symbol", required=True, type=str.lower, help="e.g. btcusdt")
+    cancel.add_argument("--symbol", required=True, type=arguments.symbol, help="e.g. btcusdt")
     which = cancel.add_mutually_exclusive_group(required=True)
-    which.add_argument("order_id", nargs="?", type=_order_id, help="the order to cancel")
+    which.add_argument("order_id", nargs="?", type=arguments.order_id, help="the order to cancel")
     which.add_argument("--all", action="store_true", help="cancel every open order of the symbol")
     cancel.set_defaults(func=_runner(_cancel))
 
 
-def _command(subparsers: Any, name: str, help: str) -> argparse.ArgumentParser:
+def _command(
+    subparsers: Any, name: str, help: str, exits: str = _ACCOUNT_EXITS
+) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         name,
         help=help,
         description=f"{help[0].upper()}{help[1:]}. Needs --rest-url and the API keys in "
-        "CDX_API_KEY / CDX_API_SECRET. Exit 0 on success, 1 on an API error, 2 on a usage error.",
+        f"CDX_API_KEY / CDX_API_SECRET. {exits}",
     )
     # SUPPRESS: a value given before the subcommand (`cdx --rest-url U balances`) is kept.
     parser.add_argument(
-        "--rest-url", default=argparse.SUPPRESS, help="REST root of the exchange (required)"
+        "--rest-url",
+        type=arguments.rest_url,
+        default=argparse.SUPPRESS,
+        help="REST root of the exchange (required)",
     )
     parser.add_argument(
-        "--ws-url", default=argparse.SUPPRESS, help="WebSocket URL (accepted for symmetry)"
+        "--ws-url",
+        type=arguments.ws_url,
+        default=argparse.SUPPRESS,
+        help="WebSocket URL (accepted for symmetry)",
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    parser.set_defaults(parser=parser)
+    parser.set_defaults(parser=parser, command_log=True)
     return parser
 
 
@@ -106,15 +146,13 @@ def _runner(action: Action) -> Callable[[argparse.Namespace], int]:
         try:
             return asyncio.run(_with_client(rest_url, action, args))
         except CdxError as exc:
-            print(f"{parser.prog}: {exc}", file=sys.stderr)
+            print(f"{parser.prog}: {printable(exc)}", file=sys.stderr)
             return EXIT_API
-        except ValueError as exc:  # a malformed URL
-            print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+        except ValueError as exc:  # a URL or setting the client refuses to use
+            print(f"{parser.prog}: error: {printable(exc)}", file=sys.stderr)
             return EXIT_USAGE
         except BrokenPipeError:
-            # The reader left (`cdx orders --json | head`): stop quietly, and keep the
-            # interpreter's final flush of stdout from raising the same error again.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            _reader_left()
             return EXIT_API
 
     return run
@@ -134,7 +172,7 @@ async def _balances(rest: RestClient, args: argparse.Namespace, out: TextIO) -> 
         _print_json(out, _account_json(account))
     else:
         rows = [
-            [b.coin, to_wire(b.available), to_wire(b.locked), to_wire(b.total)]
+            [printable(b.coin), to_wire(b.available), to_wire(b.locked), to_wire(b.total)]
             for b in account.balances
         ]
         _print_table(out, ["coin", "available", "locked", "total"], rows, numeric_from=1)
@@ -142,27 +180,20 @@ async def _balances(rest: RestClient, args: argparse.Namespace, out: TextIO) -> 
 
 
 async def _orders(rest: RestClient, args: argparse.Namespace, out: TextIO) -> int:
-    orders: list[Order] = []
-    page = 1
-    while True:
-        if args.all:
-            result = await rest.all_orders(
-                args.symbol, page=page, page_size=MAX_PAGE_SIZE, priority=Priority.USER
-            )
-        else:
-            result = await rest.open_orders(
-                args.symbol, page=page, page_size=MAX_PAGE_SIZE, priority=Priority.USER
-            )
-        orders.extend(result.items)
-        if not result.items or page * MAX_PAGE_SIZE >= result.count:
-            break
-        page += 1
+    """Every order the exchange lists, read page by page up to the client's page limit: a
+    server that counts 10^9 orders gets a partial list and a warning, not an endless loop."""
+    listed: OpenOrderList | OrderList
+    if args.all:
+        listed = await rest.every_order(args.symbol, priority=Priority.USER)
+    else:
+        listed = await rest.every_open_order(args.symbol, priority=Priority.USER)
+    orders = listed.items
     if args.json:
         _print_json(out, [_order_json(o) for o in orders])
     else:
         rows = [
             [
-                o.id,
+                printable(o.id),
                 o.side.value,
                 o.type.name,
                 to_wire(o.price),
@@ -174,6 +205,12 @@ async def _orders(rest: RestClient, args: argparse.Namespace, out: TextIO) -> in
         ]
         header = ["id", "side", "type", "price", "volume", "filled", "status"]
         _print_table(out, header, rows, numeric_from=3, numeric_to=6)
+    if not listed.complete:
+        print(
+            f"{args.parser.prog}: warning: the list may be incomplete: the exchange counted "
+            "more orders than it listed, or they changed while cdx read them page by page",
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 
@@ -188,6 +225,7 @@ def _validate_place(args: argparse.Namespace) -> str | None:
 async def _place(rest: RestClient, args: argparse.Namespace, out: TextIO) -> int:
     side = Side(args.side.upper())
     type = OrderType.LIMIT if args.type == "limit" else OrderType.MARKET
+    request = OrderRequest(args.symbol, side, type, args.volume, args.price)
     what = f"{side.value} {type.name} {to_wire(args.volume)} {args.symbol}"
     if type is OrderType.LIMIT:
         what += f" @ {to_wire(args.price)}"
@@ -207,21 +245,68 @@ async def _place(rest: RestClient, args: argparse.Namespace, out: TextIO) -> int
             answer = ""
         if answer.strip().lower() not in ("y", "yes"):
             print("not placed", file=sys.stderr)
-            return EXIT_API
+            return EXIT_NOT_PLACED
+    outcome = await _placement_outcome(rest, request, what, args.parser.prog)
+    return _report(outcome, what, args, out)
+
+
+async def _placement_outcome(
+    rest: RestClient, request: OrderRequest, what: str, prog: str
+) -> Outcome | str:
+    """How the placement ended, settled with the exchange if the answer was lost.
+
+    Returns an `Outcome`, or the reason text of an unknown outcome that has no `Unknown` to
+    carry it: an error nobody expected (a body nested too deep to parse, a bug) or an
+    interrupt while the request was out. Once the request may have left, only the exchange
+    knows, so none of these may be reported as "not placed".
+    """
     try:
-        order_id = await rest.place_order(args.symbol, side, type, args.volume, args.price)
-    except OrderStateUnknown as unknown:
-        print(f"{args.parser.prog}: {unknown}; checking…", file=sys.stderr)
-        found = await rest.reconcile(unknown)
-        if found is None:
-            print(f"{args.parser.prog}: the order was not placed", file=sys.stderr)
-            return EXIT_API
-        order_id = found.id
-    if args.json:
-        _print_json(out, {"order_id": order_id})
-    else:
-        print(f"placed {what}: order {order_id}", file=out)
-    return EXIT_OK
+        outcome = await send_order(rest, request)
+        if isinstance(outcome, Unknown):
+            cause = outcome.lost.cause or "no answer"
+            print(
+                f"{prog}: the answer was lost ({printable(cause)}); checking the exchange's "
+                "orders…",
+                file=sys.stderr,
+                flush=True,
+            )
+            outcome = await settle(rest, outcome)
+    except asyncio.CancelledError:
+        log.warning("placement of %s interrupted while the request was out", what)
+        return f"order {what} may or may not have been placed: interrupted"
+    except Exception as exc:
+        log.exception("placement of %s ended in an unexpected error", what)
+        return (
+            f"order {what} may or may not have been placed: unexpected "
+            f"{type(exc).__name__}: {str(exc)[:200]}"
+        )
+    return outcome
+
+
+def _report(outcome: Outcome | str, what: str, args: argparse.Namespace, out: TextIO) -> int:
+    """Print the one outcome (placed on stdout, the others on stderr) and return its exit code,
+    which stands even if the reader of stdout has gone."""
+    prog = args.parser.prog
+    if isinstance(outcome, Placed):
+        order_id = printable(outcome.order_id)
+        try:
+            if args.json:
+                _print_json(out, {"order_id": outcome.order_id})
+            else:
+                print(f"placed {what}: order {order_id}", file=out, flush=True)
+        except BrokenPipeError:
+            _reader_left()
+        return EXIT_OK
+    if isinstance(outcome, NotPlaced):
+        print(f"{prog}: {printable(outcome.reason)}", file=sys.stderr)
+        return EXIT_NOT_PLACED
+    reason = outcome.reason if isinstance(outcome, Unknown) else outcome
+    if "may or may not have been placed" not in reason:
+        reason = f"order {what} may or may not have been placed: {reason}"
+    if CHECK_FIRST not in reason:
+        reason = f"{reason.rstrip('; .')}; {CHECK_FIRST}"
+    print(f"{prog}: {printable(reason)}", file=sys.stderr)
+    return EXIT_UNKNOWN
 
 
 async def _cancel(rest: RestClient, args: argparse.Namespace, out: TextIO) -> int:
@@ -236,28 +321,11 @@ async def _cancel(rest: RestClient, args: argparse.Namespace, out: TextIO) -> in
         if args.json:
             _print_json(out, {"symbol": args.symbol, "cancelled": args.order_id})
         else:
-            print(f"cancelled order {args.order_id}", file=out)
+            print(f"cancelled order {printable(args.order_id)}", file=out)
     return EXIT_OK
 
 
 # output -----------------------------------------------------------------------------------
-
-
-def _order_id(text: str) -> str:
-    """An order id as the exchange writes them: a string of digits (PROTOCOL.md section 2)."""
-    if not (text.isascii() and text.isdigit()):
-        raise argparse.ArgumentTypeError(f"{text!r} is not an order id (digits only)")
-    return text
-
-
-def _positive_decimal(text: str) -> Decimal:
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a decimal number") from None
-    if not value.is_finite() or value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
-    return value
 
 
 def _account_json(account: Account) -> dict[str, Any]:
@@ -307,12 +375,24 @@ def _print_table(
     numeric_from: int,
     numeric_to: int | None = None,
 ) -> None:
-    """Aligned columns, numbers right-aligned; plain text so scripts can `awk` it."""
+    """Aligned columns, numbers right-aligned; plain text so scripts can `awk` it.
+
+    Cells are already `printable`; widths are terminal columns, so a wide coin name keeps
+    the columns after it in line.
+    """
     end = len(header) if numeric_to is None else numeric_to
-    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
+    widths = [
+        max(cell_width(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)
+    ]
     for row in [list(header), *rows]:
         cells = [
-            cell.rjust(width) if numeric_from <= i < end else cell.ljust(width)
+            rjust(cell, width) if numeric_from <= i < end else ljust(cell, width)
             for i, (cell, width) in enumerate(zip(row, widths, strict=True))
         ]
         print("  ".join(cells).rstrip(), file=out)
+
+
+def _reader_left() -> None:
+    """The reader of stdout left (`cdx orders --json | head`): keep the interpreter's final
+    flush of stdout from raising the same error again."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -215,28 +215,32 @@ class RestClient:
 
     async def symbols(self) -> list[Symbol]:
         data = await self._call(ep.SYMBOLS, {})
-        return self._decode(ep.SYMBOLS, lambda: [codec.symbol_from_wire(s) for s in _list(data)])
+        return self._decode(ep.SYMBOLS, lambda: codec.symbols_from_wire(data))
 
     async def ticker(self, symbol: Symbol | str) -> Ticker:
         data = await self._call(ep.TICKER, {"symbol": _name(symbol)})
-        return self._decode(ep.TICKER, lambda: codec.ticker_from_rest(data))
+        rules = symbol if isinstance(symbol, Symbol) else None
+        return self._decode(ep.TICKER, lambda: codec.ticker_from_rest(data, symbol=rules))
 
     async def depth(self, symbol: Symbol | str, step: int = 0) -> Book:
         if f"step{step}" not in ep.DEPTH_TYPES:
             raise ValueError(f"depth step must be 0, 1 or 2, got {step}")
         data = await self._call(ep.DEPTH, {"symbol": _name(symbol), "type": f"step{step}"})
-        return self._decode(ep.DEPTH, lambda: codec.depth_from_rest(data))
+        rules = symbol if isinstance(symbol, Symbol) else None
+        return self._decode(ep.DEPTH, lambda: codec.depth_from_rest(data, symbol=rules))
 
     async def trades(self, symbol: Symbol | str) -> list[Trade]:
         data = await self._call(ep.TRADES, {"symbol": _name(symbol)})
-        return self._decode(ep.TRADES, lambda: [codec.trade_from_rest(t) for t in _list(data)])
+        rules = symbol if isinstance(symbol, Symbol) else None
+        return self._decode(ep.TRADES, lambda: codec.trades_from_rest(data, symbol=rules))
 
     async def klines(self, symbol: Symbol | str, period_min: int = 1) -> list[Kline]:
         if period_min not in ep.KLINE_PERIODS_MIN:
             raise ValueError(f"kline period must be one of {ep.KLINE_PERIODS_MIN} minutes")
         params = {"symbol": _name(symbol), "period": str(period_min)}
         data = await self._call(ep.KLINES, params)
-        return self._decode(ep.KLINES, lambda: [codec.kline_from_rest(k) for k in _list(data)])
+        rules = symbol if isinstance(symbol, Symbol) else None
+        return self._decode(ep.KLINES, lambda: codec.klines_from_rest(data, symbol=rules))
 
     # account -----------------------------------------------------------------------------
 
@@ -249,7 +253,10 @@ class RestClient:
     ) -> Order:
         params = {"symbol": _name(symbol), "order_id": str(order_id)}
         data = await self._call(ep.SHOW_ORDER, params, priority)
-        return self._decode(ep.SHOW_ORDER, lambda: codec.order_from_wire(_obj(data)["order_info"]))
+        rules = symbol if isinstance(symbol, Symbol) else None
+        return self._decode(
+            ep.SHOW_ORDER, lambda: codec.order_from_wire(_obj(data)["order_info"], symbol=rules)
+        )
 
     async def open_orders(
         self,
@@ -713,7 +720,8 @@ def _page(data: Any, field: str, decode: Callable[[Any], T]) -> Page[T]:
     count = obj["count"]
     if isinstance(count, bool) or not isinstance(count, int):
         raise codec.CodecError(f"'count' {count!r} is not an integer")
-    return Page(count=count, items=tuple(decode(item) for item in _list(obj[field])))
+    # a malformed entry is skipped and logged by the codec, so `items` may be short of a page
+    return Page(count=count, items=tuple(codec.decode_each(obj[field], decode, field)))
 
 
 def _digits(value: Any) -> str:

@@ -230,6 +230,7 @@ class DashboardApp(App[None]):
         """The market stream: its events become `StreamEventReceived` messages."""
         stream = MarketStream(self.ws_url, self._on_stream_event)
         self.stream = stream
+        stream.symbols = self.symbols  # pushes are checked against their symbol's precisions
         for channel in self._wanted_channels():
             stream.subscribe(channel)
             self._subscribed.add(channel)

@@ -1,5 +1,6 @@
 """The scriptable account commands end to end against the embedded exchange, as a script or
-a person at a shell would run them: output, JSON, and the exit-code contract (0 / 1 / 2)."""
+a person at a shell would run them: output, JSON, and the exit-code contract (0 / 1 / 2, and
+3 for a placement whose outcome is unknown: see test_cli_faults.py)."""
 
 from __future__ import annotations
 
@@ -20,9 +21,10 @@ FAR_BID = "20000.00"
 
 
 @pytest.fixture(autouse=True)
-def demo_keys(monkeypatch) -> None:
+def demo_keys(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("CDX_API_KEY", "demo")
     monkeypatch.setenv("CDX_API_SECRET", "demo-secret")
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))  # the commands' log file
 
 
 @pytest.fixture
@@ -249,3 +251,21 @@ async def test_a_reader_that_stops_early_gets_no_traceback(exchange) -> None:
     _, err = await asyncio.wait_for(proc.communicate(), timeout=30)
     assert proc.returncode == 1
     assert b"Traceback" not in err and b"BrokenPipe" not in err
+
+
+async def test_place_help_documents_the_three_outcomes(capsys) -> None:
+    with pytest.raises(SystemExit):
+        await asyncio.to_thread(cli.main, ["place", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "Exit 0 placed" in text
+    assert "1 not placed" in text
+    assert "2 usage error" in text
+    assert "3 unknown" in text
+
+
+async def test_the_log_file_is_private(cdx, tmp_path) -> None:
+    code, _, _ = await cdx("balances")
+    assert code == 0
+    log = tmp_path / "cdx" / "cdx.log"
+    assert oct(log.stat().st_mode & 0o777) == oct(0o600)
+    assert oct(log.parent.stat().st_mode & 0o777) == oct(0o700)

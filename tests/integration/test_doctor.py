@@ -13,6 +13,12 @@ from cdx.commands.doctor import diagnose
 from cdx.server.runner import SimConfig, start_exchange
 
 
+@pytest.fixture(autouse=True)
+def private_state(monkeypatch, tmp_path) -> None:
+    """`cdx doctor` logs to the state directory: keep it out of the real home."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+
+
 async def doctor(capsys, *argv: str) -> tuple[int, list[str]]:
     code = await asyncio.to_thread(cli.main, ["doctor", *argv])
     return code, capsys.readouterr().out.splitlines()
@@ -97,3 +103,16 @@ async def test_without_rest_url_it_checks_the_embedded_exchange(capsys, keys) ->
     code, lines = await doctor(capsys)
     assert code == 0, lines
     assert lines[0].startswith("checking the embedded exchange at http://127.0.0.1:")
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:70000", "http://" + "a" * 100_000, "gopher://127.0.0.1"]
+)
+async def test_a_bad_url_is_a_usage_error_not_a_failed_check(capsys, url: str) -> None:
+    with pytest.raises(SystemExit) as exit:
+        await asyncio.to_thread(cli.main, ["doctor", "--rest-url", url])
+    assert exit.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "error: argument --rest-url" in captured.err
+    assert "Traceback" not in captured.err

@@ -100,3 +100,18 @@ def test_port_in_use_exits_1_with_a_message() -> None:
     assert result.returncode == 1
     assert f"127.0.0.1:{port}" in result.stderr
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("--port", "70000"), ("--port", "-1"), ("--host", "a" * 100_000), ("--rate", "1e-300")],
+    ids=["port-70000", "port-negative", "host-100k", "rate-exponent"],
+)
+def test_a_bad_option_is_a_usage_error_without_a_traceback(args: tuple[str, str]) -> None:
+    process = _start(*args)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 2
+    assert out == ""
+    assert "error: argument" in err
+    assert "Traceback" not in err
+    assert len(err) < 2000

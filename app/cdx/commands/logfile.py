@@ -10,6 +10,7 @@ since writing there would hand our log to its owner.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import stat
@@ -139,6 +140,6 @@ def _handler(path: Path) -> logging.Handler:
     except LogFileError:
         raise
     except OSError as exc:
-        if exc.errno == getattr(os, "ELOOP", None):
+        if exc.errno == errno.ELOOP:
             raise LogFileError(f"{path} is a symlink; refusing to log there") from None
         raise LogFileError(f"cannot open {path}: {exc.strerror}") from None

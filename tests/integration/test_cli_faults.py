@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import stat
+import sys
 import unicodedata
 from collections.abc import Awaitable, Callable
 
@@ -384,4 +386,42 @@ async def test_an_unexpected_error_while_placing_is_unknown_not_failed(
     assert "may or may not have been placed" in err
     assert "check open orders before placing again" in err
     no_traceback(err)
+    assert len(open_ids(hostile)) == 1
+
+
+async def test_ctrl_c_while_the_order_is_out_exits_3_saying_check_first(hostile, tmp_path) -> None:
+    """The user gives up waiting: the request may already have executed, so it is unknown."""
+    reached = asyncio.Event()
+
+    async def hang(request: web.Request) -> web.StreamResponse:
+        await hostile.forward(request)
+        reached.set()
+        await asyncio.Event().wait()  # never answers
+        raise AssertionError("unreachable")
+
+    hostile.on("/v1/order", hang)
+    env = {
+        **os.environ,
+        "CDX_API_KEY": "demo",
+        "CDX_API_SECRET": "demo-secret",
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "cdx.cli", "place", "--rest-url", hostile.rest_url, *place_args(),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+    )  # fmt: skip
+    try:
+        async with asyncio.timeout(20):
+            await reached.wait()
+            process.send_signal(signal.SIGINT)
+            out, err = await process.communicate()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    text = err.decode()
+    assert (process.returncode, out) == (3, b""), text
+    assert "may or may not have been placed: interrupted" in text
+    assert "check open orders before placing again" in text
+    assert "Traceback" not in text
     assert len(open_ids(hostile)) == 1

@@ -25,6 +25,12 @@ class TransportError(CdxError):
     """
 
 
+class InsecureTransport(CdxError):
+    """API keys are set but the REST URL is plain `http://` to a host that does not resolve to
+    loopback addresses only: signed requests (and orders) would travel unencrypted, so none is
+    sent. Fix the URL (`https://`); retrying cannot help."""
+
+
 class BadResponse(CdxError):
     """The server answered something that is not the protocol: not an envelope, bad JSON, a
     missing field or a wrong type in a body or a WebSocket frame."""

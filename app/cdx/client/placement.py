@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 from cdx.client.errors import (
     ApiError,
     CdxError,
+    InsecureTransport,
     OrderStateUnknown,
     TransportError,
 )
@@ -104,9 +105,9 @@ async def send_order(rest: RestClient, request: OrderRequest) -> Outcome:
         )
     except OrderStateUnknown as lost:
         return Unknown(str(lost), lost)
-    except (ApiError, TransportError) as exc:
+    except (ApiError, TransportError, InsecureTransport) as exc:
         # rest.py raises these for a placement only when the server refused it or when no
-        # byte reached it; everything else is OrderStateUnknown.
+        # byte was sent; everything else is OrderStateUnknown.
         return NotPlaced(f"order {request.describe()} not placed: {exc}")
     except CdxError as exc:
         # Not expected for a placement; it may have reached the server, so it is unknown.

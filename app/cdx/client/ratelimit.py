@@ -36,6 +36,15 @@ DEFAULT_MARGIN_MS = 3.0
 """Extra window length: absorbs the jitter between our clock and the server's receive times
 while keeping the 1-per-100 ms account group above 95 % of its allowed rate (100 / 103)."""
 
+MAX_RETRY_AFTER_MS = 10_000.0
+"""Longest wait a `429` may impose; a server asking for more (10^9 ms) is clamped (and logged),
+so no request waits past this plus one window for the server's say-so."""
+
+MAX_WINDOW_MS = 10_000
+"""Longest advertised window believed (PROTOCOL.md 9.6: advertised limits win, within reason):
+an hour-long window would let one request through per hour. Longer ones are clamped (and
+logged); if the server really means it, its 429s (capped as above) slow us down instead."""
+
 _EPSILON = 1e-9
 _SAFETY = 0.0005
 """Part of the margin never spent on round-trip credit: rounding of ms timestamps."""
@@ -159,6 +168,14 @@ class RateLimiter:
         limit = _header_number(headers, RATE_HEADER_LIMIT)
         window = _header_number(headers, RATE_HEADER_WINDOW)
         if limit is not None and window is not None and limit >= 1 and window > 0:
+            if window > MAX_WINDOW_MS:
+                log.warning(
+                    "server advertises a %s window of %.0f ms; keeping at most %d ms",
+                    group.name,
+                    window,
+                    MAX_WINDOW_MS,
+                )
+                window = MAX_WINDOW_MS
             new_limit = min(bucket.limit, int(limit))
             new_window = max(bucket.window_ms, math.ceil(window))
             if (new_limit, new_window) != (bucket.limit, bucket.window_ms):
@@ -172,7 +189,7 @@ class RateLimiter:
                 )
                 bucket.limit, bucket.window_ms = new_limit, new_window
         if status == 429:
-            retry_ms = _retry_after_ms(headers)
+            retry_ms = retry_after_ms(headers)
             if retry_ms is None:
                 retry_ms = float(bucket.window_ms)
             until = self._clock() + retry_ms / 1000 + self._margin
@@ -279,9 +296,14 @@ def _header_number(headers: Mapping[str, str], name: str) -> float | None:
     return number if math.isfinite(number) and number >= 0 else None
 
 
-def _retry_after_ms(headers: Mapping[str, str]) -> float | None:
-    exact = _header_number(headers, RATE_HEADER_RETRY_MS)
-    if exact is not None:
-        return exact
-    seconds = _header_number(headers, "Retry-After")
-    return seconds * 1000 if seconds is not None else None
+def retry_after_ms(headers: Mapping[str, str]) -> float | None:
+    """The wait a `429` asks for (`X-RateLimit-Retry-After-Ms`, else `Retry-After` seconds),
+    at most `MAX_RETRY_AFTER_MS`; None if it gave neither (or nothing readable)."""
+    wait = _header_number(headers, RATE_HEADER_RETRY_MS)
+    if wait is None:
+        seconds = _header_number(headers, "Retry-After")
+        wait = seconds * 1000 if seconds is not None else None
+    if wait is not None and wait > MAX_RETRY_AFTER_MS:
+        log.warning("server asked to wait %.0f ms; waiting %.0f ms", wait, MAX_RETRY_AFTER_MS)
+        wait = MAX_RETRY_AFTER_MS
+    return wait

@@ -15,6 +15,7 @@ import email.utils
 import ipaddress
 import logging
 import re
+import socket
 import time
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
@@ -33,11 +34,12 @@ from cdx.client.errors import (
     BadResponse,
     Baseline,
     CdxError,
+    InsecureTransport,
     OrderStateUnknown,
     TransportError,
     error_for,
 )
-from cdx.client.ratelimit import Priority, RateLimiter
+from cdx.client.ratelimit import Priority, RateLimiter, retry_after_ms
 from cdx.model.account import Account, Fill
 from cdx.model.book import Book
 from cdx.model.market import Kline, Ticker, Trade
@@ -115,13 +117,48 @@ class OpenOrderList:
 
 
 def is_loopback(host: str) -> bool:
-    """Whether `host` names this machine (no TLS or proxy is needed to reach it)."""
-    if host.lower() == "localhost":
+    """Whether `host` is spelled as this machine, without asking DNS (so it never blocks).
+
+    Used to skip proxies from the environment; numeric spellings the OS accepts count too
+    (`127.1`, `2130706433`, `[::ffff:127.0.0.1]`). Whether signed requests may go over plain
+    http is decided by `resolves_to_loopback`, which asks the resolver.
+    """
+    name = host.strip("[]").rstrip(".").lower()
+    if name == "localhost":
         return True
+    address = _numeric_address(name)
+    return address is not None and _loopback_address(address)
+
+
+def resolves_to_loopback(host: str, port: int | None = None) -> tuple[bool, tuple[str, ...]]:
+    """Whether every address the OS resolves `host` to is a loopback address, and those
+    addresses (for the message). Blocking: call it in a thread. Raises `OSError` if `host`
+    does not resolve."""
+    infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
+    addresses = tuple(dict.fromkeys(str(info[4][0]) for info in infos))
+    verdict = bool(addresses) and all(
+        (address := _numeric_address(text)) is not None and _loopback_address(address)
+        for text in addresses
+    )
+    return verdict, addresses
+
+
+def _numeric_address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """`text` as an IP address in any numeric form the OS accepts (`127.1` included)."""
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
+        return ipaddress.ip_address(text)
     except ValueError:
-        return False
+        pass
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(text))
+    except OSError:
+        return None
+
+
+def _loopback_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
 
 
 def id_order(order_id: str) -> tuple[int, str]:
@@ -159,8 +196,10 @@ class RestClient:
         if url.scheme not in ("http", "https") or not url.host:
             raise ValueError(f"REST URL must be http(s)://HOST[:PORT], got {base_url!r}")
         loopback = is_loopback(url.host)
-        if url.scheme == "http" and not loopback:
+        self._plain_http = url.scheme == "http"
+        if self._plain_http and credentials is None and not loopback:
             log.warning("REST over plain http to %s: requests are not encrypted", url.host)
+        self._transport_checked = not (self._plain_http and credentials is not None)
         self.base_url = str(url).rstrip("/")
         self.credentials = credentials
         self.limiter = limiter if limiter is not None else RateLimiter()
@@ -196,6 +235,33 @@ class RestClient:
     def now_ms(self) -> int:
         """Our best estimate of the server's clock, in ms (local clock + learnt offset)."""
         return int(self._clock() * 1000) + self.clock_offset_ms
+
+    async def check_transport(self) -> None:
+        """Refuse plain http with API keys unless the host resolves to loopback only.
+
+        Run before the first request (and cached): keys and signed orders must not cross a
+        network unencrypted, and a spelling check is not enough (`127.1`, a name in
+        /etc/hosts, `[::ffff:127.0.0.1]` are loopback; `localhost.example.com` is not), so the
+        OS resolver decides. Raises `InsecureTransport`, or `TransportError` if the host does
+        not resolve; no request is sent in either case.
+        """
+        if self._transport_checked:
+            return
+        url = httpx.URL(self.base_url)
+        host = url.host
+        try:
+            async with asyncio.timeout(self.deadline):
+                local, addresses = await asyncio.to_thread(resolves_to_loopback, host, url.port)
+        except (OSError, UnicodeError, TimeoutError) as exc:
+            raise TransportError(f"cannot resolve {host!r}: {exc or 'timed out'}") from None
+        if not local:
+            shown = ", ".join(addresses[:4])
+            raise InsecureTransport(
+                f"refusing to send API requests over plain http to {host} ({shown}): keys "
+                f"and orders would travel unencrypted; use https://{url.netloc.decode()}, "
+                "or plain http only to this machine (loopback)"
+            )
+        self._transport_checked = True
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -349,11 +415,16 @@ class RestClient:
         seen: dict[str, Order] = {}
         for page in range(1, max(max_pages, 1) + 1):
             result = await fetch(page)
+            before = len(seen)
             for order in result.items:
                 seen.setdefault(order.id, order)
             if not result.items or page * ep.MAX_PAGE_SIZE >= result.count:
                 # Fewer orders than the server counts means some were not shown to us.
                 return OrderList(tuple(seen.values()), len(seen) >= result.count, page)
+            if page > 1 and len(seen) == before:
+                # A full page of orders already seen: the server is repeating itself.
+                log.warning("page %d repeated earlier pages; the list is partial", page)
+                return OrderList(tuple(seen.values()), False, page)
         log.warning(
             "stopped paging after %d pages (the server claims %d items); the list is partial",
             max_pages,
@@ -501,6 +572,8 @@ class RestClient:
                 "this needs API keys: set CDX_API_KEY and CDX_API_SECRET "
                 "(without them cdx shows market data only)",
             )
+        if not self._transport_checked:
+            await self.check_transport()
         key = self.credentials.api_key if endpoint.signed and self.credentials else self._host_key
         time_retries = 1 if retry_time and self._correct_clock else 0
         rate_retries = MAX_RATE_RETRIES
@@ -738,12 +811,8 @@ def _describe(exc: httpx.HTTPError) -> str:
 
 
 def _retry_ms(headers: httpx.Headers) -> int:
-    for name, scale in ((ep.RATE_HEADER_RETRY_MS, 1), ("Retry-After", 1000)):
-        try:
-            return int(float(headers[name]) * scale)
-        except (KeyError, ValueError):
-            continue
-    return 0
+    wait = retry_after_ms(headers)
+    return 0 if wait is None else int(wait)
 
 
 def _server_time_ms(msg: str, headers: httpx.Headers, sent_ms: int) -> int | None:

@@ -296,6 +296,8 @@ def _report(outcome: Outcome | str, what: str, args: argparse.Namespace, out: Te
                 print(f"placed {what}: order {order_id}", file=out, flush=True)
         except BrokenPipeError:
             _reader_left()
+        except (OSError, ValueError):  # stdout closed or unwritable: the order stands
+            log.exception("placed order %s, but could not print it", outcome.order_id)
         return EXIT_OK
     if isinstance(outcome, NotPlaced):
         print(f"{prog}: {printable(outcome.reason)}", file=sys.stderr)

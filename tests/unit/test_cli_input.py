@@ -5,6 +5,7 @@ and what it prints of a server's text is escaped."""
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import sys
 import time
@@ -15,6 +16,7 @@ import pytest
 
 from cdx import cli
 from cdx.commands import arguments
+from cdx.commands.account import _print_table
 from cdx.commands.printable import PrintableFormatter, cell_width, ljust, printable, rjust
 
 DEAD_URL = "http://127.0.0.1:9"
@@ -323,3 +325,17 @@ def test_a_traceback_in_the_log_keeps_its_lines_but_not_its_controls() -> None:
     assert text.startswith("failed\nTraceback")
     assert "\x1b" not in text and "\x07" not in text
     assert "bad coin \\x1b]0;owned\\x07" in text
+
+
+def test_a_table_of_escaped_and_wide_names_stays_aligned() -> None:
+    out = io.StringIO()
+    rows = [
+        [printable("b\x1b[2Jtc"), "1.5"],
+        ["比特币", "22"],
+        [printable("usdt\u202e"), "333"],
+        ["e\u0301th", "4"],
+    ]
+    _print_table(out, ["coin", "total"], rows, numeric_from=1)
+    lines = out.getvalue().splitlines()
+    assert [c for c in out.getvalue() if unicodedata.category(c) == "Cc" and c != "\n"] == []
+    assert {cell_width(line) for line in lines} == {cell_width(lines[0])}

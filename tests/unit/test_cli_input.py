@@ -112,6 +112,11 @@ def test_a_bad_listen_port_is_refused(text: str) -> None:
         arguments.listen_port(text)
 
 
+@pytest.mark.parametrize("text", ["0", "7", "-7", str(2**63 - 1)])
+def test_a_seed_is_any_64_bit_integer(text: str) -> None:
+    assert arguments.seed(text) == int(text)
+
+
 @pytest.mark.parametrize("text", ["0", "8700", "65535"])
 def test_a_listen_port_in_range_is_taken(text: str) -> None:
     assert arguments.listen_port(text) == int(text)
@@ -125,6 +130,7 @@ def test_a_listen_port_in_range_is_taken(text: str) -> None:
         ["sim", "--port", "abc"],
         ["sim", "--seed", "9" * 5000],
         ["sim", "--seed", "٣"],
+        ["sim", "--seed", "--5"],
         ["sim", "--rate", "1e-300"],
         ["sim", "--rate", "nan"],
         ["sim", "--rate", "1000000"],
@@ -132,8 +138,8 @@ def test_a_listen_port_in_range_is_taken(text: str) -> None:
         ["sim", "--host", "bad host"],
         ["sim", "--host", "a" * 64 + ".example"],
     ],
-    ids=["port-70000", "port-negative", "port-abc", "seed-huge", "seed-arabic", "rate-exponent",
-         "rate-nan", "rate-huge", "host-100k", "host-space", "host-label-too-long"],
+    ids=["port-70000", "port-negative", "port-abc", "seed-huge", "seed-arabic", "seed-double-minus",
+         "rate-exponent", "rate-nan", "rate-huge", "host-100k", "host-space", "host-long-label"],
 )  # fmt: skip
 def test_sim_with_a_bad_value_is_a_usage_error(
     capsys: pytest.CaptureFixture[str], argv: list[str]

@@ -88,7 +88,9 @@ def listen_port(text: str) -> int:
 
 
 def seed(text: str) -> int:
-    """A seed of the synthetic market."""
+    """A seed of the synthetic market (a negative one, as `int` took before, still works)."""
+    if text.startswith("-"):
+        return -integer(text[1:], low=1, high=2**63, what="seed")
     return integer(text, low=0, high=2**63 - 1, what="seed")
 
 

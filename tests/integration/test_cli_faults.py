@@ -425,3 +425,14 @@ async def test_ctrl_c_while_the_order_is_out_exits_3_saying_check_first(hostile,
     assert "check open orders before placing again" in text
     assert "Traceback" not in text
     assert len(open_ids(hostile)) == 1
+
+
+async def test_plain_http_off_this_machine_places_nothing_and_exits_1(capsys) -> None:
+    """Keys are set and the URL is plain http to another host: refused before a byte is sent,
+    so the outcome is certain (not placed), not unknown."""
+    argv = ["place", "--rest-url", "http://10.255.255.1:9", *place_args()]
+    code = await asyncio.to_thread(cli.main, argv)
+    captured = capsys.readouterr()
+    assert (code, captured.out) == (1, "")
+    assert "not placed" in captured.err and "plain http" in captured.err
+    assert "may or may not" not in captured.err

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from cdx.client.errors import OrderStateUnknown
+from cdx.client.errors import Baseline, OrderStateUnknown
+from cdx.client.placement import NotPlaced, Placed, Unknown
 from cdx.client.rest import RestClient
 from cdx.client.tracker import OrderTracker, TrackedState
 from cdx.model.order import Order, OrderStatus, OrderType, Side
@@ -117,3 +118,84 @@ def test_an_incomplete_open_orders_list_does_not_close_what_it_misses() -> None:
         "7": TrackedState.OPEN,
         "8": TrackedState.OPEN,
     }
+
+
+def lost_error(baseline: str | None = None) -> OrderStateUnknown:
+    return OrderStateUnknown(
+        "btcusdt", Side.BUY, OrderType.LIMIT, Decimal("1"), Decimal("100"), 1,
+        baseline=Baseline(baseline),
+    )  # fmt: skip
+
+
+def test_a_placed_outcome_names_the_order() -> None:
+    tracker = OrderTracker()
+    key = begin(tracker)
+    tracker.settled(key, Placed("42"))
+    [order] = tracker.live("btcusdt")
+    assert (order.key, order.state, order.order_id) == (key, TrackedState.OPEN, "42")
+
+
+def test_an_order_the_poll_listed_first_is_one_row_not_two() -> None:
+    tracker = OrderTracker()
+    key = begin(tracker)
+    tracker.sync_open("btcusdt", [report("42")], tracker.token())  # the poll was quicker
+    tracker.settled(key, Placed("42"))
+    [order] = tracker.all()
+    assert (order.key, order.state, order.order_id) == (key, TrackedState.OPEN, "42")
+
+
+def test_a_filled_order_the_poll_saw_first_stays_filled_when_its_answer_comes() -> None:
+    tracker = OrderTracker()
+    key = begin(tracker)
+    tracker.report(report("42", OrderStatus.FILLED))
+    tracker.settled(key, Placed("42"))
+    [order] = tracker.all()
+    assert (order.key, order.state) == (key, TrackedState.FILLED)
+
+
+def test_a_not_placed_outcome_leaves_nothing_live() -> None:
+    tracker = OrderTracker()
+    key = begin(tracker)
+    tracker.settled(key, NotPlaced("insufficient balance"))
+    assert tracker.live("btcusdt") == []
+    assert tracker.get(key).detail == "insufficient balance"  # type: ignore[union-attr]
+
+
+def test_an_unknown_outcome_is_live_and_waits_for_reconcile() -> None:
+    tracker = OrderTracker()
+    key = begin(tracker)
+    tracker.settled(key, Unknown("may or may not", lost_error("7")))
+    [order] = tracker.live("btcusdt")
+    assert order.state is TrackedState.UNKNOWN
+    assert tracker.needs_reconcile
+    tracker.settled(key, Placed("8"))  # e.g. settled by the caller itself
+    assert not tracker.needs_reconcile
+    assert tracker.get(key).state is TrackedState.OPEN  # type: ignore[union-attr]
+
+
+async def test_reconcile_merges_the_polled_row_of_a_lost_order(exchange: RunningExchange) -> None:
+    from cdx.client.credentials import Credentials
+
+    async with RestClient(
+        exchange.rest_url, Credentials("demo", "demo-secret"), placement_horizon_ms=0
+    ) as rest:
+        book = await rest.depth("btcusdt")
+        assert book.best_bid is not None
+        price = book.best_bid - 50
+        baseline = await rest.newest_order_id("btcusdt")
+        sent = rest.now_ms()
+        tracker = OrderTracker()
+        key = tracker.begin("btcusdt", Side.BUY, OrderType.LIMIT, Decimal("0.01"), price, sent)
+        order_id = await rest.place_order(
+            "btcusdt", Side.BUY, OrderType.LIMIT, Decimal("0.01"), price
+        )
+        error = OrderStateUnknown(
+            "btcusdt", Side.BUY, OrderType.LIMIT, Decimal("0.01"), price, sent, baseline=baseline
+        )
+        tracker.settled(key, Unknown("lost", error))
+        listed = await rest.every_open_order("btcusdt")
+        tracker.sync_open("btcusdt", listed.items, tracker.token(), complete=listed.complete)
+        assert len(tracker.live("btcusdt")) == 2  # the unknown row and the polled order
+        assert await tracker.reconcile(rest)
+    [order] = tracker.all("btcusdt")  # one order, one row: no ghost
+    assert (order.key, order.state, order.order_id) == (key, TrackedState.OPEN, order_id)

@@ -6,7 +6,13 @@ import asyncio
 
 import pytest
 
-from cdx.client.ratelimit import Budget, Priority, RateLimiter
+from cdx.client.ratelimit import (
+    MAX_RETRY_AFTER_MS,
+    MAX_WINDOW_MS,
+    Budget,
+    Priority,
+    RateLimiter,
+)
 from cdx.protocol.endpoints import ACCOUNT, MARKET, ORDER, RateGroup
 
 MARGIN_MS = 4.0
@@ -129,6 +135,32 @@ async def test_429_with_only_retry_after_seconds_waits_that_long(limiter, clock)
     async with limiter.slot(MARKET, "h", Priority.USER):
         pass
     assert clock() == pytest.approx(2 + MARGIN_MS / 1000)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-RateLimit-Retry-After-Ms": "1000000000"},
+        {"Retry-After": "1000000"},
+        {"Retry-After": "1e300"},
+    ],
+)
+async def test_an_absurd_retry_after_is_clamped(limiter, clock, headers, caplog) -> None:
+    limiter.observe(MARKET, "h", headers, status=429)
+    async with limiter.slot(MARKET, "h", Priority.USER):
+        pass
+    assert clock() == pytest.approx(MAX_RETRY_AFTER_MS / 1000 + MARGIN_MS / 1000)
+    assert "waiting" in caplog.text
+
+
+async def test_an_hour_long_advertised_window_is_clamped(limiter, clock, caplog) -> None:
+    limiter.observe(
+        ORDER, "k", {"X-RateLimit-Limit": "1", "X-RateLimit-Window-Ms": "3600000"}, status=200
+    )
+    times = await _run_many(limiter, clock, ORDER, 2)
+    assert times[1] <= MAX_WINDOW_MS / 1000 + MARGIN_MS / 1000 + 1e-9
+    assert limiter.budgets()["order"].window_ms == MAX_WINDOW_MS
+    assert "keeping at most" in caplog.text
 
 
 async def test_server_declaring_a_stricter_limit_is_believed(limiter, clock) -> None:

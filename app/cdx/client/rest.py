@@ -5,7 +5,11 @@ endpoint needs it, and comes back as model objects or as a typed `CdxError`. Two
 safe and automatic because the server promises the request was not executed: a `100006` time
 refusal (after correcting our clock offset, once) and a `429` (after the wait the server asked
 for). An order placement whose answer is lost is never resent: it raises `OrderStateUnknown`
-and the caller reconciles.
+and the caller reconciles (`cdx.client.placement` states the three outcomes as a type).
+
+Every wait ends: one overall deadline covers connect, send and the whole (size-capped) body of
+each request; the limiter caps what a server may ask us to wait; paged reads stop after
+`MAX_PAGES`. With API keys, plain http is used only to a host the OS resolves to loopback.
 """
 
 from __future__ import annotations

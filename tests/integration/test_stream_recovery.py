@@ -323,24 +323,28 @@ async def test_pings_go_on_through_a_silence_until_it_ends_the_connection(
 # ---------------------------------------------------------------- family 6: refused subs
 
 
+REFUSALS: dict[str, Callable[[str, str], dict[str, Any]]] = {
+    "as PROTOCOL.md words it": lambda channel, _: {"event_rep": "sub", "channel": channel},
+    "as a generic error": lambda channel, _: {"event_rep": "error", "channel": channel},
+    "naming only the cb_id": lambda _, cb_id: {"event_rep": "sub", "cb_id": cb_id},
+}
+
+
+@pytest.mark.parametrize("shape", list(REFUSALS))
 async def test_refused_subscription_is_retried_until_the_server_accepts_it(
-    hostile, peer, events, running, gzip_frame
+    shape, hostile, peer, events, running, gzip_frame
 ) -> None:
     async def refuse_twice(ws: web.WebSocketResponse, _: web.Request) -> None:
         async for message in peer.messages(ws):
             if message.get("event") != "sub":
                 continue
-            channel = message["params"]["channel"]
+            channel, cb_id = message["params"]["channel"], message["params"]["cb_id"]
             if peer.count(is_sub(channel)) <= 2:
-                refusal = {
-                    "event_rep": "sub",
-                    "channel": channel,
-                    "status": "error",
-                    "err_msg": "depth service restarting",
-                }
+                refusal = REFUSALS[shape](channel, cb_id)
+                refusal.update(status="error", err_msg="depth service restarting")
                 await ws.send_bytes(gzip_frame(refusal))
             else:
-                await ws.send_bytes(gzip_frame(subed(channel, message["params"]["cb_id"])))
+                await ws.send_bytes(gzip_frame(subed(channel, cb_id)))
                 await ws.send_bytes(gzip_frame(ticker_push("27050.00")))
 
     hostile.on_ws(refuse_twice)

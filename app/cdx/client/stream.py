@@ -452,6 +452,8 @@ class MarketStream:
         channel = message.get("channel", "")
         channel = channel if isinstance(channel, str) else ""
         cb_id = message.get("cb_id")
+        if not channel and isinstance(cb_id, str) and cb_id.startswith("sub-"):
+            channel = cb_id.removeprefix("sub-")  # our own sub cb_id names its channel
         if not isinstance(cb_id, str) and not ok and kind in ("req", "error"):
             # PROTOCOL.md's error reply carries no cb_id: it answers the oldest pending
             # request for its channel.

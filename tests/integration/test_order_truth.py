@@ -351,3 +351,25 @@ async def test_a_clean_success_is_placed_without_reconcile(hostile, rest) -> Non
     assert isinstance(outcome, Placed)
     assert await settle(rest, outcome) is outcome
     assert open_ids(hostile) == [outcome.order_id]
+
+
+async def test_a_baseline_page_missing_an_entry_is_no_baseline(hostile, rest) -> None:
+    """The gate skips a malformed order; if that was the newest, the baseline would be too old
+    and an earlier identical order could be claimed. So a short baseline page is no baseline."""
+    earlier = await send_order(rest, ORDER)
+    assert isinstance(earlier, Placed)
+
+    async def newest_malformed(request: web.Request) -> web.StreamResponse:
+        answer = (await hostile.forward(request)).json()
+        answer["data"]["orderList"][0]["status"] = 99
+        return web.Response(body=json.dumps(answer).encode(), content_type="application/json")
+
+    hostile.on("/v1/allOrders", newest_malformed)
+    hostile.on("/v1/order", cut)
+    first = await send_order(rest, ORDER)
+    assert isinstance(first, Unknown)
+    assert first.lost.baseline is None
+    hostile.on("/v1/allOrders", passthrough(hostile))
+    settled = await settle(rest, first)
+    assert isinstance(settled, Unknown), settled  # never Placed(earlier.order_id)
+    assert open_ids(hostile) == [earlier.order_id]

@@ -400,12 +400,21 @@ class RestClient:
         sorts differently within the page still gives the right answer.
         """
         result = await self.all_orders(symbol, page=1, page_size=BASELINE_PAGE, priority=priority)
+        if len(result.items) < min(result.count, BASELINE_PAGE):
+            # An entry was skipped as malformed: it may have been the newest.
+            raise BadResponse(
+                f"{ep.ALL_ORDERS.path} listed {len(result.items)} of its first "
+                f"{min(result.count, BASELINE_PAGE)} orders; cannot tell the newest"
+            )
         newest = max((o.id for o in result.items), key=id_order, default=None)
         return Baseline(newest)
 
     async def _baseline(self, symbol: str) -> Baseline | None:
         """The baseline of a placement, or None (logged) if the exchange cannot say: the order
-        is sent anyway, and a lost answer then settles as placed only by proof of absence."""
+        is sent anyway, and a lost answer can then settle only as not placed (by proof of
+        absence), never as placed."""
+        if self.credentials is None:
+            return None  # the placement itself will say that keys are needed
         try:
             return await self.newest_order_id(symbol, priority=Priority.USER)
         except CdxError as exc:

@@ -312,7 +312,10 @@ class MarketStream:
                 ) as ws:
                     cause = await self._session(ws)
             except (OSError, TimeoutError, websockets.WebSocketException) as exc:
-                cause = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                # The message may quote the server (a status line, a header): keep it printable.
+                cause = _printable(
+                    f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                )
             finally:
                 self._ws = None
                 self._outbox = None

@@ -173,6 +173,8 @@ BAD_URLS = {
     "bad-idna": "http://☃.com",
     "label-too-long": "http://" + "a" * 64 + ".com",
     "query": "http://127.0.0.1:8700/?x=1",
+    "password": "http://user:hunter2@127.0.0.1:8700",
+    "user-only": "http://user@127.0.0.1:8700",
 }
 
 
@@ -222,6 +224,7 @@ def test_every_command_refuses_a_bad_rest_url_with_exit_2(
         assert "error: argument --rest-url" in err
         assert "Traceback" not in err
         assert "\x1b" not in err and "\x00" not in err and "\u202e" not in err
+        assert "hunter2" not in err  # a password in a URL is never repeated back
         assert len(err) < 3000
 
 

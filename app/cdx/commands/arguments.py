@@ -172,6 +172,12 @@ def _url(text: str, schemes: tuple[str, ...], flag: str) -> SplitResult:
         )
     if not host:
         raise argparse.ArgumentTypeError(f"{_shown(text)} names no host, e.g. {example}")
+    if parts.username is not None or parts.password is not None:
+        # A password in the URL would travel into log lines, messages and the process list.
+        raise argparse.ArgumentTypeError(
+            "the URL carries a user name or password ('user:pass@'); leave it out: "
+            "keys come only from CDX_API_KEY / CDX_API_SECRET"
+        )
     if port == 0:
         raise argparse.ArgumentTypeError(f"{_shown(text)} has port 0; a port is 1 to 65535")
     if len(host) > MAX_HOST_CHARS or any(len(label) > 63 for label in host.split(".")):

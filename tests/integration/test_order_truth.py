@@ -373,3 +373,14 @@ async def test_a_baseline_page_missing_an_entry_is_no_baseline(hostile, rest) ->
     settled = await settle(rest, first)
     assert isinstance(settled, Unknown), settled  # never Placed(earlier.order_id)
     assert open_ids(hostile) == [earlier.order_id]
+
+
+@pytest.mark.parametrize("volume", ["1e999999999", "-0.01", "0", "NaN", "1e-40"])
+async def test_an_impossible_amount_is_not_placed_and_never_formatted(
+    hostile, rest, volume: str
+) -> None:
+    odd = OrderRequest("btcusdt", Side.BUY, OrderType.LIMIT, Decimal(volume), FAR_BID)
+    outcome = await send_order(rest, odd)
+    assert isinstance(outcome, NotPlaced), outcome
+    assert ("POST", "/v1/order") not in hostile.requests
+    assert open_ids(hostile) == []

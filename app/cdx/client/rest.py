@@ -49,7 +49,7 @@ from cdx.model.book import Book
 from cdx.model.market import Kline, Ticker, Trade
 from cdx.model.order import Order, OrderType, Side
 from cdx.model.symbol import Symbol
-from cdx.protocol import codec
+from cdx.protocol import codec, limits
 from cdx.protocol import endpoints as ep
 from cdx.protocol.decimals import to_wire
 from cdx.protocol.envelope import Envelope, EnvelopeError
@@ -86,8 +86,9 @@ whose stamp is more than `TIME_WINDOW_MS` from its own clock when it arrives (PR
 section 3); its clock may be up to that much behind ours and still have accepted the stamp,
 hence twice the window, plus a second for one that arrived in time and is still executing."""
 
-MAX_BODY_BYTES = 4 * 1024 * 1024
-"""Largest response body read; the largest real answer (200 orders) is under 100 KiB."""
+MAX_BODY_BYTES = limits.MAX_JSON_TEXT
+"""Largest response body read (the JSON reader's own limit); the largest real answer (200
+orders) is under 100 KiB."""
 
 REFUSED_HTTP = frozenset({413, 414, 431})
 """HTTP-layer refusals of a request too large to be read (PROTOCOL.md section 1): the request
@@ -509,8 +510,8 @@ class RestClient:
             "symbol": name,
             "side": Side(side).value,
             "type": str(int(type)),
-            "volume": to_wire(volume),
-            "price": "" if price is None else to_wire(price),
+            "volume": _sendable(volume, "volume"),
+            "price": "" if price is None else _sendable(price, "price"),
         }
         baseline = await self._baseline(name)
         placing = _Placement(name, Side(side), OrderType(type), volume, price, baseline)
@@ -787,6 +788,22 @@ def _check_placement_answer(
 
 
 _KNOWN_CODES = frozenset(code.value for code in ErrorCode)
+
+
+def _sendable(value: Decimal, name: str) -> str:
+    """`value` as the wire writes it, if it is an amount an order can carry.
+
+    Checked before formatting: `Decimal("1e999999999")` written without exponent is a
+    gigabyte of zeros. Raises `ValueError` (nothing is sent) for anything not positive and
+    within the bounds the gate applies to the wire (`cdx.protocol.limits`).
+    """
+    if not value.is_finite() or value <= 0:
+        raise ValueError(f"{name} must be a positive number")
+    if value.adjusted() >= limits.MAX_INTEGER_DIGITS:
+        raise ValueError(f"{name} is too large (at most {limits.MAX_INTEGER_DIGITS} digits)")
+    if value.as_tuple().exponent < -limits.MAX_DECIMALS:  # type: ignore[operator]
+        raise ValueError(f"{name} has more than {limits.MAX_DECIMALS} decimals")
+    return to_wire(value)
 
 
 def _list(data: Any) -> list[Any]:

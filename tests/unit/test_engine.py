@@ -8,7 +8,8 @@ import pytest
 
 from cdx.model.order import OrderStatus, OrderType, Side
 from cdx.protocol.errors import ErrorCode
-from cdx.sim.engine import Engine, EngineError
+from cdx.protocol.refusal import Refusal
+from cdx.sim.engine import Engine
 from cdx.sim.symbols import DEFAULT_SYMBOLS
 
 BUY, SELL = Side.BUY, Side.SELL
@@ -40,8 +41,8 @@ def market(engine: Engine, key: str, side: Side, volume: str, now: int = T0):
     return engine.place_order(key, "btcusdt", side, MARKET, volume, None, now)
 
 
-def refused(code: ErrorCode, call, *args) -> EngineError:
-    with pytest.raises(EngineError) as info:
+def refused(code: ErrorCode, call, *args) -> Refusal:
+    with pytest.raises(Refusal) as info:
         call(*args)
     assert info.value.code is code
     return info.value

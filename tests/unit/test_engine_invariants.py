@@ -17,7 +17,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from cdx.model.order import OrderStatus, OrderType, Side
 from cdx.protocol.decimals import to_wire
 from cdx.protocol.errors import ErrorCode
-from cdx.sim.engine import Engine, EngineError
+from cdx.protocol.refusal import Refusal
+from cdx.sim.engine import Engine
 from cdx.sim.symbols import DEFAULT_SYMBOLS
 
 SYMBOLS = {s.name: s for s in DEFAULT_SYMBOLS[:3]}
@@ -57,7 +58,7 @@ class ExchangeMachine(RuleBasedStateMachine):
         before = self.state()
         try:
             order = self.engine.place_order(key, symbol, side, type, volume, price, self.now)
-        except EngineError as exc:
+        except Refusal as exc:
             assert exc.code in EXPECTED_REFUSALS, exc
             assert self.state() == before, "a refused order changed the exchange"
             return
@@ -104,7 +105,7 @@ class ExchangeMachine(RuleBasedStateMachine):
         before = self.state()
         try:
             self.engine.place_order(key, symbol, Side.BUY, OrderType.LIMIT, volume, price, self.now)
-        except EngineError as exc:
+        except Refusal as exc:
             assert exc.code in EXPECTED_REFUSALS | {
                 ErrorCode.BAD_PRECISION,
                 ErrorCode.BAD_PARAMETER,
@@ -122,7 +123,7 @@ class ExchangeMachine(RuleBasedStateMachine):
         before = self.state()
         try:
             cancelled = self.engine.cancel_order(canceller, symbol, order.id, self.now)
-        except EngineError as exc:
+        except Refusal as exc:
             if canceller != key:
                 assert exc.code is ErrorCode.ORDER_NOT_FOUND
             else:

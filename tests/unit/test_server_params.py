@@ -6,14 +6,14 @@ import pytest
 
 from cdx.protocol import endpoints
 from cdx.protocol.errors import ErrorCode
-from cdx.server.errors import Refused
+from cdx.protocol.refusal import Refusal
 from cdx.server.params import collect, decode, decode_body
 
 SIGNED = {"api_key": "demo", "time": "1700000000000", "sign": "x"}
 
 
-def _refused(call: object) -> Refused:
-    with pytest.raises(Refused) as info:
+def _refused(call: object) -> Refusal:
+    with pytest.raises(Refusal) as info:
         call()  # type: ignore[operator]
     assert info.value.code is ErrorCode.BAD_PARAMETER
     return info.value

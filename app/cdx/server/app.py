@@ -15,9 +15,9 @@ from aiohttp import web
 
 from cdx.protocol import endpoints
 from cdx.protocol.errors import ErrorCode
+from cdx.protocol.refusal import Refusal
 from cdx.server.auth import Credentials
 from cdx.server.backend import Backend
-from cdx.server.errors import Refused
 from cdx.server.rest import DATA_FUNCTIONS, RestFront
 from cdx.server.websocket import Hub
 from cdx.sim.faults import Faults
@@ -90,27 +90,27 @@ def _envelope_errors(
             raise
         except Exception:
             logger.exception("unexpected error answering %s %s", request.method, request.path)
-            refusal = Refused(ErrorCode.INTERNAL, "internal error; the request may not have run")
+            refusal = Refusal(ErrorCode.INTERNAL, "internal error; the request may not have run")
         return rest.refusal_response(request, group, refusal)
 
     return middleware
 
 
-def _oversized(request: web.Request) -> Refused | None:
+def _oversized(request: web.Request) -> Refusal | None:
     """414 for a request line over 8 KiB, 431 for a header over 8 KiB; None when within."""
     line = len(request.method) + len(request.raw_path) + len(" HTTP/1.1") + 1
     if line > MAX_LINE:
-        return Refused(ErrorCode.BAD_PARAMETER, "request line is longer than 8 KiB", status=414)
+        return Refusal(ErrorCode.BAD_PARAMETER, "request line is longer than 8 KiB", status=414)
     for name, value in request.raw_headers:
         if len(name) + len(value) + 2 > MAX_LINE:
             header = name.decode("latin-1")[:40]
-            return Refused(
+            return Refusal(
                 ErrorCode.BAD_PARAMETER, f"header {header!r} is longer than 8 KiB", status=431
             )
     return None
 
 
-def _refusal(request: web.Request, exc: web.HTTPException) -> Refused:
+def _refusal(request: web.Request, exc: web.HTTPException) -> Refusal:
     path = request.path if len(request.path) <= 60 else request.path[:60] + "..."
     if exc.status == 404:
         msg = f"no endpoint at {path!r}; paths start with /v1/ (see GET /v1/symbols)"
@@ -123,4 +123,4 @@ def _refusal(request: web.Request, exc: web.HTTPException) -> Refused:
         msg = f"{WS_PATH} only serves WebSocket upgrades"
     else:
         msg = f"request refused: {exc.reason}"
-    return Refused(ErrorCode.BAD_PARAMETER, msg, status=exc.status)
+    return Refusal(ErrorCode.BAD_PARAMETER, msg, status=exc.status)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from cdx.protocol import signing
 from cdx.protocol.errors import ErrorCode
-from cdx.server.errors import Refused
+from cdx.protocol.refusal import Refusal
 
 
 class Credentials:
@@ -27,25 +27,25 @@ class Credentials:
         return api_key in self._secrets
 
     def authenticate(self, params: Mapping[str, str], now_ms: int) -> str:
-        """The api_key of a correctly signed, fresh request; else `Refused` with the code.
+        """The api_key of a correctly signed, fresh request; else `Refusal` with the code.
 
         `params` must already have passed the shape checks (`time` is a decimal integer).
         """
         api_key = params["api_key"]
         secret = self._secrets.get(api_key)
         if secret is None:
-            raise Refused(ErrorCode.UNKNOWN_API_KEY, "unknown api_key; check the configured key")
+            raise Refusal(ErrorCode.UNKNOWN_API_KEY, "unknown api_key; check the configured key")
         sent = int(params["time"])
         if not signing.time_in_window(now_ms, sent):
             offset = sent - now_ms
-            raise Refused(
+            raise Refusal(
                 ErrorCode.TIME_WINDOW,
                 f"time {sent} is {offset:+d} ms from server time {now_ms} "
                 f"(allowed ±{signing.TIME_WINDOW_MS} ms); check the system clock",
             )
         expected = signing.sign(params, secret)
         if not hmac.compare_digest(expected.encode(), params["sign"].encode()):
-            raise Refused(
+            raise Refusal(
                 ErrorCode.BAD_SIGNATURE,
                 "sign does not match the parameters; check the api secret and that the "
                 "values signed are exactly the values sent",

@@ -2,7 +2,7 @@
 
 The front owns the wire; a backend owns data and actions. Anything that offers these methods
 (with the engine's semantics: time as a `now_ms` argument, newest-first lists, refusals raised
-as `cdx.sim.engine.EngineError` with a protocol code) can be served by `create_app`.
+as `cdx.protocol.refusal.Refusal` with a protocol code) can be served by `create_app`.
 """
 
 from __future__ import annotations

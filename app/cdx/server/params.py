@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 from cdx.protocol import endpoints
 from cdx.protocol.endpoints import Endpoint
 from cdx.protocol.errors import ErrorCode
-from cdx.server.errors import Refused
+from cdx.protocol.refusal import Refusal
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 MAX_FIELDS = 64
@@ -24,8 +24,8 @@ _INTEGER = re.compile(r"^[0-9]{1,16}$")
 _SHOWN = 40
 
 
-def _bad(msg: str) -> Refused:
-    return Refused(ErrorCode.BAD_PARAMETER, msg)
+def _bad(msg: str) -> Refusal:
+    return Refusal(ErrorCode.BAD_PARAMETER, msg)
 
 
 def _shown(value: str) -> str:

@@ -21,12 +21,11 @@ from cdx.model.symbol import Symbol
 from cdx.protocol import codec, endpoints, envelope
 from cdx.protocol.endpoints import Endpoint, KeyedBy, Method, RateGroup
 from cdx.protocol.errors import ErrorCode
+from cdx.protocol.refusal import Refusal
 from cdx.server import params as wire_params
 from cdx.server.auth import Credentials
 from cdx.server.backend import Backend
-from cdx.server.errors import Refused
 from cdx.server.ratelimit import Decision, SlidingWindowLimiter
-from cdx.sim.engine import EngineError
 from cdx.sim.faults import Faults
 
 logger = logging.getLogger(__name__)
@@ -82,7 +81,7 @@ class RestFront:
         return handle
 
     def refusal_response(
-        self, request: web.Request, group: RateGroup, refusal: Refused
+        self, request: web.Request, group: RateGroup, refusal: Refusal
     ) -> web.Response:
         """An error envelope for a request that never reached an endpoint (404, 405, 413)."""
         now_ms = self.clock()
@@ -107,7 +106,7 @@ class RestFront:
         decision: Decision | None = None
         try:
             if self.faults.take_rest_failure():
-                raise Refused(ErrorCode.UNAVAILABLE, "the exchange is unavailable; try again")
+                raise Refusal(ErrorCode.UNAVAILABLE, "the exchange is unavailable; try again")
             pairs = await self._read(request, endpoint)
             if endpoint.signed:
                 # Headers of a refused request report the window of the key it named.
@@ -118,17 +117,15 @@ class RestFront:
                 api_key = self.credentials.authenticate(params, now_ms)
             decision = self.limiter.acquire(group, key, now_ms)
             if not decision.accepted:
-                raise Refused(
+                raise Refusal(
                     ErrorCode.RATE_LIMITED,
                     f"too many {group.name} requests: at most {group.limit} per "
                     f"{group.window_ms} ms; retry in {decision.retry_after_ms} ms",
                 )
             body = envelope.success(data_function(self.engine, params, api_key, now_ms))
             status = 200
-        except Refused as exc:
+        except Refusal as exc:
             body, status = envelope.failure(exc.code, exc.msg), exc.status
-        except EngineError as exc:
-            body, status = envelope.failure(exc.code, exc.msg), exc.code.http_status
         except Exception:
             # A bug, not a refusal: log it, and tell the client the request may have run.
             logger.exception("unexpected error answering %s", endpoint.path)
@@ -149,19 +146,19 @@ class RestFront:
         if endpoint.method is Method.GET:
             return wire_params.decode(query, "query string")
         if query:
-            raise Refused(
+            raise Refusal(
                 ErrorCode.BAD_PARAMETER,
                 f"POST {endpoint.path} takes its parameters in the form body, not the query string",
             )
         if request.content_type != wire_params.FORM_CONTENT_TYPE:
-            raise Refused(
+            raise Refusal(
                 ErrorCode.BAD_PARAMETER,
                 f"POST {endpoint.path} needs Content-Type {wire_params.FORM_CONTENT_TYPE}",
             )
         try:
             body = await request.read()
         except web.HTTPRequestEntityTooLarge:
-            raise Refused(
+            raise Refusal(
                 ErrorCode.BAD_PARAMETER, "request body is larger than 1 MiB", status=413
             ) from None
         return wire_params.decode_body(body)
@@ -175,7 +172,7 @@ def _symbol(engine: Backend, params: Params) -> Symbol:
     symbol = engine.symbols.get(name)
     if symbol is None:
         shown = name if len(name) <= 20 else name[:20] + "..."
-        raise Refused(ErrorCode.UNKNOWN_SYMBOL, f"unknown symbol {shown!r}; see GET /v1/symbols")
+        raise Refusal(ErrorCode.UNKNOWN_SYMBOL, f"unknown symbol {shown!r}; see GET /v1/symbols")
     return symbol
 
 

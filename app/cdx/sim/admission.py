@@ -14,7 +14,7 @@ from cdx.model.order import OrderType, Side
 from cdx.model.symbol import Symbol
 from cdx.protocol.decimals import DecimalFormatError, normalized_str, parse_param, places
 from cdx.protocol.errors import ErrorCode
-from cdx.sim.errors import EngineError
+from cdx.protocol.refusal import Refusal
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,23 +34,23 @@ class Admitted:
 
 
 def admit(sym: Symbol, side: Side, type: OrderType, volume: str, price: str | None) -> Admitted:
-    """The request as numbers, or `EngineError` with the first code that refuses it."""
+    """The request as numbers, or `Refusal` with the first code that refuses it."""
     try:
         side, type = Side(side), OrderType(type)
     except ValueError:
-        raise EngineError(
+        raise Refusal(
             ErrorCode.BAD_PARAMETER, "side must be BUY or SELL and type 1 (limit) or 2 (market)"
         ) from None
     if price == "":
         price = None
     if type is OrderType.MARKET and price is not None:
-        raise EngineError(ErrorCode.BAD_PARAMETER, "price must be empty for a market order")
+        raise Refusal(ErrorCode.BAD_PARAMETER, "price must be empty for a market order")
     market_buy = type is OrderType.MARKET and side is Side.BUY
     qty = _positive("volume", volume, sym.price_precision if market_buy else sym.amount_precision)
     limit_price: Decimal | None = None
     if type is OrderType.LIMIT:
         if price is None:
-            raise EngineError(ErrorCode.BAD_PARAMETER, "price is required for a limit order")
+            raise Refusal(ErrorCode.BAD_PARAMETER, "price is required for a limit order")
         limit_price = _positive("price", price, sym.price_precision)
     _check_size(sym, market_buy, volume, qty, limit_price)
     if side is Side.BUY:
@@ -66,20 +66,20 @@ def _check_size(
     and a limit order is worth at least `min_value`."""
     if market_buy:
         if qty < sym.min_value:
-            raise EngineError(
+            raise Refusal(
                 ErrorCode.TOO_SMALL,
                 f"volume {volume} {sym.quote} is below the minimum order value "
                 f"{normalized_str(sym.min_value)} {sym.quote}",
             )
         return
     if qty < sym.min_amount:
-        raise EngineError(
+        raise Refusal(
             ErrorCode.TOO_SMALL,
             f"volume {volume} {sym.base} is below the minimum amount "
             f"{normalized_str(sym.min_amount)} {sym.base}",
         )
     if limit_price is not None and limit_price * qty < sym.min_value:
-        raise EngineError(
+        raise Refusal(
             ErrorCode.TOO_SMALL,
             f"price x volume = {normalized_str(limit_price * qty)} {sym.quote} is below the "
             f"minimum order value {normalized_str(sym.min_value)} {sym.quote}",
@@ -91,13 +91,13 @@ def _positive(name: str, text: str, decimals: int) -> Decimal:
     try:
         value = parse_param(text)
     except DecimalFormatError:
-        raise EngineError(
+        raise Refusal(
             ErrorCode.BAD_PRECISION, f"{name} must be a plain positive decimal such as 1.25"
         ) from None
     if value <= 0:
-        raise EngineError(ErrorCode.BAD_PRECISION, f"{name} must be greater than zero")
+        raise Refusal(ErrorCode.BAD_PRECISION, f"{name} must be greater than zero")
     if places(value) > decimals:
-        raise EngineError(
+        raise Refusal(
             ErrorCode.BAD_PRECISION, f"{name} {text} has more than {decimals} decimals"
         )
     return value

@@ -30,14 +30,14 @@ from cdx.model.order import Order, OrderStatus, OrderType, Side
 from cdx.model.symbol import Symbol
 from cdx.protocol.decimals import normalized_str
 from cdx.protocol.errors import ErrorCode
+from cdx.protocol.refusal import Refusal
 from cdx.sim.admission import Admitted, admit
-from cdx.sim.errors import EngineError
 from cdx.sim.ledger import EXACT, Holder, Ledger, btc_rate, exact
 from cdx.sim.matching import OrderBook, market_outcome, match
 from cdx.sim.orders import ZERO, LiveOrder
 from cdx.sim.statistics import KLINE_PERIODS, TRADES_KEPT, DayStats, MarketStatistics
 
-__all__ = ["KLINE_PERIODS", "TRADES_KEPT", "Engine", "EngineError"]
+__all__ = ["KLINE_PERIODS", "TRADES_KEPT", "Engine"]
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ class Engine:
     """Matching engine and ledger of the embedded exchange, for any number of symbols.
 
     Every public method takes the API key of the account it acts for; the server has already
-    authenticated it. Refusals raise `EngineError` with the protocol's code and leave the state
+    authenticated it. Refusals raise `Refusal` with the protocol's code and leave the state
     unchanged.
     """
 
@@ -117,7 +117,7 @@ class Engine:
     def _market(self, symbol: str) -> _Market:
         market = self._markets.get(symbol)
         if market is None:
-            raise EngineError(
+            raise Refusal(
                 ErrorCode.UNKNOWN_SYMBOL, f"symbol {symbol[:20]!r} is not listed on this exchange"
             )
         return market
@@ -244,7 +244,7 @@ class Engine:
         """Cancel one open order and unlock what it held; 110006 unknown, 110007 already final."""
         order = self._find(api_key, symbol, order_id)
         if order.status.is_final:
-            raise EngineError(
+            raise Refusal(
                 ErrorCode.ORDER_FINAL,
                 f"order {order.id} is already {order.status.name} and cannot be cancelled",
             )
@@ -278,7 +278,7 @@ class Engine:
         self._market(symbol)
         order = self._orders.get(order_id)
         if order is None or order.owner != api_key or order.symbol.name != symbol:
-            raise EngineError(
+            raise Refusal(
                 ErrorCode.ORDER_NOT_FOUND,
                 f"order_id {order_id[:24]!r} is not an order of this account in {symbol}",
             )
@@ -380,7 +380,7 @@ class Engine:
         """Up to `limit` bars ending with the current one, oldest first; gaps are flat bars."""
         market = self._market(symbol)
         if period_min not in KLINE_PERIODS:
-            raise EngineError(
+            raise Refusal(
                 ErrorCode.BAD_PARAMETER,
                 f"period must be one of {', '.join(map(str, KLINE_PERIODS))} (minutes)",
             )

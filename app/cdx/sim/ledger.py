@@ -19,7 +19,7 @@ from cdx.model.order import OrderType
 from cdx.model.symbol import Symbol
 from cdx.protocol.decimals import normalized_str
 from cdx.protocol.errors import ErrorCode
-from cdx.sim.errors import EngineError
+from cdx.protocol.refusal import Refusal
 from cdx.sim.orders import ZERO, LiveOrder
 
 EXACT = Context(prec=80)
@@ -96,7 +96,7 @@ class Ledger:
         """The account of `api_key`; 100003 when there is none."""
         holder = self._holders.get(api_key)
         if holder is None:
-            raise EngineError(ErrorCode.UNKNOWN_API_KEY, "api_key is not known to this exchange")
+            raise Refusal(ErrorCode.UNKNOWN_API_KEY, "api_key is not known to this exchange")
         return holder
 
     def owner(self, order: LiveOrder) -> Holder:
@@ -108,7 +108,7 @@ class Ledger:
         """The funds of `coin`, provided `needed` of it is available; else 110005."""
         funds = holder.coin(coin)
         if funds.available < needed:
-            raise EngineError(
+            raise Refusal(
                 ErrorCode.INSUFFICIENT_BALANCE,
                 f"the order needs {normalized_str(needed)} {coin} but only "
                 f"{normalized_str(funds.available)} {coin} is available",

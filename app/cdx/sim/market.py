@@ -19,7 +19,8 @@ from decimal import ROUND_HALF_EVEN, ROUND_UP, Decimal
 from cdx.model.order import Order, OrderType, Side
 from cdx.model.symbol import Symbol
 from cdx.protocol.decimals import to_wire
-from cdx.sim.engine import Engine, EngineError
+from cdx.protocol.refusal import Refusal
+from cdx.sim.engine import Engine
 from cdx.sim.symbols import REFERENCE_PRICES, TYPICAL_SIZES
 
 log = logging.getLogger(__name__)
@@ -246,7 +247,7 @@ class SyntheticMarket:
                 to_wire(price) if price is not None else None,
                 now_ms,
             )
-        except EngineError as exc:
+        except Refusal as exc:
             log.warning("synthetic %s order on %s refused: %s", side, sym.name, exc.msg)
             return None
 

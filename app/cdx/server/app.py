@@ -18,9 +18,9 @@ from cdx.protocol.errors import ErrorCode
 from cdx.protocol.refusal import Refusal
 from cdx.server.auth import Credentials
 from cdx.server.backend import Backend
+from cdx.server.faults import Faults
 from cdx.server.rest import DATA_FUNCTIONS, RestFront
 from cdx.server.websocket import Hub
-from cdx.sim.faults import Faults
 
 logger = logging.getLogger(__name__)
 

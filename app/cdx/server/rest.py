@@ -25,8 +25,8 @@ from cdx.protocol.refusal import Refusal
 from cdx.server import params as wire_params
 from cdx.server.auth import Credentials
 from cdx.server.backend import Backend
+from cdx.server.faults import Faults
 from cdx.server.ratelimit import Decision, SlidingWindowLimiter
-from cdx.sim.faults import Faults
 
 logger = logging.getLogger(__name__)
 

@@ -21,8 +21,8 @@ from aiohttp import web
 
 from cdx.server.app import HUB, PARSER_LIMIT, WS_PATH, create_app
 from cdx.server.auth import Credentials
+from cdx.server.faults import Faults
 from cdx.sim.engine import Engine
-from cdx.sim.faults import Faults
 from cdx.sim.market import SyntheticMarket
 from cdx.sim.symbols import DEFAULT_SYMBOLS, DEMO_BALANCES
 

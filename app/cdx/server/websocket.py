@@ -32,7 +32,7 @@ from cdx.protocol.channels import (
 )
 from cdx.protocol.endpoints import MAX_KLINES
 from cdx.server.backend import Backend
-from cdx.sim.faults import Faults
+from cdx.server.faults import Faults
 
 logger = logging.getLogger(__name__)
 

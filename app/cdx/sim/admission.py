@@ -97,7 +97,5 @@ def _positive(name: str, text: str, decimals: int) -> Decimal:
     if value <= 0:
         raise Refusal(ErrorCode.BAD_PRECISION, f"{name} must be greater than zero")
     if places(value) > decimals:
-        raise Refusal(
-            ErrorCode.BAD_PRECISION, f"{name} {text} has more than {decimals} decimals"
-        )
+        raise Refusal(ErrorCode.BAD_PRECISION, f"{name} {text} has more than {decimals} decimals")
     return value

@@ -1,5 +1,8 @@
 """Fault injection switches for reliability tests: slow or failing REST, broken WebSockets.
 
+They are the front's misbehaviour, not the market's, so they live with the front: the same
+switches work whatever backend the front serves (the embedded engine or, later, a relay).
+
 The exchange front reads these on every request and push, so a test (or a person in a
 debugger) flips a field on the live object and the next request or frame misbehaves. They are
 plain mutable attributes on purpose: setting one from another thread is a single assignment.

@@ -21,6 +21,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.notifications import SeverityLevel
 from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState
 
@@ -28,9 +29,17 @@ from cdx.client.errors import (
     ApiError,
     AuthError,
     CdxError,
-    OrderRejected,
     OrderStateUnknown,
     TransportError,
+)
+from cdx.client.placement import (
+    NotPlaced,
+    OrderRequest,
+    Outcome,
+    Placed,
+    Unknown,
+    send_order,
+    settle,
 )
 from cdx.client.ratelimit import Priority
 from cdx.client.rest import RestClient
@@ -43,6 +52,7 @@ from cdx.protocol import channels
 from cdx.protocol.errors import ErrorCode
 from cdx.ui import STYLES_DIR
 from cdx.ui.commands import DashboardCommands
+from cdx.ui.format import fmt_text
 from cdx.ui.messages import (
     AccountPolled,
     OpenOrdersPolled,
@@ -55,6 +65,7 @@ from cdx.ui.screens.help import HelpScreen
 from cdx.ui.screens.symbol_picker import SymbolPicker
 from cdx.ui.state import MarketState, Part
 from cdx.ui.widgets.balances import BalancesPanel
+from cdx.ui.widgets.contained import DISPLAY_ERROR, FailureLog, contained
 from cdx.ui.widgets.ladder import Ladder
 from cdx.ui.widgets.open_orders import OpenOrders
 from cdx.ui.widgets.order_form import OrderDraft, OrderForm
@@ -149,6 +160,41 @@ class DashboardApp(App[None]):
         self._last_poll_error = ""
         self._watchlist: list[str] = []
         self._load_failures = 0
+        self._failures = FailureLog("dashboard")
+        self.contained_failures = 0
+
+    # Containment ------------------------------------------------------------------------------
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """A toast, always as plain text: messages carry server words (a refusal, a coin name),
+        and markup in them would be interpreted (`[@click=...]`) or fail to parse."""
+        super().notify(
+            fmt_text(str(message), 500),
+            title=fmt_text(title, 80),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
+    def contained_failure(self, where: str, exc: Exception) -> None:
+        """A handler or the repaint timer failed: logged and reported, never the app's end.
+
+        Textual exits on an exception in a message handler or a timer; the widgets contain
+        their own failures, this is the net under what the app itself does with server data.
+        """
+        if self._failures.failed(where, exc):
+            self.notify(f"{type(exc).__name__} in {where}", title=DISPLAY_ERROR, severity="error")
+
+    def contained_success(self) -> None:
+        """Nothing to undo: the app has no panel of its own."""
 
     # Layout -----------------------------------------------------------------------------------
 
@@ -290,38 +336,74 @@ class DashboardApp(App[None]):
 
     @work(group="orders", exit_on_error=False)
     async def _place(self, draft: OrderDraft) -> None:
-        """Place one confirmed order; never resent when its answer is lost."""
-        form = self.form
+        """Place one confirmed order; never resent when its answer is lost.
+
+        The row shows at once as pending; then exactly one of: open with the exchange's id,
+        gone with the reason in the form (not placed), or unknown, which `_settle` reconciles
+        in the background to the real order or to "not placed".
+        """
+        request = OrderRequest(draft.symbol.name, draft.side, draft.type, draft.volume, draft.price)
+        sent_ms = int(time.time() * 1000)
         key = self.tracker.begin(
-            draft.symbol.name,
-            draft.side,
-            draft.type,
-            draft.volume,
-            draft.price,
-            int(time.time() * 1000),
+            request.symbol, request.side, request.type, request.volume, request.price, sent_ms
         )
         self._orders_changed(select=key)
         try:
-            order_id = await self.rest.place_order(
-                draft.symbol.name, draft.side, draft.type, draft.volume, draft.price
+            outcome: Outcome = await send_order(self.rest, request)
+        except Exception as exc:
+            # A bug below us, not an answer: the request may have gone out, so the row must
+            # not stay pending forever; unknown, to be proven absent (there is no baseline).
+            log.exception("placing %s failed unexpectedly", request.describe())
+            lost = OrderStateUnknown(
+                request.symbol,
+                request.side,
+                request.type,
+                request.volume,
+                request.price,
+                self.rest.now_ms(),
+                f"{type(exc).__name__}: {exc}",
             )
-        except OrderStateUnknown as exc:
-            self.tracker.lost(key, exc)
-            self.notify(str(exc), title="Order state unknown", severity="warning", timeout=8)
-        except OrderRejected as exc:
-            self.tracker.rejected(key, str(exc))
-            form.show_error(f"Rejected: {exc}")
-            self.notify(str(exc), title="Order rejected", severity="error")
-        except (ApiError, TransportError) as exc:
-            self.tracker.rejected(key, str(exc))
-            form.show_error(f"Not placed: {exc}")
-            self.notify(str(exc), title="Order not placed", severity="error")
-        else:
-            self.tracker.placed(key, order_id)
-            form.reset_amount()
-            self.notify(f"{draft.describe()} — order {order_id}", title="Order placed")
+            outcome = Unknown(str(lost), lost)
+        self.tracker.settled(key, outcome)
+        self._announce(draft, outcome)
         self._orders_changed(select=key)
         self._poke.set()
+        if isinstance(outcome, Unknown):
+            self._settle(key, draft, outcome)
+
+    @work(group="settle", exit_on_error=False)
+    async def _settle(self, key: str, draft: OrderDraft, outcome: Unknown) -> None:
+        """Reconcile one unknown placement with the exchange's order list, in the background.
+
+        `settle` waits until the request can no longer execute before it calls an absent order
+        not placed. If the exchange still cannot tell, the row stays unknown with the reason and
+        the poller keeps asking (`OrderTracker.reconcile`); it is never sent again.
+        """
+        acknowledged = {
+            order.order_id
+            for order in self.tracker.all()
+            if order.order_id is not None and order.key != order.order_id
+        }
+        final = await settle(self.rest, outcome, exclude=acknowledged)
+        current = self.tracker.get(key)
+        if current is None or current.state is not TrackedState.UNKNOWN:
+            return  # the poller's reconcile got there first
+        self.tracker.settled(key, final)
+        if not isinstance(final, Unknown):
+            self._announce(draft, final)
+        self._orders_changed(select=key)
+        self._poke.set()
+
+    def _announce(self, draft: OrderDraft, outcome: Outcome) -> None:
+        """Tell the user how a placement ended, in the form and as a notification."""
+        if isinstance(outcome, Placed):
+            self.form.reset_amount()
+            self.notify(f"{draft.describe()} — order {outcome.order_id}", title="Order placed")
+        elif isinstance(outcome, NotPlaced):
+            self.form.show_error(f"Not placed: {outcome.reason}")
+            self.notify(outcome.reason, title="Order not placed", severity="error")
+        else:
+            self.notify(outcome.reason, title="Order state unknown", severity="warning", timeout=8)
 
     @work(group="orders", exit_on_error=False)
     async def _cancel(self, order: TrackedOrder) -> None:
@@ -355,24 +437,29 @@ class DashboardApp(App[None]):
 
     # Messages from workers --------------------------------------------------------------------
 
+    @contained
     def on_stream_event_received(self, message: StreamEventReceived) -> None:
         self.market.apply(message.event)
 
+    @contained
     def on_account_polled(self, message: AccountPolled) -> None:
         self.account = message.account
         self._account_dirty = True
         if self._last_poll_error:
             self._last_poll_error = ""
 
+    @contained
     def on_open_orders_polled(self, message: OpenOrdersPolled) -> None:
         self.tracker.sync_open(
             message.symbol, message.orders, message.token, complete=message.complete
         )
         self._orders_dirty = True
 
+    @contained
     def on_orders_changed(self, message: OrdersChanged) -> None:
         self._orders_dirty = True
 
+    @contained
     def on_poll_failed(self, message: PollFailed) -> None:
         if message.reason != self._last_poll_error:
             self._last_poll_error = message.reason
@@ -380,6 +467,7 @@ class DashboardApp(App[None]):
         if self.account is None:
             self.balances.show_problem(message.reason)
 
+    @contained
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A worker that died of an unexpected error is logged and reported, never a traceback
         on the screen; the poller and the stream are restarted."""
@@ -586,6 +674,7 @@ class DashboardApp(App[None]):
         self._account_dirty = self._orders_dirty = True
         self._repaint()
 
+    @contained
     def _repaint(self) -> None:
         """Repaint what changed since the last tick (called REPAINT_HZ times a second)."""
         if not self.ladder.is_attached:

@@ -33,8 +33,9 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box", classes=self.tone):
-            yield Static(self.title_text, id="confirm-title")
-            yield Static(self.question, id="confirm-question")
+            # Plain text: the question names coins a server chose.
+            yield Static(self.title_text, id="confirm-title", markup=False)
+            yield Static(self.question, id="confirm-question", markup=False)
             yield Static("Enter / y: confirm    Escape / n: abort", id="confirm-keys")
 
     def action_confirm(self) -> None:

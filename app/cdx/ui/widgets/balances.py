@@ -13,14 +13,18 @@ from textual.geometry import Size
 from textual.widget import Widget
 
 from cdx.model.account import Account, Balance
-from cdx.ui.format import align_points, fmt_amount
+from cdx.ui.format import NUMBER_WIDTH, align_points, display_math, fmt_amount, fmt_text
+from cdx.ui.widgets.contained import Contained, contained
 
 log = logging.getLogger(__name__)
 
 
-class BalancesPanel(Widget):
+class BalancesPanel(Contained, Widget):
     """Coin, available and locked per coin; the symbol's two coins first, then the others that
-    hold anything. A non-zero locked amount is highlighted: it is money in open orders."""
+    hold anything. A non-zero locked amount is highlighted: it is money in open orders.
+
+    Locked goes first when the panel is narrow, then available amounts are cut (marked).
+    """
 
     DEFAULT_CSS = """
     BalancesPanel {
@@ -50,6 +54,7 @@ class BalancesPanel(Widget):
         self._focus: tuple[str, ...] = ()
         self._problem = ""
 
+    @contained
     def show(self, account: Account, focus_coins: Sequence[str] = ()) -> None:
         """Display `account`; `focus_coins` (the symbol's base and quote) come first, always."""
         focus = tuple(focus_coins)
@@ -72,21 +77,21 @@ class BalancesPanel(Widget):
         if account is None:
             return ()
         focused = [account.balance(coin) for coin in self._focus]
-        others = sorted(
-            (
-                balance
-                for balance in account.balances
-                if balance.coin not in self._focus and balance.total > 0
-            ),
-            key=lambda balance: balance.coin,
-        )
+        with display_math():
+            held = [b for b in account.balances if b.coin not in self._focus and b.total > 0]
+        others = sorted(held, key=lambda balance: balance.coin)
         return (*focused, *others)
 
+    @contained(default=2)
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         if self._account is None and self._problem:
-            lines = Text(f" balances: {self._problem}").wrap(self.app.console, max(width, 1))
+            lines = Text(self._problem_text).wrap(self.app.console, max(width, 1))
             return max(2, len(lines))
         return 1 + max(len(self.balances), 1)
+
+    @property
+    def _problem_text(self) -> str:
+        return f" balances: {fmt_text(self._problem, 200)}"
 
     def _amount_style(self, value: Decimal, name: str) -> Style:
         return self.get_component_rich_style("balances--zero" if value == 0 else name)
@@ -97,19 +102,29 @@ class BalancesPanel(Widget):
         header_style = style("balances--header")
         if self._account is None:
             if self._problem:
-                return Text(f" balances: {self._problem}", style=header_style, end="")
+                return Text(self._problem_text, style=header_style, end="")
             return Text(" balances: waiting…", style=header_style, no_wrap=True, end="")
-        # Balances come normalized ("2", "0.5"): line the decimal points up instead.
-        availables = align_points([fmt_amount(b.available) for b in balances])
-        lockeds = align_points([fmt_amount(b.locked) for b in balances])
+        width = self.size.width
+        coins = [fmt_text(b.coin.upper(), 12) for b in balances]
+        coin_w = max([4, *(len(coin) for coin in coins)])
+
+        def column(values: Sequence[Decimal], room: int) -> list[str]:
+            # Balances come normalized ("2", "0.5"): line the decimal points up instead.
+            return align_points([fmt_amount(value, width=room) for value in values])
+
+        availables = column([b.available for b in balances], NUMBER_WIDTH)
+        lockeds = column([b.locked for b in balances], NUMBER_WIDTH)
+        room = width - coin_w - 3
+        if width and max(map(len, availables), default=0) > room:
+            availables = column([b.available for b in balances], room)
         cells = [
-            (balance.coin.upper(), available, locked, balance)
-            for balance, available, locked in zip(balances, availables, lockeds, strict=True)
+            (coin, available, locked, balance)
+            for coin, balance, available, locked in zip(
+                coins, balances, availables, lockeds, strict=True
+            )
         ]
-        coin_w = max([4, *(len(c[0]) for c in cells)])
         avail_w = max([len("Available"), *(len(c[1]) for c in cells)])
         locked_w = max([len("Locked"), *(len(c[2]) for c in cells)])
-        width = self.size.width
         show_locked = 1 + coin_w + 1 + avail_w + 1 + locked_w <= width or width == 0
         text = Text(no_wrap=True, overflow="crop", end="")
         text.append(f" {'Coin'.ljust(coin_w)} {'Available'.rjust(avail_w)}", header_style)

@@ -26,7 +26,8 @@ from textual.widget import Widget
 from cdx.model.book import Book, aggregate
 from cdx.model.order import Order, OrderType, Side
 from cdx.model.symbol import Symbol
-from cdx.ui.format import fmt_amount, fmt_price
+from cdx.ui.format import NUMBER_WIDTH, display_math, fmt_amount, fmt_price
+from cdx.ui.widgets.contained import Contained, contained
 from cdx.ui.widgets.line_diff import refresh_changed
 
 log = logging.getLogger(__name__)
@@ -79,13 +80,14 @@ class Columns:
     bar: int
 
 
-class Ladder(Widget, can_focus=True):
+class Ladder(Contained, Widget, can_focus=True):
     """Aggregated depth ladder; the cursor row is a price the user can trade at.
 
     Asks are above (best ask nearest the middle), bids below, with a spread line between; each
     row shows price / amount / cumulative amount and a depth bar scaled to the cumulative
     amount. Rows holding one of our open orders carry a marker. The first line is the step
-    selector, the current step highlighted.
+    selector, the current step highlighted. A book it cannot lay out (see `Contained`) shows
+    as one "display error" line until the next one it can.
     """
 
     DEFAULT_CSS = """
@@ -324,11 +326,13 @@ class Ladder(Widget, can_focus=True):
             marked.add((order.side, bucket))
         return frozenset(marked)
 
+    @contained
     def _update(self, *, full: bool = False) -> None:
         """Lay out the rows for the current size and repaint the lines that changed."""
         if not self.is_mounted:
             return
-        rows, columns = self._layout(*self.size)
+        with display_math():
+            rows, columns = self._layout(*self.size)
         full = full or columns != self._columns
         old_rows, self._rows, self._columns = self._rows, rows, columns
         if refresh_changed(self, old_rows, rows, full=full):
@@ -367,17 +371,26 @@ class Ladder(Widget, can_focus=True):
             default=Decimal(0),
         )
 
-        texts = [
-            (
-                fmt_price(price, price_decimals),
-                fmt_amount(amount, amount_decimals),
-                fmt_amount(total, amount_decimals),
-            )
-            for (price, amount), total in zip(
-                (*asks, *bids), (*ask_totals, *bid_totals), strict=True
-            )
-        ]
+        levels = list(zip((*asks, *bids), (*ask_totals, *bid_totals), strict=True))
+
+        def level_texts(price_width: int, amount_width: int) -> list[tuple[str, str, str]]:
+            return [
+                (
+                    fmt_price(price, price_decimals, width=price_width),
+                    fmt_amount(amount, amount_decimals, width=amount_width),
+                    fmt_amount(total, amount_decimals, width=amount_width),
+                )
+                for (price, amount), total in levels
+            ]
+
+        texts = level_texts(NUMBER_WIDTH, NUMBER_WIDTH)
         columns = _fit_columns(width, texts)
+        room = width - 3  # marker, space, price, space, amount
+        if columns.price + columns.amount > room:
+            # Too wide even without totals: share the room, numbers marked where cut.
+            price_width = max(room - columns.amount, room // 2)
+            texts = level_texts(price_width, room - price_width)
+            columns = _fit_columns(width, texts)
         bar_cells = columns.bar * 8
 
         def level_row(kind: RowKind, side: Side, index: int, total: Decimal) -> LadderRow:
@@ -385,7 +398,7 @@ class Ladder(Widget, can_focus=True):
                 index if side is Side.SELL else len(asks) + index
             ]
             level = (asks if side is Side.SELL else bids)[index]
-            bar = min(int(total * bar_cells / deepest), bar_cells) if deepest > 0 else 0
+            bar = _bar_length(total, bar_cells, deepest)
             return LadderRow(
                 kind,
                 price=price_text,
@@ -559,8 +572,18 @@ def _cumulative(levels: Sequence[tuple[Decimal, Decimal]]) -> list[Decimal]:
     return totals
 
 
+def _bar_length(total: Decimal, cells: int, deepest: Decimal) -> int:
+    """Eighths of a cell for a cumulative `total`; nothing for a value out of range."""
+    if not (total.is_finite() and deepest.is_finite()) or deepest <= 0 or total <= 0:
+        return 0
+    return min(int(total * cells / deepest), cells)
+
+
 def _right(text: str, width: int) -> str:
-    return text.rjust(width)[-width:] if width else ""
+    """`text` right-aligned in `width` cells; cut at the end with `…` (never silently)."""
+    if not width:
+        return ""
+    return text.rjust(width) if len(text) <= width else text[: width - 1] + "…"
 
 
 def _fit_columns(width: int, texts: Sequence[tuple[str, str, str]]) -> Columns:

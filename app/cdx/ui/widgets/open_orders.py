@@ -8,6 +8,7 @@ selected order and `C` all orders of the symbol; the app does the cancelling.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import ClassVar
 
 from rich.text import Text
@@ -18,7 +19,8 @@ from textual.widgets import DataTable
 from cdx.client.tracker import TrackedOrder, TrackedState
 from cdx.model.order import OrderType, Side
 from cdx.model.symbol import Symbol
-from cdx.ui.format import fmt_amount, fmt_price
+from cdx.ui.format import display_math, fmt_amount, fmt_price, fmt_text
+from cdx.ui.widgets.contained import Contained, contained
 
 COLUMNS = ("Side", "Price", "Amount", "Fill", "State", "Id")
 """A market order shows `market` as its price; Fill is the filled share of the amount."""
@@ -31,8 +33,11 @@ _STATE_STYLE = {
 }
 
 
-class OpenOrders(DataTable[Text | str]):
-    """A row per live order, newest first; the cursor row is the one `c` cancels."""
+class OpenOrders(Contained, DataTable[Text]):
+    """A row per live order, newest first; the cursor row is the one `c` cancels.
+
+    Cells are `Text`, never markup: ids and states come from a server.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "cancel", "Cancel order", show=False),
@@ -54,7 +59,7 @@ class OpenOrders(DataTable[Text | str]):
             id=id, classes=classes, cursor_type="row", zebra_stripes=False, cell_padding=0
         )
         self._orders: dict[str, TrackedOrder] = {}
-        self._rows: list[tuple[str, tuple[Text | str, ...]]] = []
+        self._rows: list[tuple[str, tuple[Text, ...]]] = []
 
     def on_mount(self) -> None:
         self.border_title = "Open orders"
@@ -68,9 +73,11 @@ class OpenOrders(DataTable[Text | str]):
             return None
         return self._orders.get(self._rows[self.cursor_row][0])
 
+    @contained
     def show(self, orders: Sequence[TrackedOrder], symbol: Symbol | None) -> None:
         """Show `orders` (newest first); repaints only when a row changed."""
-        rows = [(order.key, _row(order, symbol)) for order in orders]
+        with display_math():
+            rows = [(order.key, _row(order, symbol)) for order in orders]
         self._orders = {order.key: order for order in orders}
         if rows == self._rows:
             return
@@ -108,7 +115,17 @@ class OpenOrders(DataTable[Text | str]):
         self.post_message(self.CancelAllRequested())
 
 
-def _row(order: TrackedOrder, symbol: Symbol | None) -> tuple[Text | str, ...]:
+def _fill(done: Decimal, volume: Decimal) -> str:
+    """The filled share as a whole percentage; more than all of it is marked, not computed."""
+    if volume <= 0 or not volume.is_finite():
+        return ""
+    share = done * 100 / volume
+    if not share.is_finite() or share < 0:
+        return "?"
+    return ">100%" if share > 100 else f"{int(share)}%"
+
+
+def _row(order: TrackedOrder, symbol: Symbol | None) -> tuple[Text, ...]:
     price_decimals = symbol.price_precision if symbol else 8
     amount_decimals = symbol.amount_precision if symbol else 8
     market_buy = order.type is OrderType.MARKET and order.side is Side.BUY
@@ -123,9 +140,16 @@ def _row(order: TrackedOrder, symbol: Symbol | None) -> tuple[Text | str, ...]:
         else fmt_amount(order.volume, amount_decimals)
     )
     filled = ""
-    if order.order is not None and order.volume > 0:
+    if order.order is not None:
         done = order.order.deal_money if market_buy else order.order.deal_volume
-        filled = f"{int(done * 100 / order.volume)}%"
+        filled = _fill(done, order.volume)
     state = Text(" " + order.state.value, style=_STATE_STYLE.get(order.state, ""))
-    ident = order.order_id or "…"
-    return (side, f" {price}", f" {amount}", f" {filled}", state, f" {ident}")
+    ident = fmt_text(order.order_id, 24) if order.order_id else "…"
+    return (
+        side,
+        Text(f" {price}"),
+        Text(f" {amount}"),
+        Text(f" {filled}"),
+        state,
+        Text(f" {ident}"),
+    )

@@ -7,6 +7,7 @@ caught here first, inline, so a bad value never reaches the network. The form on
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import ClassVar
@@ -22,7 +23,8 @@ from cdx.model.account import Account
 from cdx.model.order import OrderType, Side
 from cdx.model.symbol import Symbol
 from cdx.protocol.decimals import places
-from cdx.ui.format import fmt_amount, fmt_price
+from cdx.ui.format import display_math, fmt_amount, fmt_exact, fmt_price, fmt_text
+from cdx.ui.widgets.contained import Contained, contained
 
 FEE_RATE = Decimal("0.001")
 """The exchange's fee (PROTOCOL.md: 0.1 % of what the order receives, maker and taker)."""
@@ -97,17 +99,24 @@ class Check:
 
 def exact(value: Decimal, min_decimals: int) -> str:
     """A value the user pays, never rounded: all its decimals, at least `min_decimals`."""
-    return fmt_amount(value, max(places(value.normalize()), min_decimals))
+    return fmt_exact(value, min_decimals)
 
 
 def _fee_decimals(draft: OrderDraft) -> int:
     return draft.symbol.amount_precision + 2 if draft.side is Side.BUY else 8
 
 
+_PLAIN_NUMBER = re.compile(r"-?[0-9]{1,30}(?:\.[0-9]{0,30})?|-?\.[0-9]{1,30}", re.ASCII)
+"""What a user may type: plain ASCII digits with an optional fraction, no exponent, so no
+arithmetic ever sees `1e999999999` (and `٢٠٠` or `0.001_0` are not numbers here)."""
+
+
 def _number(text: str, what: str, decimals: int, unit: str) -> tuple[Decimal | None, str | None]:
     text = text.strip().replace(",", "")
     if not text:
         return None, f"{what} is required"
+    if not _PLAIN_NUMBER.fullmatch(text):
+        return None, f"{what} is not a number"
     try:
         value = Decimal(text)
     except InvalidOperation:
@@ -194,8 +203,12 @@ def validate(
     return Check(draft, tuple(errors), total, fee)
 
 
-class OrderForm(Vertical):
-    """Buy/sell, limit/market, price and amount; Enter proposes the order for confirmation."""
+class OrderForm(Contained, Vertical):
+    """Buy/sell, limit/market, price and amount; Enter proposes the order for confirmation.
+
+    Its text comes from servers (coin names, refusals), so every line is shown as plain text,
+    never markup; a value it cannot check or format is reported in its message line.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "leave", "Leave form"),
@@ -234,17 +247,17 @@ class OrderForm(Vertical):
         cleared rather than silently reread in the new one."""
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="form-title")
+        yield Static("", id="form-title", markup=False)
         with Horizontal(classes="form-row"):
             yield Label("Price", classes="form-label")
             yield Input(placeholder="price", id="price", select_on_focus=True)
-            yield Label("", id="price-unit", classes="form-unit")
+            yield Label("", id="price-unit", classes="form-unit", markup=False)
         with Horizontal(classes="form-row"):
             yield Label("Amount", classes="form-label")
             yield Input(placeholder="amount", id="amount", select_on_focus=True)
-            yield Label("", id="amount-unit", classes="form-unit")
-        yield Static("", id="form-total")
-        yield Static("", id="form-message")
+            yield Label("", id="amount-unit", classes="form-unit", markup=False)
+        yield Static("", id="form-total", markup=False)
+        yield Static("", id="form-message", markup=False)
 
     def on_mount(self) -> None:
         self.border_title = "Order"
@@ -270,6 +283,7 @@ class OrderForm(Vertical):
         """Best prices of the book, for prefilling and for a market order's estimate."""
         self.best_bid, self.best_ask = bid, ask
 
+    @contained
     def open(self, side: Side, order_type: OrderType, price: Decimal | None = None) -> None:
         """Show the form for `side`/`order_type` and focus the field the user types next.
 
@@ -284,7 +298,9 @@ class OrderForm(Vertical):
             if price is None:
                 price = self.best_ask if side is Side.BUY else self.best_bid
             if price is not None and self.symbol is not None:
-                price_input.value = fmt_price(price, self.symbol.price_precision, grouped=False)
+                price_input.value = fmt_price(
+                    price, self.symbol.price_precision, grouped=False, width=None
+                )
             self.screen.set_focus(price_input)
             price_input.select_all()
         else:
@@ -292,8 +308,16 @@ class OrderForm(Vertical):
             amount_input.select_all()
         self._refresh_labels()
 
+    def show_display_failure(self, text: str | None) -> None:
+        """A value the form could not check or format: said in the message line."""
+        if self.is_mounted:
+            message = self.query_one("#form-message", Static)
+            message.update(text or self._refusal or "")
+            message.set_class(bool(text or self._refusal), "-error")
+
     def show_error(self, text: str) -> None:
         """A refusal from the exchange (or the network), shown under the fields."""
+        text = fmt_text(text, 300)
         self._refusal = text
         message = self.query_one("#form-message", Static)
         message.update(text)
@@ -334,6 +358,7 @@ class OrderForm(Vertical):
         if draft is not None:
             self.post_message(self.Submitted(draft))
 
+    @contained
     def submit(self) -> OrderDraft | None:
         """Validate for placing: the draft, or None with the reason shown and its field focused.
 
@@ -374,6 +399,7 @@ class OrderForm(Vertical):
 
     # Painting ---------------------------------------------------------------------------------
 
+    @contained
     def _refresh_labels(self) -> None:
         if not self.is_mounted:
             return
@@ -381,7 +407,7 @@ class OrderForm(Vertical):
         market = self.order_type is OrderType.MARKET
         side_word = "BUY" if self.side is Side.BUY else "SELL"
         kind = "MARKET" if market else "LIMIT"
-        name = symbol.name.upper() if symbol else ""
+        name = fmt_text(symbol.name.upper(), 16) if symbol else ""
         title = self.query_one("#form-title", Static)
         title.update(f"{side_word} {kind}  {name}" + ("  (read-only)" if self.read_only else ""))
         self.set_class(self.side is Side.BUY, "-buy")
@@ -391,8 +417,8 @@ class OrderForm(Vertical):
         price.placeholder = "at market" if market else "price"
         if market:
             price.value = ""
-        quote = symbol.quote.upper() if symbol else ""
-        base = symbol.base.upper() if symbol else ""
+        quote = fmt_text(symbol.quote.upper(), 12) if symbol else ""
+        base = fmt_text(symbol.base.upper(), 12) if symbol else ""
         self.query_one("#price-unit", Label).update(quote)
         market_buy = market and self.side is Side.BUY
         unit = quote if market_buy else base
@@ -406,10 +432,12 @@ class OrderForm(Vertical):
         )
         self._revalidate()
 
+    @contained
     def _revalidate(self) -> None:
         if not self.is_mounted:
             return
-        check = self.check()
+        with display_math():
+            check = self.check()
         if check is not None:
             self._show_check(check, final=False)
 

@@ -19,7 +19,8 @@ from textual.widget import Widget
 
 from cdx.model.market import Ticker
 from cdx.model.symbol import Symbol
-from cdx.ui.format import fmt_compact, fmt_pct, fmt_price
+from cdx.ui.format import display_math, fmt_compact, fmt_pct, fmt_price, fmt_text
+from cdx.ui.widgets.contained import Contained, contained
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ KEEP_CLOSES = 300
 MIN_SPARK_WIDTH = 8
 
 
-class TickerBar(Widget):
+class TickerBar(Contained, Widget):
     """The selected symbol's 24 h statistics; the last price is coloured against the previous
     last, the change against zero (CSS classes `-up` / `-down` say which way the last moved)."""
 
@@ -65,6 +66,7 @@ class TickerBar(Widget):
         self._closes: deque[Decimal] = deque(maxlen=KEEP_CLOSES)
         self._last_open_time: int | None = None
 
+    @contained
     def show(self, ticker: Ticker, symbol: Symbol) -> None:
         """Display `ticker` of `symbol`; the last price's colour compares it with the previous."""
         previous = self._ticker
@@ -81,6 +83,7 @@ class TickerBar(Widget):
             self._symbol = symbol
             self.refresh()
 
+    @contained
     def set_history(self, closes: Sequence[Decimal], last_open_time: int | None = None) -> None:
         """Replace the sparkline with `closes` (oldest first, from klines).
 
@@ -115,7 +118,10 @@ class TickerBar(Widget):
         self.set_class(direction < 0, "-down")
 
     def render(self) -> Text:
-        width = self.size.width
+        with display_math():
+            return self._render_line(self.size.width)
+
+    def _render_line(self, width: int) -> Text:
         ticker, symbol = self._ticker, self._symbol
         if ticker is None or symbol is None:
             return Text(
@@ -135,7 +141,8 @@ class TickerBar(Widget):
             else "ticker-bar--flat"
         )
         arrow = {1: "▲", -1: "▼"}.get(self.direction, " ")
-        name = f"{symbol.base.upper()}/{symbol.quote.upper()}"
+        base, quote = fmt_text(symbol.base.upper(), 12), fmt_text(symbol.quote.upper(), 12)
+        name = f"{base}/{quote}"
         decimals = symbol.price_precision
         high = fmt_price(ticker.high, decimals)
         low = fmt_price(ticker.low, decimals)
@@ -150,7 +157,7 @@ class TickerBar(Widget):
                 ("  Low ", label),
                 (low, value),
                 ("  Vol ", label),
-                (f"{fmt_compact(ticker.vol)} {symbol.base.upper()}", value),
+                (f"{fmt_compact(ticker.vol)} {base}", value),
             ],
             [
                 (f" {name} ", symbol_style),
@@ -164,7 +171,7 @@ class TickerBar(Widget):
                 (fmt_compact(ticker.vol), value),
             ],
             [
-                (f" {symbol.name.upper()} ", symbol_style),
+                (f" {fmt_text(symbol.name.upper(), 16)} ", symbol_style),
                 (f"{fmt_price(ticker.last, decimals)}{arrow}", last_style),
                 (f" {fmt_pct(ticker.rose)}", rose_style),
                 (" V ", label),
@@ -209,4 +216,8 @@ class TickerBar(Widget):
         if high == low:
             return SPARK_LEVELS[top // 2] * len(closes)
         span = high - low
-        return "".join(SPARK_LEVELS[int((close - low) * top / span)] for close in closes)
+        levels = ((close - low) * top / span for close in closes)
+        return "".join(
+            SPARK_LEVELS[min(int(level), top) if level.is_finite() and level > 0 else 0]
+            for level in levels
+        )

@@ -20,7 +20,8 @@ from textual.widget import Widget
 from cdx.model.market import Trade
 from cdx.model.order import Side
 from cdx.model.symbol import Symbol
-from cdx.ui.format import fmt_amount, fmt_price, fmt_time
+from cdx.ui.format import NUMBER_WIDTH, fmt_amount, fmt_price, fmt_time
+from cdx.ui.widgets.contained import Contained, contained
 from cdx.ui.widgets.line_diff import refresh_changed
 
 log = logging.getLogger(__name__)
@@ -41,8 +42,11 @@ class TapeRow:
     side: Side | None = None
 
 
-class TradesTape(Widget):
-    """Time (UTC), price coloured by the taker's side, and amount of recent trades."""
+class TradesTape(Contained, Widget):
+    """Time (UTC), price coloured by the taker's side, and amount of recent trades.
+
+    Columns never outgrow the tape: the time goes first, then numbers are cut (and marked).
+    """
 
     DEFAULT_CSS = """
     TradesTape {
@@ -118,24 +122,36 @@ class TradesTape(Widget):
         symbol = self._symbol
         price_decimals = symbol.price_precision if symbol is not None else 2
         amount_decimals = symbol.amount_precision if symbol is not None else 4
-        body = [
-            TapeRow(
-                fmt_time(trade.ts),
-                fmt_price(trade.price, price_decimals),
-                fmt_amount(trade.amount, amount_decimals),
-                trade.side,
-            )
-            for trade in list(self._trades)[: max(height - 1, 0)]
-        ]
+        shown = list(self._trades)[: max(height - 1, 0)]
+
+        def tape_rows(price_room: int, amount_room: int) -> list[TapeRow]:
+            return [
+                TapeRow(
+                    fmt_time(trade.ts),
+                    fmt_price(trade.price, price_decimals, width=price_room),
+                    fmt_amount(trade.amount, amount_decimals, width=amount_room),
+                    trade.side,
+                )
+                for trade in shown
+            ]
+
+        body = tape_rows(NUMBER_WIDTH, NUMBER_WIDTH)
         price_width = max([len("Price"), *(len(row.price) for row in body)])
         amount_width = max([len("Amount"), *(len(row.amount) for row in body)])
         time_width = TIME_WIDTH
         if time_width + 1 + price_width + 1 + amount_width > width:
             time_width = 0  # narrow: the time goes first
+        room = width - 1
+        if price_width + amount_width > room:
+            price_room = max(room - amount_width, room // 2)
+            body = tape_rows(price_room, room - price_room)
+            price_width = max([len("Price"), *(len(row.price) for row in body)])
+            amount_width = max([len("Amount"), *(len(row.amount) for row in body)])
         header = TapeRow("Time" if time_width else "", "Price", "Amount")
         rows = [header, *body] if height > 0 else []
         return rows, (time_width, price_width, amount_width)
 
+    @contained
     def _update(self, *, full: bool = False) -> None:
         if not self.is_mounted:
             return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -19,7 +20,8 @@ from textual.widget import Widget
 
 from cdx.model.market import Ticker
 from cdx.model.symbol import Symbol
-from cdx.ui.format import fmt_pct, fmt_price
+from cdx.ui.format import display_math, fmt_pct, fmt_price, fmt_text
+from cdx.ui.widgets.contained import Contained, contained
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,7 @@ class WatchRow:
     cursor: bool = False
 
 
-class Watchlist(Widget, can_focus=True):
+class Watchlist(Contained, Widget, can_focus=True):
     """One row per symbol: name, last price, change % coloured by sign.
 
     The symbol on screen (`current`) is marked; with focus, up/down move a cursor and Enter
@@ -152,24 +154,32 @@ class Watchlist(Widget, can_focus=True):
 
     def _layout(self) -> list[WatchRow]:
         rows: list[WatchRow] = []
+        # The name and the price share the row; the change goes first when they do not fit.
+        price_room = max(
+            self.size.width - 2 - max((len(s.name) for s in self._symbols), default=0), 0
+        )
         for index, symbol in enumerate(self._symbols):
             ticker = self._tickers.get(symbol.name)
             rows.append(
                 WatchRow(
-                    symbol.name.upper(),
-                    fmt_price(ticker.last, symbol.price_precision) if ticker else "—",
+                    fmt_text(symbol.name.upper(), 16),
+                    fmt_price(ticker.last, symbol.price_precision, width=price_room)
+                    if ticker
+                    else "—",
                     fmt_pct(ticker.rose) if ticker else "",
-                    (ticker.rose > 0) - (ticker.rose < 0) if ticker else 0,
+                    _sign(ticker.rose) if ticker else 0,
                     current=symbol.name == self.current,
                     cursor=index == self.cursor and self.has_focus,
                 )
             )
         return rows
 
+    @contained
     def _update(self, *, full: bool = False) -> None:
         if not self.is_mounted:
             return
-        rows = self._layout()
+        with display_math():
+            rows = self._layout()
         if len(rows) != len(self._rows):
             full = True
         old_rows, self._rows = self._rows, rows
@@ -211,3 +221,10 @@ class Watchlist(Widget, can_focus=True):
             overlay = self.get_component_rich_style("watchlist--cursor", partial=True)
             segments = [Segment(s.text, (s.style or Style()) + overlay) for s in segments]
         return Strip(segments).crop_extend(0, width, base).simplify()
+
+
+def _sign(value: Decimal) -> int:
+    """-1, 0 or +1; 0 for a value that is not a number (never shown as a direction)."""
+    if not value.is_finite():
+        return 0
+    return (value > 0) - (value < 0)

@@ -105,6 +105,11 @@ async def bad_order_id(_: web.Request) -> web.StreamResponse:
     )
 
 
+async def absurd_order_id(_: web.Request) -> web.StreamResponse:
+    body = envelope(data={"order_id": "9" * 100_000})
+    return web.Response(status=200, body=body, content_type="application/json")
+
+
 async def null_data(_: web.Request) -> web.StreamResponse:
     return web.Response(status=200, body=envelope(data=None), content_type="application/json")
 
@@ -168,6 +173,7 @@ EXECUTED_THEN_LOST = {
     "200-no-order_id": no_order_id,
     "200-malformed-order_id": bad_order_id,
     "200-null-data": null_data,
+    "200-absurd-order_id": absurd_order_id,
     "500-envelope": internal_500,
     "500-bare": bare_500,
     "503-envelope": unavailable_503,
@@ -384,3 +390,20 @@ async def test_an_impossible_amount_is_not_placed_and_never_formatted(
     assert isinstance(outcome, NotPlaced), outcome
     assert ("POST", "/v1/order") not in hostile.requests
     assert open_ids(hostile) == []
+
+
+async def test_a_success_naming_an_order_older_than_the_send_is_unknown(hostile, rest) -> None:
+    earlier = await send_order(rest, ORDER)
+    assert isinstance(earlier, Placed)
+
+    async def stale(request: web.Request) -> web.StreamResponse:
+        await hostile.forward(request)
+        body = envelope(data={"order_id": earlier.order_id})
+        return web.Response(body=body, content_type="application/json")
+
+    hostile.on("/v1/order", stale)
+    first, settled = await place_and_settle(rest)
+    assert isinstance(first, Unknown), first
+    assert "existed before the send" in first.reason
+    assert isinstance(settled, Placed) and settled.order_id != earlier.order_id
+    assert sorted(open_ids(hostile)) == sorted([earlier.order_id, settled.order_id])

@@ -221,12 +221,14 @@ class RestClient:
         if credentials is None:
             log.info("no API keys (CDX_API_KEY/CDX_API_SECRET): read-only, market data only")
         self._host_key = url.netloc.decode("ascii")
-        # verify=True always: TLS is never turned off; loopback skips proxies from the env.
+        # verify=True always: TLS is never turned off. Loopback skips proxies from the env, and
+        # so does plain http with keys: it may only reach loopback, and a proxy from the
+        # environment would carry the signed requests across a network unencrypted.
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
             verify=True,
-            trust_env=not loopback,
+            trust_env=not (loopback or (self._plain_http and credentials is not None)),
             follow_redirects=False,
             transport=transport,
             headers={"User-Agent": f"cdx/{__version__}"},
@@ -517,10 +519,18 @@ class RestClient:
         placing = _Placement(name, Side(side), OrderType(type), volume, price, baseline)
         data, sent_ms = await self._call_placing(params, placing)
         try:
-            return _digits(_obj(data)["order_id"])
+            order_id = _digits(_obj(data)["order_id"])
+            if len(order_id) > limits.MAX_ID_DIGITS:
+                raise codec.CodecError(f"order_id of {len(order_id)} digits")
         except (codec.CodecError, KeyError, TypeError, ValueError) as exc:
             # A success without a usable id: the order may well be in the book.
             raise placing.unknown(sent_ms, f"answer had no valid order_id ({exc})") from None
+        newest = baseline.newest_id if baseline is not None else None
+        if newest is not None and id_order(order_id) <= id_order(newest):
+            # Ids only grow (PROTOCOL.md 9.5): this names an order older than the send.
+            cause = f"the answer named order {order_id}, which existed before the send"
+            raise placing.unknown(sent_ms, cause)
+        return order_id
 
     async def cancel_order(self, symbol: Symbol | str, order_id: str) -> None:
         params = {"symbol": _name(symbol), "order_id": str(order_id)}

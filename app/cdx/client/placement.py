@@ -202,7 +202,7 @@ async def reconcile_once(
                 lost,
                 f"not found yet, but it could still execute for {remaining_ms / 1000:.1f} s",
             )
-        await asyncio.sleep(remaining_ms / 1000)
+        await asyncio.sleep(min(remaining_ms, rest.placement_horizon_ms) / 1000)
     raise AssertionError("unreachable")  # pragma: no cover
 
 

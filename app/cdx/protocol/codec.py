@@ -16,7 +16,9 @@ fit the symbol's precisions.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, TypeVar
 
@@ -60,7 +62,9 @@ def _field(obj: Any, name: str, convert: Callable[[Any], T]) -> T:
 
 def _opt_field(obj: Mapping[str, Any], name: str, convert: Callable[[Any], T]) -> T | None:
     """A field a server may omit or send as null or empty."""
-    return _field(obj, name, convert) if obj.get(name) not in (None, "") else None
+    value = obj.get(name)
+    absent = value is None or (isinstance(value, str) and value == "")
+    return None if absent else _field(obj, name, convert)
 
 
 def _object(value: Any, what: str) -> Mapping[str, Any]:
@@ -353,7 +357,9 @@ def _book(tick: Any, bids_field: str, time: int, symbol: Symbol | None, what: st
 def depth_from_rest(data: Any, *, symbol: Symbol | None = None) -> Book:
     """`data` of `GET /v1/depth`; a `tick.time` missing or 0 gives `time` 0 (unknown)."""
     tick = _object(_field(data, "tick", lambda value: value), "'tick'")
-    time = _field(tick, "time", gate.time_ms) if tick.get("time", 0) != 0 else 0
+    given = tick.get("time")
+    unknown = given is None or (type(given) is int and given == 0)
+    time = 0 if unknown else _field(tick, "time", gate.time_ms)
     return _book(tick, "bids", time, symbol, "depth")
 
 
@@ -633,3 +639,101 @@ def fill_from_wire(obj: Any, *, symbol: Symbol | None = None) -> Fill:
         ctime=_field(obj, "ctime", gate.time_ms),
         order_id=_field(obj, "order_id", gate.digits_id),
     )
+
+
+# Revision 2: tickers of every market, last prices, dates as text --------------------------------
+
+DATE_TEXT_FORMAT = "%Y-%m-%d %H:%M:%S"
+"""The legacy text form of `startDate` / `endDate` (rev 2), read as UTC."""
+
+_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
+_DATE_MS = re.compile(r"[0-9]{1,16}")
+
+
+def date_param_from_wire(value: str) -> int:
+    """A `startDate` / `endDate` parameter as Unix ms: either Unix ms (decimal digits) or the
+    legacy `yyyy-MM-dd HH:mm:ss` in UTC (rev 2). Anything else raises `CodecError`."""
+    if not isinstance(value, str):
+        raise CodecError(f"a date must be a string, got {gate.shown(value)}")
+    if _DATE_MS.fullmatch(value):
+        return int(value)
+    if _DATE_TEXT.fullmatch(value):
+        try:
+            moment = datetime.strptime(value, DATE_TEXT_FORMAT).replace(tzinfo=UTC)
+        except ValueError:
+            raise CodecError(f"{gate.shown(value)} is not a calendar date and time") from None
+        return int(moment.timestamp()) * 1000
+    raise CodecError(
+        f"{gate.shown(value)} is neither Unix ms nor a UTC date as yyyy-MM-dd HH:mm:ss"
+    )
+
+
+def date_param_to_wire(ms: int) -> str:
+    """A date parameter as this client sends it: Unix ms (the form every server reads)."""
+    return str(ms)
+
+
+def tickers_to_rest(tickers: list[tuple[Ticker, Symbol]], date_ms: int) -> dict[str, Any]:
+    """`data` of `GET /v1/ticker` without `symbol`: `{"date", "ticker": [TICKER, ...]}`, in
+    the order given (the server gives `/v1/symbols` order)."""
+    return {
+        "date": date_ms,
+        "ticker": [ticker_to_rest(ticker, symbol) for ticker, symbol in tickers],
+    }
+
+
+def tickers_from_rest(
+    data: Any, *, symbols: Mapping[str, Symbol] | None = None
+) -> tuple[int, list[Ticker]]:
+    """(date ms, tickers) of `GET /v1/ticker` without `symbol`.
+
+    A bad ticker is skipped, not the answer; with `symbols`, a ticker of a symbol not in it is
+    skipped too, and the others are checked against their symbol's precisions. Refused whole
+    (`CodecError`) only when `date` is bad or `ticker` is not a list.
+    """
+    obj = _object(data, "tickers")
+    date = _field(obj, "date", gate.time_ms)
+
+    def one(row: Any) -> Ticker:
+        if symbols is None:
+            return ticker_from_rest(row)
+        name = _field(row, "symbol", gate.symbol_name)
+        symbol = symbols.get(name)
+        if symbol is None:
+            raise CodecError(f"ticker of symbol {gate.shown(name)}, which was not listed")
+        return ticker_from_rest(row, symbol=symbol)
+
+    rows = _field(obj, "ticker", lambda value: value)
+    return date, decode_each(rows, one, "tickers", MAX_SYMBOLS)
+
+
+def prices_to_rest(prices: list[tuple[Symbol, Decimal]]) -> dict[str, str]:
+    """`data` of `GET /v1/ticker/price`: symbol -> last price in its price precision."""
+    return {symbol.name: price_str(price, symbol) for symbol, price in prices}
+
+
+def prices_from_rest(
+    data: Any, *, symbols: Mapping[str, Symbol] | None = None
+) -> dict[str, Decimal]:
+    """`data` of `GET /v1/ticker/price`: symbol -> last price (zero allowed: no price yet).
+
+    A bad entry (name, value, or with `symbols` an unlisted symbol or too many decimals) is
+    skipped and logged; refused whole only when `data` is not an object.
+    """
+    obj = _object(data, "prices")
+    prices: dict[str, Decimal] = {}
+    skipped, first_error = 0, ""
+    for name, value in list(obj.items())[:MAX_SYMBOLS]:
+        try:
+            name = gate.symbol_name(name)
+            symbol = symbols.get(name) if symbols is not None else None
+            if symbols is not None and symbol is None:
+                raise ValueError(f"symbol {gate.shown(name)} was not listed")
+            decimals = symbol.price_precision if symbol is not None else None
+            prices[name] = gate.decimal(value, sign=NON_NEGATIVE, decimals=decimals)
+        except ValueError as exc:
+            skipped += 1
+            first_error = first_error or str(exc)
+    if skipped:
+        log.warning("prices: skipped %d of %d malformed (%s)", skipped, len(obj), first_error)
+    return prices

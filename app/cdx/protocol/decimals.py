@@ -9,7 +9,13 @@ from __future__ import annotations
 import re
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
-from cdx.protocol.limits import MAX_DECIMALS, MAX_INTEGER_DIGITS, MAX_LOG_TEXT, MAX_NUMBER_TEXT
+from cdx.protocol.limits import (
+    MAX_DECIMALS,
+    MAX_INTEGER_DIGITS,
+    MAX_LOG_TEXT,
+    MAX_NUMBER_TEXT,
+    MAX_SIGNIFICANT_DIGITS,
+)
 
 _PLAIN = re.compile(r"^[0-9]{1,30}(?:\.[0-9]{1,30})?$")
 _WIRE = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,6})?$")
@@ -42,9 +48,10 @@ def from_wire(value: object) -> Decimal:
     `DecimalFormatError`, anything else (a bool, a float), text longer than `MAX_NUMBER_TEXT`
     (before `Decimal()` ever sees it), anything but ASCII digits with an optional sign, point
     and exponent (no `NaN`, `Infinity`, `_`, blanks inside, or non-ASCII digits), a magnitude
-    of 10^15 or more, and more than 18 decimals (trailing zeros beyond 18 are dropped). What it
-    returns is finite, has no positive exponent and no negative zero, so it formats as fixed
-    point with no surprise: `format(x, ",f")` is at most 15 + 18 digits.
+    of 10^15 or more, more than 18 decimals, or more than 28 significant digits (trailing
+    zeros past either are dropped, see `bounded`). What it returns is finite, has no positive
+    exponent and no negative zero, and fits the default context exactly, so it formats as fixed
+    point with no surprise and simple arithmetic on it is exact.
     """
     if isinstance(value, bool):
         raise DecimalFormatError(f"{value!r} is not a decimal")
@@ -72,11 +79,14 @@ def from_wire(value: object) -> Decimal:
 
 
 def bounded(value: Decimal) -> Decimal:
-    """`value` if it is finite, below 10^15 in magnitude and has at most 18 decimals.
+    """`value` if it is finite, below 10^15 in magnitude, has at most 18 decimals and at most
+    28 significant digits.
 
     Decided from `as_tuple()`/`adjusted()` only, never by arithmetic on the unchecked value, so
     `1E+999999999` or a million digits cost nothing. A positive exponent is written out
-    (`1E+3` becomes `1000`), zero loses its sign, and trailing zeros past 18 decimals are dropped.
+    (`1E+3` becomes `1000`), zero loses its sign, and trailing zeros past 18 decimals or past
+    28 digits are dropped. 28 digits is the default context's precision: `abs`, negation and
+    quantizing to 8 decimals of a value that passed are exact, never silently rounded.
     """
     if not value.is_finite():
         raise DecimalFormatError(f"{_quoted(value)} is not finite")
@@ -94,12 +104,19 @@ def bounded(value: Decimal) -> Decimal:
         )
     if exponent > 0:
         return Decimal((sign, digits + (0,) * exponent, 0))
+    # drop trailing zeros while there are too many decimals or digits, then insist
+    extra = max(-MAX_DECIMALS - exponent, len(digits) - MAX_SIGNIFICANT_DIGITS, 0)
+    zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    drop = min(extra, zeros, -exponent)
+    if drop:
+        digits, exponent = digits[:-drop], exponent + drop
     if exponent < -MAX_DECIMALS:
-        extra = -MAX_DECIMALS - exponent
-        if len(digits) <= extra or any(digits[-extra:]):
-            raise DecimalFormatError(f"{_quoted(value)} has more than {MAX_DECIMALS} decimals")
-        return Decimal((sign, digits[:-extra], -MAX_DECIMALS))
-    return value
+        raise DecimalFormatError(f"{_quoted(value)} has more than {MAX_DECIMALS} decimals")
+    if len(digits) > MAX_SIGNIFICANT_DIGITS:
+        raise DecimalFormatError(
+            f"{_quoted(value)} has more than {MAX_SIGNIFICANT_DIGITS} significant digits"
+        )
+    return Decimal((sign, digits, exponent)) if drop else value
 
 
 def _quoted(value: object) -> str:

@@ -169,7 +169,7 @@ def coin_name(value: Any) -> str:
 
 def fee_coin(value: Any) -> str:
     """The coin an order's fee is counted in; empty is allowed for an order with no fill yet."""
-    return "" if value == "" else coin_name(value)
+    return "" if isinstance(value, str) and value == "" else coin_name(value)
 
 
 def _name(value: Any, limit: int, what: str) -> str:

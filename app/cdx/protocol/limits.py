@@ -21,6 +21,11 @@ MAX_INTEGER_DIGITS = 15
 MAX_DECIMALS = 18
 """Decimals a value may carry (PROTOCOL.md section 9.3: balances have at most 18)."""
 
+MAX_SIGNIFICANT_DIGITS = 28
+"""Digits a decimal may carry in all (Python's default context precision), so arithmetic such
+as `abs`, negation or a sum of two is exact: `999999999999999.999999999999999999` (33 digits)
+is refused, `99999999999.99999999` kept."""
+
 MAX_PRECISION = 18
 """A symbol's `price_precision` and `amount_precision` lie in 0..18."""
 

@@ -178,7 +178,10 @@ async def test_all_orders_filters_by_creation_time(api: Api) -> None:
         ({"price": ""}, "100004"),
         ({"side": "buy"}, "100004"),
         ({"type": "3"}, "100004"),
-        ({"type": "2"}, "100004"),  # market order with a price
+        # rev 2: a market order's price is ignored; its 6-decimal quote amount is not.
+        ({"type": "2"}, "110003"),
+        ({"fee_is_user_exchange_coin": "2"}, "100004"),
+        ({"fee_is_user_exchange_coin": "yes"}, "100004"),
     ],
 )
 async def test_refused_orders_change_nothing(api: Api, changes: dict[str, str], code: str) -> None:

@@ -183,6 +183,37 @@ def test_market_order_shows_price_zero_and_never_rests(engine: Engine) -> None:
     assert engine.open_orders("bob", "btcusdt") == []
 
 
+def test_market_buy_whose_change_cannot_buy_a_lot_at_the_next_ask_ends_filled(
+    engine: Engine,
+) -> None:
+    """PROTOCOL.md 9.8: 0.02 usdt left cannot buy 0.000001 btc at 28000 (0.028): FILLED."""
+    limit(engine, "alice", SELL, "0.01", "27000.00")
+    limit(engine, "alice", SELL, "1", "28000.00")
+    order = market(engine, "bob", BUY, "270.02")
+    assert order.status is OrderStatus.FILLED
+    assert order.deal_money == D("270")
+    assert available(engine, "bob", "usdt") == D("100000") - D("270")
+
+
+def test_market_buy_that_cannot_pay_one_lot_at_the_first_ask_ends_filled(engine: Engine) -> None:
+    """PROTOCOL.md 9.8: asks are left, the quote cannot buy a lot of them: FILLED, not EXPIRED."""
+    limit(engine, "alice", SELL, "0.001", "9000000.00")  # a lot costs 9 usdt
+    order = market(engine, "bob", BUY, "5.00")
+    assert order.status is OrderStatus.FILLED
+    assert order.deal_volume == 0
+    assert available(engine, "bob", "usdt") == D("100000")
+
+
+def test_market_buy_that_empties_the_book_with_only_change_left_ends_filled(
+    engine: Engine,
+) -> None:
+    """PROTOCOL.md 9.8: the book ran out, but what is left could not buy a lot anyway."""
+    limit(engine, "alice", SELL, "0.01", "27000.00")
+    order = market(engine, "bob", BUY, "270.02")
+    assert engine.raw_levels("btcusdt")[0] == []
+    assert order.status is OrderStatus.FILLED
+
+
 # Fees ------------------------------------------------------------------------------------------
 
 
@@ -308,18 +339,14 @@ def test_a_refused_order_changes_nothing(engine: Engine) -> None:
     assert engine.all_orders("bob", "btcusdt", None, None) == []
 
 
-def test_price_on_a_market_order_is_refused(engine: Engine) -> None:
-    refused(
-        ErrorCode.BAD_PARAMETER,
-        engine.place_order,
-        "bob",
-        "btcusdt",
-        SELL,
-        MARKET,
-        "0.1",
-        "27000.00",
-        T0,
-    )
+@pytest.mark.parametrize("price", ["27000.00", "30000.00", "junk"])
+def test_price_on_a_market_order_is_ignored(engine: Engine, price: str) -> None:
+    """rev 2: a legacy client's price on a market order neither limits nor refuses it."""
+    limit(engine, "alice", BUY, "1", "26000.00")
+    order = engine.place_order("bob", "btcusdt", SELL, MARKET, "0.1", price, T0)
+    assert order.status is OrderStatus.FILLED
+    assert order.avg_price == D("26000.00")
+    assert str(order.price) == "0.00"
 
 
 # Cancelling ------------------------------------------------------------------------------------
@@ -509,6 +536,36 @@ def test_klines_include_the_current_bar_and_fill_gaps(engine: Engine) -> None:
         D("0.02"),
     )
     refused(ErrorCode.BAD_PARAMETER, engine.klines, "btcusdt", 7, T0)
+
+
+@pytest.mark.parametrize("period", [10080, 43200])
+def test_week_and_month_bars_open_at_multiples_of_their_width(engine: Engine, period: int) -> None:
+    """rev 2: a week (10080 min) and a month of 30 days (43200 min), like every other period."""
+    width_ms = period * 60_000
+    first = T0 - T0 % width_ms
+    engine.record_history_trade("btcusdt", D("26000.00"), D("1"), SELL, first + 5)
+    engine.record_history_trade("btcusdt", D("27000.00"), D("2"), BUY, first + width_ms + 5)
+    engine.record_history_trade("btcusdt", D("26500.00"), D("1"), BUY, first + width_ms + 9)
+    bars = engine.klines("btcusdt", period, first + width_ms + 10)
+    assert [bar.open_time for bar in bars] == [first // 1000, (first + width_ms) // 1000]
+    assert (bars[1].open, bars[1].high, bars[1].low, bars[1].close) == (
+        D("27000.00"),
+        D("27000.00"),
+        D("26500.00"),
+        D("26500.00"),
+    )
+    assert bars[1].vol == D("3")
+
+
+def test_fills_within_a_time_range(engine: Engine) -> None:
+    limit(engine, "alice", SELL, "0.1", "27000.00", T0)
+    limit(engine, "bob", BUY, "0.1", "27000.00", T0 + 10)
+    limit(engine, "alice", SELL, "0.1", "27000.00", T0 + 20)
+    limit(engine, "bob", BUY, "0.1", "27000.00", T0 + 30)
+    assert [f.ctime for f in engine.fills("bob", "btcusdt")] == [T0 + 30, T0 + 10]
+    assert [f.ctime for f in engine.fills("bob", "btcusdt", T0 + 11, None)] == [T0 + 30]
+    assert [f.ctime for f in engine.fills("bob", "btcusdt", None, T0 + 10)] == [T0 + 10]
+    assert engine.fills("bob", "btcusdt", T0 + 11, T0 + 29) == []
 
 
 def test_version_changes_with_the_book_and_trades(engine: Engine) -> None:

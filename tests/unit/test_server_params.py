@@ -42,7 +42,7 @@ def test_duplicate_parameter_is_refused_even_if_one_is_empty() -> None:
 
 def test_empty_value_is_absent() -> None:
     assert collect(endpoints.DEPTH, [("symbol", "btcusdt"), ("type", "")]) == {"symbol": "btcusdt"}
-    _refused(lambda: collect(endpoints.TICKER, [("symbol", "")]))
+    _refused(lambda: collect(endpoints.KLINES, [("symbol", ""), ("period", "1")]))
 
 
 def test_unknown_parameter_is_named() -> None:
@@ -82,7 +82,8 @@ def test_paging_limits_are_accepted() -> None:
         {"side": "buy", "type": "1", "price": "1"},
         {"side": "BUY", "type": "3", "price": "1"},
         {"side": "BUY", "type": "1"},
-        {"side": "BUY", "type": "2", "price": "1"},
+        {"side": "BUY", "type": "1", "price": "1", "fee_is_user_exchange_coin": "2"},
+        {"side": "BUY", "type": "1", "price": "1", "fee_is_user_exchange_coin": "true"},
     ],
 )
 def test_order_shape(extra: dict[str, str]) -> None:
@@ -96,8 +97,73 @@ def test_market_order_with_empty_price_is_fine() -> None:
     assert "price" not in params
 
 
+@pytest.mark.parametrize("price", ["27000.50", "0", "junk"])
+def test_market_order_price_is_accepted_whatever_it_is(price: str) -> None:
+    """rev 2: legacy clients send a price with a market order; it is signed and ignored."""
+    pairs = [*SIGNED.items(), ("symbol", "btcusdt"), ("volume", "10"), ("side", "BUY")]
+    params = collect(endpoints.PLACE_ORDER, [*pairs, ("type", "2"), ("price", price)])
+    assert params["price"] == price
+
+
+@pytest.mark.parametrize("value", ["0", "1"])
+def test_fee_is_user_exchange_coin_zero_or_one_is_accepted(value: str) -> None:
+    pairs = [*SIGNED.items(), ("symbol", "btcusdt"), ("volume", "1"), ("side", "BUY")]
+    extra = [("type", "1"), ("price", "27000"), ("fee_is_user_exchange_coin", value)]
+    assert collect(endpoints.PLACE_ORDER, [*pairs, *extra])["fee_is_user_exchange_coin"] == value
+
+
+@pytest.mark.parametrize(
+    "endpoint", [endpoints.OPEN_ORDERS, endpoints.ALL_ORDERS, endpoints.MY_TRADES]
+)
+@pytest.mark.parametrize(
+    ("value", "accepted"), [("1", True), ("0", True), ("2", False), ("asc", False), ("01", False)]
+)
+def test_sort_is_one_or_zero(endpoint: endpoints.Endpoint, value: str, accepted: bool) -> None:
+    pairs = [*SIGNED.items(), ("symbol", "btcusdt"), ("sort", value)]
+    if accepted:
+        assert collect(endpoint, pairs)["sort"] == value
+    else:
+        assert "sort" in _refused(lambda: collect(endpoint, pairs)).msg
+
+
+@pytest.mark.parametrize("endpoint", [endpoints.ALL_ORDERS, endpoints.MY_TRADES])
+@pytest.mark.parametrize(
+    "value", ["1700000000000", "0", "2023-11-14 22:13:20", "2024-02-29 00:00:00"]
+)
+def test_dates_as_unix_ms_or_legacy_text_are_accepted(
+    endpoint: endpoints.Endpoint, value: str
+) -> None:
+    pairs = [*SIGNED.items(), ("symbol", "btcusdt"), ("startDate", value), ("endDate", value)]
+    assert collect(endpoint, pairs)["startDate"] == value
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2023-11-14",
+        "2023-11-14T22:13:20",
+        "2023-11-14 22:13:20Z",
+        "2023-11-14 22:13:20.000",
+        "2023-02-30 00:00:00",
+        "2023-11-14 24:00:00",
+        "2023-1-4 2:3:4",
+        "1700000000000\n",
+        "-1",
+        "1.7e12",
+        "１７００",
+        "12345678901234567",
+    ],
+)
+def test_other_dates_are_refused(value: str) -> None:
+    pairs = [*SIGNED.items(), ("symbol", "btcusdt"), ("endDate", value)]
+    assert "endDate" in _refused(lambda: collect(endpoints.ALL_ORDERS, pairs)).msg
+
+
 def test_depth_type_and_kline_period() -> None:
     _refused(lambda: collect(endpoints.DEPTH, [("symbol", "btcusdt"), ("type", "step3")]))
     _refused(lambda: collect(endpoints.KLINES, [("symbol", "btcusdt"), ("period", "2")]))
     params = collect(endpoints.KLINES, [("symbol", "btcusdt"), ("period", "1440")])
     assert params["period"] == "1440"
+    for period in ("10080", "43200"):
+        assert collect(endpoints.KLINES, [("symbol", "btcusdt"), ("period", period)])
+    _refused(lambda: collect(endpoints.KLINES, [("symbol", "btcusdt"), ("period", "20160")]))

@@ -21,6 +21,8 @@ KLINE_INTERVALS: dict[str, int] = {
     "30min": 30,
     "60min": 60,
     "1day": 1440,
+    "1week": 10080,
+    "1month": 43200,
 }
 """Kline channel suffix -> period in minutes (the REST `period` values)."""
 

@@ -64,7 +64,10 @@ class Endpoint:
 SIGNED_PARAMS: tuple[str, ...] = ("api_key", "time", "sign")
 
 SYMBOLS = Endpoint("symbols", "/v1/symbols", Method.GET, False, MARKET)
-TICKER = Endpoint("ticker", "/v1/ticker", Method.GET, False, MARKET, ("symbol",))
+TICKER = Endpoint("ticker", "/v1/ticker", Method.GET, False, MARKET, (), ("symbol",))
+"""With `symbol` one ticker; without it (rev 2) `{"date", "ticker": [...]}` of every symbol."""
+TICKER_PRICE = Endpoint("tickerPrice", "/v1/ticker/price", Method.GET, False, MARKET)
+"""rev 2: the last price of every symbol, `{"btcusdt": "27000.50", ...}`."""
 DEPTH = Endpoint("depth", "/v1/depth", Method.GET, False, MARKET, ("symbol",), ("type",))
 TRADES = Endpoint("trades", "/v1/trades", Method.GET, False, MARKET, ("symbol",))
 KLINES = Endpoint("klines", "/v1/klines", Method.GET, False, MARKET, ("symbol", "period"))
@@ -73,7 +76,13 @@ SHOW_ORDER = Endpoint(
     "showOrder", "/v1/showOrder", Method.POST, True, ACCOUNT, ("order_id", "symbol")
 )
 OPEN_ORDERS = Endpoint(
-    "openOrders", "/v1/openOrders", Method.POST, True, ACCOUNT, ("symbol",), ("page", "pageSize")
+    "openOrders",
+    "/v1/openOrders",
+    Method.POST,
+    True,
+    ACCOUNT,
+    ("symbol",),
+    ("page", "pageSize", "sort"),
 )
 ALL_ORDERS = Endpoint(
     "allOrders",
@@ -82,10 +91,16 @@ ALL_ORDERS = Endpoint(
     True,
     ACCOUNT,
     ("symbol",),
-    ("startDate", "endDate", "page", "pageSize"),
+    ("startDate", "endDate", "page", "pageSize", "sort"),
 )
 MY_TRADES = Endpoint(
-    "myTrades", "/v1/myTrades", Method.POST, True, ACCOUNT, ("symbol",), ("page", "pageSize")
+    "myTrades",
+    "/v1/myTrades",
+    Method.POST,
+    True,
+    ACCOUNT,
+    ("symbol",),
+    ("startDate", "endDate", "page", "pageSize", "sort"),
 )
 PLACE_ORDER = Endpoint(
     "order",
@@ -94,8 +109,9 @@ PLACE_ORDER = Endpoint(
     True,
     ORDER,
     ("symbol", "side", "type", "volume"),
-    ("price",),
+    ("price", "fee_is_user_exchange_coin"),
 )
+"""A market order's `price` is signed and ignored (rev 2); so is `fee_is_user_exchange_coin`."""
 CANCEL_ORDER = Endpoint(
     "cancelOrder", "/v1/orders/cancel", Method.POST, True, ORDER, ("order_id", "symbol")
 )
@@ -106,6 +122,7 @@ CANCEL_ALL = Endpoint(
 ENDPOINTS: tuple[Endpoint, ...] = (
     SYMBOLS,
     TICKER,
+    TICKER_PRICE,
     DEPTH,
     TRADES,
     KLINES,
@@ -122,7 +139,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 BY_PATH: dict[str, Endpoint] = {endpoint.path: endpoint for endpoint in ENDPOINTS}
 
 DEPTH_TYPES: tuple[str, ...] = ("step0", "step1", "step2")
-KLINE_PERIODS_MIN: tuple[int, ...] = (1, 5, 15, 30, 60, 1440)
+KLINE_PERIODS_MIN: tuple[int, ...] = (1, 5, 15, 30, 60, 1440, 10080, 43200)
+"""Kline periods in minutes; rev 2 adds a week (10080) and a month of 30 days (43200)."""
+SORT_NEWEST_FIRST = "1"
+SORT_OLDEST_FIRST = "0"
+SORT_VALUES: tuple[str, ...] = (SORT_NEWEST_FIRST, SORT_OLDEST_FIRST)
+"""rev 2 `sort` of openOrders, allOrders and myTrades; absent means newest first."""
+FEE_COIN_VALUES: tuple[str, ...] = ("0", "1")
+"""rev 2 `fee_is_user_exchange_coin` of /v1/order: accepted, signed and ignored."""
 MAX_DEPTH_LEVELS = 150
 MAX_TRADES = 100
 MAX_KLINES = 300

@@ -48,7 +48,13 @@ class Backend(Protocol):
         self, api_key: str, symbol: str, start_ms: int | None, end_ms: int | None
     ) -> list[Order]: ...
 
-    def fills(self, api_key: str, symbol: str) -> list[Fill]: ...
+    def fills(
+        self,
+        api_key: str,
+        symbol: str,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+    ) -> list[Fill]: ...
 
     def book(self, symbol: str, step: int, now_ms: int) -> Book: ...
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterable
 from urllib.parse import parse_qsl
 
-from cdx.protocol import endpoints
+from cdx.protocol import codec, endpoints
 from cdx.protocol.endpoints import Endpoint
 from cdx.protocol.errors import ErrorCode
 from cdx.protocol.refusal import Refusal
@@ -20,7 +20,7 @@ FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 MAX_FIELDS = 64
 """More fields than any endpoint takes; more than this is refused before parsing them all."""
 
-_INTEGER = re.compile(r"^[0-9]{1,16}$")
+_INTEGER = re.compile(r"[0-9]{1,16}")
 _SHOWN = 40
 
 
@@ -94,15 +94,14 @@ def collect(endpoint: Endpoint, pairs: Iterable[tuple[str, str]]) -> dict[str, s
 
 
 def _check_order_price(params: dict[str, str]) -> None:
+    """A limit order needs a price; a market order's price, if sent, is ignored (rev 2)."""
     if params["type"] == "1" and "price" not in params:
         raise _bad("parameter 'price' is missing: a limit order (type 1) needs a price")
-    if params["type"] == "2" and "price" in params:
-        raise _bad("parameter 'price' must be empty or absent for a market order (type 2)")
 
 
 def integer(name: str, value: str) -> int:
-    """A decimal integer string (ASCII digits only, no sign): what `time` and dates must be."""
-    if not _INTEGER.match(value):
+    """A decimal integer string (ASCII digits only, no sign): what `time` must be."""
+    if not _INTEGER.fullmatch(value):
         raise _bad(f"parameter {name!r} must be a decimal integer, got {_shown(value)}")
     return int(value)
 
@@ -130,6 +129,21 @@ def _integer_check(name: str, value: str) -> None:
     integer(name, value)
 
 
+def date(name: str, value: str) -> int:
+    """`startDate` / `endDate` as Unix ms: sent as ms or as `yyyy-MM-dd HH:mm:ss` UTC (rev 2)."""
+    try:
+        return codec.date_param_from_wire(value)
+    except codec.CodecError:
+        raise _bad(
+            f"parameter {name!r} must be Unix ms or a UTC date as yyyy-MM-dd HH:mm:ss, "
+            f"got {_shown(value)}"
+        ) from None
+
+
+def _date_check(name: str, value: str) -> None:
+    date(name, value)
+
+
 def _order_id(name: str, value: str) -> None:
     if not value.isascii() or not value.isdigit():
         raise _bad(f"parameter {name!r} must be an order id (digits), got {_shown(value)}")
@@ -137,8 +151,10 @@ def _order_id(name: str, value: str) -> None:
 
 _CHECKS: dict[tuple[str, str], Callable[[str, str], None]] = {
     ("", "time"): _integer_check,
-    ("", "startDate"): _integer_check,
-    ("", "endDate"): _integer_check,
+    ("", "startDate"): _date_check,
+    ("", "endDate"): _date_check,
+    ("", "sort"): _one_of(endpoints.SORT_VALUES),
+    ("", "fee_is_user_exchange_coin"): _one_of(endpoints.FEE_COIN_VALUES),
     ("", "page"): _in_range(1, None),
     ("", "pageSize"): _in_range(1, endpoints.MAX_PAGE_SIZE),
     ("", "side"): _one_of(("BUY", "SELL")),

@@ -179,7 +179,10 @@ def _symbol(engine: Backend, params: Params) -> Symbol:
 def _paged(
     items: Sequence[T], params: Params, list_key: str, encode: Callable[[T], Any]
 ) -> dict[str, Any]:
-    """One page of `items` under `list_key`, with `count` the total over all pages."""
+    """One page of `items` (given newest first) under `list_key`, with `count` the total over
+    all pages; `sort=0` (rev 2) pages through them oldest first instead."""
+    if params.get("sort", endpoints.SORT_NEWEST_FIRST) == endpoints.SORT_OLDEST_FIRST:
+        items = items[::-1]
     page = int(params.get("page", "1"))
     size = int(params.get("pageSize", str(endpoints.DEFAULT_PAGE_SIZE)))
     start = (page - 1) * size
@@ -191,8 +194,17 @@ def symbols(engine: Backend, params: Params, api_key: str, now_ms: int) -> Any:
 
 
 def ticker(engine: Backend, params: Params, api_key: str, now_ms: int) -> Any:
+    if "symbol" not in params:
+        # rev 2: every symbol in /v1/symbols order, one request of the market group.
+        every = [(engine.ticker(s.name, now_ms), s) for s in engine.symbols.values()]
+        return codec.tickers_to_rest(every, now_ms)
     symbol = _symbol(engine, params)
     return codec.ticker_to_rest(engine.ticker(symbol.name, now_ms), symbol)
+
+
+def ticker_price(engine: Backend, params: Params, api_key: str, now_ms: int) -> Any:
+    last = [(s, engine.ticker(s.name, now_ms).last) for s in engine.symbols.values()]
+    return codec.prices_to_rest(last)
 
 
 def depth(engine: Backend, params: Params, api_key: str, now_ms: int) -> Any:
@@ -231,26 +243,37 @@ def open_orders(engine: Backend, params: Params, api_key: str, now_ms: int) -> A
 
 def all_orders(engine: Backend, params: Params, api_key: str, now_ms: int) -> Any:
     symbol = _symbol(engine, params)
-    start = int(params["startDate"]) if "startDate" in params else None
-    end = int(params["endDate"]) if "endDate" in params else None
+    start, end = _dates(params)
     orders = engine.all_orders(api_key, symbol.name, start, end)
     return _paged(orders, params, "orderList", lambda order: codec.order_to_wire(order, symbol))
 
 
 def my_trades(engine: Backend, params: Params, api_key: str, now_ms: int) -> Any:
     symbol = _symbol(engine, params)
-    fills = engine.fills(api_key, symbol.name)
+    fills = engine.fills(api_key, symbol.name, *_dates(params))
     return _paged(fills, params, "resultList", lambda fill: codec.fill_to_wire(fill, symbol))
 
 
+def _dates(params: Params) -> tuple[int | None, int | None]:
+    """(startDate, endDate) in Unix ms, each None when absent (already checked by params)."""
+    start, end = params.get("startDate"), params.get("endDate")
+    return (
+        wire_params.date("startDate", start) if start is not None else None,
+        wire_params.date("endDate", end) if end is not None else None,
+    )
+
+
 def place_order(engine: Backend, params: Params, api_key: str, now_ms: int) -> Any:
+    """`fee_is_user_exchange_coin` is ignored (no platform coin), as is a market order's
+    `price` (rev 2): both were signed, and that is all they are for."""
+    kind = OrderType(int(params["type"]))
     order = engine.place_order(
         api_key,
         params["symbol"],
         Side(params["side"]),
-        OrderType(int(params["type"])),
+        kind,
         params["volume"],
-        params.get("price"),
+        params.get("price") if kind is OrderType.LIMIT else None,
         now_ms,
     )
     return {"order_id": order.id}
@@ -271,6 +294,7 @@ def cancel_all(engine: Backend, params: Params, api_key: str, now_ms: int) -> An
 DATA_FUNCTIONS: dict[str, DataFunction] = {
     endpoints.SYMBOLS.name: symbols,
     endpoints.TICKER.name: ticker,
+    endpoints.TICKER_PRICE.name: ticker_price,
     endpoints.DEPTH.name: depth,
     endpoints.TRADES.name: trades,
     endpoints.KLINES.name: klines,

@@ -248,12 +248,20 @@ class Connection:
         if (number := frames.pong_value(message)) is not None:
             self._on_pong(number)
             return
+        await self._on_event(message)
+
+    async def _on_event(self, message: dict[str, Any]) -> None:
+        """A sub, unsub or req: checked field by field, each failure answered with an error."""
+        params = message.get("params")
+        params = params if isinstance(params, dict) else {}
+        name = params.get("channel")
+        cb_id = params.get("cb_id")
+        # Every reply, errors included, echoes a string cb_id (PROTOCOL.md 9.2).
+        echo = cb_id if isinstance(cb_id, str) else None
         event = message.get("event")
         if not isinstance(event, str):
-            await self._error("error", "", "message has no 'event'; use sub, unsub or req")
+            await self._error("error", "", "message has no 'event'; use sub, unsub or req", echo)
             return
-        params = message.get("params")
-        name = params.get("channel") if isinstance(params, dict) else None
         if event not in ("sub", "unsub", "req"):
             # The error names the channel the message named, as every other error reply does.
             shown = event if len(event) <= 20 else event[:20] + "..."
@@ -261,12 +269,12 @@ class Connection:
                 event,
                 name if isinstance(name, str) else "",
                 f"unknown event {shown!r}; use sub, unsub or req",
+                echo,
             )
             return
         if not isinstance(name, str):
-            await self._error(event, "", "params.channel is missing or not a string")
+            await self._error(event, "", "params.channel is missing or not a string", echo)
             return
-        cb_id = params.get("cb_id") if isinstance(params, dict) else None
         if cb_id is not None and not isinstance(cb_id, str):
             await self._error(event, name, "params.cb_id must be a string")
             return

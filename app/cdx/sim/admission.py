@@ -41,10 +41,8 @@ def admit(sym: Symbol, side: Side, type: OrderType, volume: str, price: str | No
         raise Refusal(
             ErrorCode.BAD_PARAMETER, "side must be BUY or SELL and type 1 (limit) or 2 (market)"
         ) from None
-    if price == "":
-        price = None
-    if type is OrderType.MARKET and price is not None:
-        raise Refusal(ErrorCode.BAD_PARAMETER, "price must be empty for a market order")
+    if price == "" or type is OrderType.MARKET:
+        price = None  # rev 2: a market order's price, if sent, is ignored
     market_buy = type is OrderType.MARKET and side is Side.BUY
     qty = _positive("volume", volume, sym.price_precision if market_buy else sym.amount_precision)
     limit_price: Decimal | None = None

@@ -310,10 +310,22 @@ class Engine:
             and (end_ms is None or o.created_at <= end_ms)
         ]
 
-    def fills(self, api_key: str, symbol: str) -> list[Fill]:
-        """The account's own fills in `symbol`, newest first."""
+    def fills(
+        self,
+        api_key: str,
+        symbol: str,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+    ) -> list[Fill]:
+        """The account's own fills in `symbol` within [start_ms, end_ms] (each bound
+        optional), newest first."""
         holder = self._holder_in(api_key, symbol)
-        return list(reversed(holder.fills.get(symbol, [])))
+        return [
+            fill
+            for fill in reversed(holder.fills.get(symbol, []))
+            if (start_ms is None or fill.ctime >= start_ms)
+            and (end_ms is None or fill.ctime <= end_ms)
+        ]
 
     # Market data -------------------------------------------------------------------------------
 

@@ -107,16 +107,20 @@ def _fill_quantity(taker: LiveOrder, maker: LiveOrder, best: Decimal, lot: Decim
 
 
 def market_outcome(order: LiveOrder, book: OrderBook, lot: Decimal) -> OrderStatus:
-    """A market order ends FILLED when it did all it could, EXPIRED when liquidity ran out.
+    """A market order ends FILLED when it did all it could, EXPIRED when liquidity ran out
+    (PROTOCOL.md 9.8).
 
-    A market buy that stopped because its leftover quote cannot pay for one more lot at the
-    best ask is complete (FILLED); the leftover simply stays available.
+    A market buy that stopped with asks left (its leftover quote cannot pay for one more lot
+    at the next ask) is complete: FILLED, even if that was true of the first ask; the leftover
+    simply stays available. It is EXPIRED only when the asks ran out while the leftover could
+    still pay for a lot (at its average price), or when there was no ask at all.
     """
-    if not order.deal_volume:
-        return OrderStatus.EXPIRED
     if order.is_market_buy:
+        if book.asks.best() is not None:
+            return OrderStatus.FILLED
+        if not order.deal_volume:
+            return OrderStatus.EXPIRED
         left = order.volume - order.deal_money
         one_lot = order.deal_money / order.deal_volume * lot
-        ran_out = book.asks.best() is None and left >= one_lot
-        return OrderStatus.EXPIRED if ran_out else OrderStatus.FILLED
+        return OrderStatus.EXPIRED if left >= one_lot else OrderStatus.FILLED
     return OrderStatus.FILLED if order.remaining == 0 else OrderStatus.EXPIRED

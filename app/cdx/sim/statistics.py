@@ -11,11 +11,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from cdx.model.market import Kline, Trade
+from cdx.protocol.endpoints import KLINE_PERIODS_MIN
 from cdx.sim.orders import ZERO
 
 DAY_MS = 86_400_000
-KLINE_PERIODS: tuple[int, ...] = (1, 5, 15, 30, 60, 1440)
-"""Kline periods in minutes that `klines` serves (PROTOCOL.md section 5)."""
+KLINE_PERIODS: tuple[int, ...] = KLINE_PERIODS_MIN
+"""Kline periods in minutes that `klines` serves (PROTOCOL.md section 5): 1 minute to a week
+(10080) and a month of 30 days (43200). A bar opens at a multiple of its width since the Unix
+epoch, so a week bar opens on a Thursday 00:00 UTC and a month bar every 30 days."""
 
 TRADES_KEPT = 1000
 """Public trades remembered per symbol; `trades` serves at most 100 of them."""

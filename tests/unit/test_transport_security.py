@@ -8,6 +8,7 @@ a warning in the log. The loopback cases run against the real `hostile` front.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 from decimal import Decimal
@@ -166,3 +167,37 @@ def test_resolves_to_loopback_asks_the_os() -> None:
     assert resolves_to_loopback("127.1")[0]
     assert resolves_to_loopback("localhost")[0]
     assert not resolves_to_loopback("192.0.2.1")[0]
+
+
+async def test_keys_over_http_never_go_through_a_proxy_from_the_environment(
+    hostile, monkeypatch
+) -> None:
+    """A name that resolves to loopback is allowed, but a proxy named in the environment
+    would carry the signed requests across a network: it is not used."""
+    host = socket.gethostname()
+    try:
+        local = resolves_to_loopback(host)[0]
+    except OSError:
+        local = False
+    if not local or is_loopback(host):
+        pytest.skip("needs a host name that resolves to loopback without being spelled so")
+    proxied: list[int] = []
+
+    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        proxied.append(1)
+        writer.close()
+
+    server = await asyncio.start_server(proxy, "127.0.0.1", 0)
+    proxy_url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.setenv(name, proxy_url)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    try:
+        url = f"http://{host}:{port_of(hostile.rest_url)}"
+        async with RestClient(url, DEMO, timeout=2.0) as rest:
+            account = await rest.account()
+    finally:
+        server.close()
+    assert account.balance("usdt").available > 0
+    assert proxied == []

@@ -70,7 +70,11 @@ def passthrough(hostile) -> Handler:
 
 async def place_and_settle(rest: RestClient) -> tuple[Outcome, Outcome]:
     first = await send_order(rest, ORDER)
-    return first, await settle(rest, first)
+    settled = await settle(rest, first)
+    for outcome in (first, settled):
+        text = repr(outcome)
+        assert DEMO.secret not in text and "sign=" not in text  # no secret, no signed query
+    return first, settled
 
 
 # Answers given after the exchange executed the order: the outcome must be Unknown, and

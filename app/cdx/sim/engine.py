@@ -138,8 +138,8 @@ class Engine:
         """Check, accept and match an order; returns it as it stands after matching.
 
         Checks run in PROTOCOL.md order (110002, 110003, 110004, 110005); the caller has
-        already refused a price on a market order, a missing price on a limit order and bad
-        side/type with 100004.
+        already refused a missing price on a limit order and bad side/type with 100004. A
+        market order's price is ignored (rev 2): its ORDER shows zero.
         """
         holder = self._ledger.holder(api_key)
         market = self._market(symbol)

@@ -152,3 +152,12 @@ def test_a_market_orders_price_is_zero_in_the_price_precision() -> None:
     )
     assert codec.order_to_wire(order, BTCUSDT) == expected
     assert codec.order_from_wire(expected, symbol=BTCUSDT).price == 0
+
+
+def test_paged_answers_name_their_list_as_documented() -> None:
+    """Section 5: openOrders and myTrades page under `resultList`, allOrders under `orderList`."""
+    assert endpoints.OPEN_ORDERS.list_key == "resultList"
+    assert endpoints.ALL_ORDERS.list_key == "orderList"
+    assert endpoints.MY_TRADES.list_key == "resultList"
+    paged = {e.name for e in endpoints.ENDPOINTS if e.list_key}
+    assert paged == {"openOrders", "allOrders", "myTrades"}

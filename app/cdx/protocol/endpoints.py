@@ -43,7 +43,8 @@ class Endpoint:
     """One REST endpoint: where it lives, how it is called and what it takes.
 
     `required` and `optional` list the endpoint's own parameters; signed endpoints also take
-    `api_key`, `time` and `sign` (see `SIGNED_PARAMS`).
+    `api_key`, `time` and `sign` (see `SIGNED_PARAMS`). `list_key` names the list of a paged
+    answer (`{"count": N, list_key: [...]}`); it is empty for an endpoint that does not page.
     """
 
     name: str
@@ -53,6 +54,7 @@ class Endpoint:
     group: RateGroup
     required: tuple[str, ...] = ()
     optional: tuple[str, ...] = ()
+    list_key: str = ""
 
     @property
     def allowed(self) -> frozenset[str]:
@@ -83,6 +85,7 @@ OPEN_ORDERS = Endpoint(
     ACCOUNT,
     ("symbol",),
     ("page", "pageSize", "sort"),
+    list_key="resultList",
 )
 ALL_ORDERS = Endpoint(
     "allOrders",
@@ -92,6 +95,7 @@ ALL_ORDERS = Endpoint(
     ACCOUNT,
     ("symbol",),
     ("startDate", "endDate", "page", "pageSize", "sort"),
+    list_key="orderList",
 )
 MY_TRADES = Endpoint(
     "myTrades",
@@ -101,6 +105,7 @@ MY_TRADES = Endpoint(
     ACCOUNT,
     ("symbol",),
     ("startDate", "endDate", "page", "pageSize", "sort"),
+    list_key="resultList",
 )
 PLACE_ORDER = Endpoint(
     "order",

@@ -177,16 +177,17 @@ def _symbol(engine: Backend, params: Params) -> Symbol:
 
 
 def _paged(
-    items: Sequence[T], params: Params, list_key: str, encode: Callable[[T], Any]
+    items: Sequence[T], params: Params, endpoint: Endpoint, encode: Callable[[T], Any]
 ) -> dict[str, Any]:
-    """One page of `items` (given newest first) under `list_key`, with `count` the total over
-    all pages; `sort=0` (rev 2) pages through them oldest first instead."""
+    """One page of `items` (given newest first) under the endpoint's list key, with `count`
+    the total over all pages; `sort=0` (rev 2) pages through them oldest first instead."""
     if params.get("sort", endpoints.SORT_NEWEST_FIRST) == endpoints.SORT_OLDEST_FIRST:
         items = items[::-1]
     page = int(params.get("page", "1"))
     size = int(params.get("pageSize", str(endpoints.DEFAULT_PAGE_SIZE)))
     start = (page - 1) * size
-    return {"count": len(items), list_key: [encode(item) for item in items[start : start + size]]}
+    page_items = [encode(item) for item in items[start : start + size]]
+    return {"count": len(items), endpoint.list_key: page_items}
 
 
 def symbols(engine: Backend, params: Params, api_key: str, now_ms: int) -> Any:
@@ -238,20 +239,24 @@ def show_order(engine: Backend, params: Params, api_key: str, now_ms: int) -> An
 def open_orders(engine: Backend, params: Params, api_key: str, now_ms: int) -> Any:
     symbol = _symbol(engine, params)
     orders = engine.open_orders(api_key, symbol.name)
-    return _paged(orders, params, "resultList", lambda order: codec.order_to_wire(order, symbol))
+    return _paged(
+        orders, params, endpoints.OPEN_ORDERS, lambda order: codec.order_to_wire(order, symbol)
+    )
 
 
 def all_orders(engine: Backend, params: Params, api_key: str, now_ms: int) -> Any:
     symbol = _symbol(engine, params)
     start, end = _dates(params)
     orders = engine.all_orders(api_key, symbol.name, start, end)
-    return _paged(orders, params, "orderList", lambda order: codec.order_to_wire(order, symbol))
+    return _paged(
+        orders, params, endpoints.ALL_ORDERS, lambda order: codec.order_to_wire(order, symbol)
+    )
 
 
 def my_trades(engine: Backend, params: Params, api_key: str, now_ms: int) -> Any:
     symbol = _symbol(engine, params)
     fills = engine.fills(api_key, symbol.name, *_dates(params))
-    return _paged(fills, params, "resultList", lambda fill: codec.fill_to_wire(fill, symbol))
+    return _paged(fills, params, endpoints.MY_TRADES, lambda fill: codec.fill_to_wire(fill, symbol))
 
 
 def _dates(params: Params) -> tuple[int | None, int | None]:

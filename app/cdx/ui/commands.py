@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from cdx.ui.format import fmt_text
+
 if TYPE_CHECKING:
     from cdx.ui.app import DashboardApp
 
@@ -43,7 +45,7 @@ class DashboardCommands(Provider):
         for name, symbol in getattr(app, "symbols", {}).items():
             entries.append(
                 (
-                    f"Symbol {symbol.base.upper()}/{symbol.quote.upper()} ({name})",
+                    fmt_text(f"Symbol {symbol.base.upper()}/{symbol.quote.upper()} ({name})", 60),
                     partial(app.switch_symbol, name),
                     f"Show {name}",
                 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -17,6 +18,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from cdx.model.symbol import Symbol
+from cdx.ui.format import fmt_text
 
 
 class SymbolPicker(ModalScreen[str | None]):
@@ -54,8 +56,10 @@ class SymbolPicker(ModalScreen[str | None]):
         options = self.query_one("#picker-list", OptionList)
         options.clear_options()
         found = self.matches(text)
+        # Plain text, never markup: the names are a server's.
         options.add_options(
-            Option(f"{s.base.upper()}/{s.quote.upper()}  {s.name}", id=s.name) for s in found
+            Option(Text(fmt_text(f"{s.base.upper()}/{s.quote.upper()}  {s.name}", 60)), id=s.name)
+            for s in found
         )
         if found:
             names = [s.name for s in found]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
 
@@ -104,28 +105,10 @@ class BalancesPanel(Contained, Widget):
             if self._problem:
                 return Text(self._problem_text, style=header_style, end="")
             return Text(" balances: waiting…", style=header_style, no_wrap=True, end="")
-        width = self.size.width
-        coins = [fmt_text(b.coin.upper(), 12) for b in balances]
-        coin_w = max([4, *(len(coin) for coin in coins)])
-
-        def column(values: Sequence[Decimal], room: int) -> list[str]:
-            # Balances come normalized ("2", "0.5"): line the decimal points up instead.
-            return align_points([fmt_amount(value, width=room) for value in values])
-
-        availables = column([b.available for b in balances], NUMBER_WIDTH)
-        lockeds = column([b.locked for b in balances], NUMBER_WIDTH)
-        room = width - coin_w - 3
-        if width and max(map(len, availables), default=0) > room:
-            availables = column([b.available for b in balances], room)
-        cells = [
-            (coin, available, locked, balance)
-            for coin, balance, available, locked in zip(
-                coins, balances, availables, lockeds, strict=True
-            )
-        ]
-        avail_w = max([len("Available"), *(len(c[1]) for c in cells)])
-        locked_w = max([len("Locked"), *(len(c[2]) for c in cells)])
-        show_locked = 1 + coin_w + 1 + avail_w + 1 + locked_w <= width or width == 0
+        table = balance_table(balances, self.size.width)
+        coin_w, avail_w, locked_w = table.widths
+        show_locked = table.show_locked
+        cells = table.cells
         text = Text(no_wrap=True, overflow="crop", end="")
         text.append(f" {'Coin'.ljust(coin_w)} {'Available'.rjust(avail_w)}", header_style)
         if show_locked:
@@ -146,3 +129,38 @@ class BalancesPanel(Contained, Widget):
                     locked.rjust(locked_w), self._amount_style(balance.locked, "balances--locked")
                 )
         return text
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceTable:
+    """The panel's text: per balance (coin, available, locked, the balance), column widths,
+    and whether the locked column fits."""
+
+    cells: tuple[tuple[str, str, str, Balance], ...]
+    widths: tuple[int, int, int]
+    show_locked: bool
+
+
+def balance_table(balances: Sequence[Balance], width: int) -> BalanceTable:
+    """Lay out `balances` for a panel `width` cells wide (0: not laid out yet, show all).
+
+    Pure, so it can be fed any value: it never raises. Locked goes first when the panel is
+    narrow; then available amounts are cut to the room left (marked, see `cdx.ui.format`).
+    """
+    coins = [fmt_text(b.coin.upper(), 12) for b in balances]
+    coin_w = max([4, *(len(coin) for coin in coins)])
+
+    def column(values: Sequence[Decimal], room: int) -> list[str]:
+        # Balances come normalized ("2", "0.5"): line the decimal points up instead.
+        return align_points([fmt_amount(value, width=room) for value in values])
+
+    availables = column([b.available for b in balances], NUMBER_WIDTH)
+    lockeds = column([b.locked for b in balances], NUMBER_WIDTH)
+    room = width - coin_w - 3
+    if width and max(map(len, availables), default=0) > room:
+        availables = column([b.available for b in balances], room)
+    cells = tuple(zip(coins, availables, lockeds, balances, strict=True))
+    avail_w = max([len("Available"), *(len(c[1]) for c in cells)])
+    locked_w = max([len("Locked"), *(len(c[2]) for c in cells)])
+    show_locked = 1 + coin_w + 1 + avail_w + 1 + locked_w <= width or width == 0
+    return BalanceTable(cells, (coin_w, avail_w, locked_w), show_locked)

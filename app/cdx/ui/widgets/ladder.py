@@ -331,14 +331,18 @@ class Ladder(Contained, Widget, can_focus=True):
         """Lay out the rows for the current size and repaint the lines that changed."""
         if not self.is_mounted:
             return
-        with display_math():
-            rows, columns = self._layout(*self.size)
+        rows, columns = self._layout(*self.size)
         full = full or columns != self._columns
         old_rows, self._rows, self._columns = self._rows, rows, columns
         if refresh_changed(self, old_rows, rows, full=full):
             self._strips.clear()
 
     def _layout(self, width: int, height: int) -> tuple[list[LadderRow], Columns]:
+        """The rows to draw at this size; arithmetic on server values cannot trap here."""
+        with display_math():
+            return self._layout_rows(width, height)
+
+    def _layout_rows(self, width: int, height: int) -> tuple[list[LadderRow], Columns]:
         symbol = self._symbol
         book = self._display_book()
         step = self.step

@@ -76,8 +76,7 @@ class OpenOrders(Contained, DataTable[Text]):
     @contained
     def show(self, orders: Sequence[TrackedOrder], symbol: Symbol | None) -> None:
         """Show `orders` (newest first); repaints only when a row changed."""
-        with display_math():
-            rows = [(order.key, _row(order, symbol)) for order in orders]
+        rows = [(order.key, _row(order, symbol)) for order in orders]
         self._orders = {order.key: order for order in orders}
         if rows == self._rows:
             return
@@ -126,6 +125,12 @@ def _fill(done: Decimal, volume: Decimal) -> str:
 
 
 def _row(order: TrackedOrder, symbol: Symbol | None) -> tuple[Text, ...]:
+    """One table row; arithmetic on server values cannot trap here."""
+    with display_math():
+        return _cells(order, symbol)
+
+
+def _cells(order: TrackedOrder, symbol: Symbol | None) -> tuple[Text, ...]:
     price_decimals = symbol.price_precision if symbol else 8
     amount_decimals = symbol.amount_precision if symbol else 8
     market_buy = order.type is OrderType.MARKET and order.side is Side.BUY

@@ -53,10 +53,11 @@ class OrderDraft:
     def describe(self) -> str:
         """The order in words, as the confirmation dialog states it."""
         s = self.symbol
-        base, quote = s.base.upper(), s.quote.upper()
+        base, quote = fmt_text(s.base.upper(), 12), fmt_text(s.quote.upper(), 12)
         verb = "Buy" if self.side is Side.BUY else "Sell"
+        fee_coin = fmt_text(self.fee_coin.upper(), 12)
         fee = (
-            f", fee ≈ {fmt_amount(self.fee, _fee_decimals(self))} {self.fee_coin.upper()}"
+            f", fee ≈ {fmt_amount(self.fee, _fee_decimals(self))} {fee_coin}"
             if self.fee is not None
             else ""
         )
@@ -140,9 +141,25 @@ def validate(
     """Check an order the way the exchange will, and estimate its total and fee.
 
     `reference` is the best opposite price, used to estimate a market sell's proceeds and a
-    market buy's received amount. Balance is only checked once the account is known.
+    market buy's received amount. Balance is only checked once the account is known. It runs
+    on every keystroke and balance poll, so it never raises: arithmetic on the server's values
+    (minimums, balances, the book) cannot trap, and what the user types is a bounded plain
+    decimal before any arithmetic.
     """
-    base, quote = symbol.base.upper(), symbol.quote.upper()
+    with display_math():
+        return _validate(symbol, side, type, price_text, amount_text, account, reference)
+
+
+def _validate(
+    symbol: Symbol,
+    side: Side,
+    type: OrderType,
+    price_text: str,
+    amount_text: str,
+    account: Account | None,
+    reference: Decimal | None,
+) -> Check:
+    base, quote = fmt_text(symbol.base.upper(), 12), fmt_text(symbol.quote.upper(), 12)
     errors: list[tuple[str, str]] = []
     price: Decimal | None = None
     if type is OrderType.LIMIT:
@@ -191,7 +208,7 @@ def validate(
                 errors.append(
                     (
                         "amount",
-                        f"Not enough {coin.upper()}: need {exact(need, shown)}, "
+                        f"Not enough {fmt_text(coin.upper(), 12)}: need {exact(need, shown)}, "
                         f"available {exact(available, shown)}",
                     )
                 )
@@ -436,8 +453,7 @@ class OrderForm(Contained, Vertical):
     def _revalidate(self) -> None:
         if not self.is_mounted:
             return
-        with display_math():
-            check = self.check()
+        check = self.check()
         if check is not None:
             self._show_check(check, final=False)
 
@@ -452,7 +468,7 @@ class OrderForm(Contained, Vertical):
         if check.fee is not None:
             coin = symbol.base if self.side is Side.BUY else symbol.quote
             decimals = symbol.amount_precision + 2 if self.side is Side.BUY else 8
-            total_text += f"  fee ≈ {fmt_amount(check.fee, decimals)} {coin.upper()}"
+            total_text += f"  fee ≈ {fmt_amount(check.fee, decimals)} {fmt_text(coin.upper(), 12)}"
         self.query_one("#form-total", Static).update(total_text)
         message = self.query_one("#form-message", Static)
         # While typing, an empty field is not an error yet; on Enter it is.

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import ClassVar
 
-from rich.style import Style
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -118,88 +117,17 @@ class TickerBar(Contained, Widget):
         self.set_class(direction < 0, "-down")
 
     def render(self) -> Text:
-        with display_math():
-            return self._render_line(self.size.width)
-
-    def _render_line(self, width: int) -> Text:
         ticker, symbol = self._ticker, self._symbol
         if ticker is None or symbol is None:
             return Text(
                 " waiting for ticker…", style=self.get_component_rich_style("ticker-bar--label")
             )
-        label = self.get_component_rich_style("ticker-bar--label")
-        symbol_style = self.get_component_rich_style("ticker-bar--symbol")
-        value = self.get_component_rich_style("ticker-bar--value")
-        last_style = self.get_component_rich_style(
-            {1: "ticker-bar--up", -1: "ticker-bar--down"}.get(self.direction, "ticker-bar--value")
-        )
-        rose_style = self.get_component_rich_style(
-            "ticker-bar--up"
-            if ticker.rose > 0
-            else "ticker-bar--down"
-            if ticker.rose < 0
-            else "ticker-bar--flat"
-        )
-        arrow = {1: "▲", -1: "▼"}.get(self.direction, " ")
-        base, quote = fmt_text(symbol.base.upper(), 12), fmt_text(symbol.quote.upper(), 12)
-        name = f"{base}/{quote}"
-        decimals = symbol.price_precision
-        high = fmt_price(ticker.high, decimals)
-        low = fmt_price(ticker.low, decimals)
-        # Candidates from richest to plainest; the first that fits is drawn.
-        layouts: list[list[tuple[str, Style]]] = [
-            [
-                (f" {name} ", symbol_style),
-                (f"{fmt_price(ticker.last, decimals)}{arrow}", last_style),
-                (f" {fmt_pct(ticker.rose)}", rose_style),
-                ("  24h High ", label),
-                (high, value),
-                ("  Low ", label),
-                (low, value),
-                ("  Vol ", label),
-                (f"{fmt_compact(ticker.vol)} {base}", value),
-            ],
-            [
-                (f" {name} ", symbol_style),
-                (f"{fmt_price(ticker.last, decimals)}{arrow}", last_style),
-                (f" {fmt_pct(ticker.rose)}", rose_style),
-                ("  H ", label),
-                (high, value),
-                (" L ", label),
-                (low, value),
-                (" V ", label),
-                (fmt_compact(ticker.vol), value),
-            ],
-            [
-                (f" {fmt_text(symbol.name.upper(), 16)} ", symbol_style),
-                (f"{fmt_price(ticker.last, decimals)}{arrow}", last_style),
-                (f" {fmt_pct(ticker.rose)}", rose_style),
-                (" V ", label),
-                (fmt_compact(ticker.vol), value),
-            ],
-            [
-                (f"{fmt_price(ticker.last, decimals)}{arrow}", last_style),
-                (f" {fmt_pct(ticker.rose)}", rose_style),
-            ],
-        ]
-        # A sparkline is worth more than long labels (not more than the symbol's name): prefer
-        # a labelled layout that leaves room for one, then the richest layout that fits.
+        width = self.size.width
         spark_room = 3 + MIN_SPARK_WIDTH if self._closes else 0
-        lengths = [sum(len(text) for text, _ in layout) for layout in layouts]
-        chosen = next(
-            (
-                layout
-                for layout, n in zip(layouts[:2], lengths[:2], strict=True)
-                if n + spark_room <= width
-            ),
-            next(
-                (layout for layout, n in zip(layouts, lengths, strict=True) if n <= width),
-                layouts[-1],
-            ),
-        )
+        fields = ticker_fields(ticker, symbol, self.direction, width, spark_room)
         line = Text(no_wrap=True, overflow="crop", end="")
-        for text, style in chosen:
-            line.append(text, style)
+        for text, component in fields:
+            line.append(text, self.get_component_rich_style(component))
         spark_width = width - line.cell_len - 3
         if spark_width >= MIN_SPARK_WIDTH and self._closes:
             line.append("  ")
@@ -210,14 +138,98 @@ class TickerBar(Contained, Widget):
         return line
 
     def _sparkline(self, width: int) -> str:
-        closes = list(self._closes)[-width:]
+        return sparkline(list(self._closes)[-width:])
+
+
+def sparkline(closes: Sequence[Decimal]) -> str:
+    """One block character per close, scaled between the lowest and the highest; a close that
+    is not a number (or a span out of range) draws as the lowest block."""
+    if not closes:
+        return ""
+    top = len(SPARK_LEVELS) - 1
+    with display_math():
         low, high = min(closes), max(closes)
-        top = len(SPARK_LEVELS) - 1
         if high == low:
             return SPARK_LEVELS[top // 2] * len(closes)
         span = high - low
-        levels = ((close - low) * top / span for close in closes)
-        return "".join(
-            SPARK_LEVELS[min(int(level), top) if level.is_finite() and level > 0 else 0]
-            for level in levels
+        levels = [(close - low) * top / span for close in closes]
+    return "".join(
+        SPARK_LEVELS[min(int(level), top) if level.is_finite() and level > 0 else 0]
+        for level in levels
+    )
+
+
+def ticker_fields(
+    ticker: Ticker, symbol: Symbol, direction: int, width: int, spark_room: int = 0
+) -> list[tuple[str, str]]:
+    """The bar's text as (text, component class) pieces: the richest layout that fits `width`.
+
+    Pure, so it can be fed any value: it never raises on a finite or infinite `Decimal`.
+    `spark_room` is the room a sparkline needs; a labelled layout that leaves it is preferred.
+    """
+    with display_math():
+        rose_class = (
+            "ticker-bar--up"
+            if ticker.rose > 0
+            else "ticker-bar--down"
+            if ticker.rose < 0
+            else "ticker-bar--flat"
         )
+    last_class = {1: "ticker-bar--up", -1: "ticker-bar--down"}.get(direction, "ticker-bar--value")
+    label, value, name_class = "ticker-bar--label", "ticker-bar--value", "ticker-bar--symbol"
+    arrow = {1: "▲", -1: "▼"}.get(direction, " ")
+    base, quote = fmt_text(symbol.base.upper(), 12), fmt_text(symbol.quote.upper(), 12)
+    name = f"{base}/{quote}"
+    decimals = symbol.price_precision
+    high = fmt_price(ticker.high, decimals)
+    low = fmt_price(ticker.low, decimals)
+    last = (f"{fmt_price(ticker.last, decimals)}{arrow}", last_class)
+    rose = (f" {fmt_pct(ticker.rose)}", rose_class)
+    volume = fmt_compact(ticker.vol)
+    # Candidates from richest to plainest; the first that fits is drawn.
+    layouts: list[list[tuple[str, str]]] = [
+        [
+            (f" {name} ", name_class),
+            last,
+            rose,
+            ("  24h High ", label),
+            (high, value),
+            ("  Low ", label),
+            (low, value),
+            ("  Vol ", label),
+            (f"{volume} {base}", value),
+        ],
+        [
+            (f" {name} ", name_class),
+            last,
+            rose,
+            ("  H ", label),
+            (high, value),
+            (" L ", label),
+            (low, value),
+            (" V ", label),
+            (volume, value),
+        ],
+        [
+            (f" {fmt_text(symbol.name.upper(), 16)} ", name_class),
+            last,
+            rose,
+            (" V ", label),
+            (volume, value),
+        ],
+        [last, rose],
+    ]
+    # A sparkline is worth more than long labels (not more than the symbol's name): prefer
+    # a labelled layout that leaves room for one, then the richest layout that fits.
+    lengths = [sum(len(text) for text, _ in layout) for layout in layouts]
+    return next(
+        (
+            layout
+            for layout, n in zip(layouts[:2], lengths[:2], strict=True)
+            if n + spark_room <= width
+        ),
+        next(
+            (layout for layout, n in zip(layouts, lengths, strict=True) if n <= width),
+            layouts[-1],
+        ),
+    )

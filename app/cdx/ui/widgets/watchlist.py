@@ -26,6 +26,8 @@ from cdx.ui.widgets.contained import Contained, contained
 log = logging.getLogger(__name__)
 
 CURRENT_MARKER = "▸"
+NAME_WIDTH = 16
+"""A longer symbol name (a server's choice) is cut, marked with `…`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,17 +154,21 @@ class Watchlist(Contained, Widget, can_focus=True):
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return max(len(self._symbols), 1)
 
-    def _layout(self) -> list[WatchRow]:
+    def _layout(self, width: int) -> list[WatchRow]:
+        """The rows at this width; arithmetic on server values cannot trap here."""
+        with display_math():
+            return self._layout_rows(width)
+
+    def _layout_rows(self, width: int) -> list[WatchRow]:
         rows: list[WatchRow] = []
         # The name and the price share the row; the change goes first when they do not fit.
-        price_room = max(
-            self.size.width - 2 - max((len(s.name) for s in self._symbols), default=0), 0
-        )
+        names = max((min(len(s.name), NAME_WIDTH) for s in self._symbols), default=0)
+        price_room = max(width - 2 - names, 0)
         for index, symbol in enumerate(self._symbols):
             ticker = self._tickers.get(symbol.name)
             rows.append(
                 WatchRow(
-                    fmt_text(symbol.name.upper(), 16),
+                    fmt_text(symbol.name.upper(), NAME_WIDTH),
                     fmt_price(ticker.last, symbol.price_precision, width=price_room)
                     if ticker
                     else "—",
@@ -178,8 +184,7 @@ class Watchlist(Contained, Widget, can_focus=True):
     def _update(self, *, full: bool = False) -> None:
         if not self.is_mounted:
             return
-        with display_math():
-            rows = self._layout()
+        rows = self._layout(self.size.width)
         if len(rows) != len(self._rows):
             full = True
         old_rows, self._rows = self._rows, rows

@@ -28,7 +28,7 @@ from cdx.model.book import MAX_LEVELS, Book
 from cdx.model.market import Kline, Ticker, Trade
 from cdx.model.order import Order, OrderType, Side
 from cdx.model.symbol import Symbol
-from cdx.protocol import codec, envelope, frames
+from cdx.protocol import codec, decimals, envelope, frames
 
 FUZZ = settings(
     max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
@@ -609,3 +609,18 @@ def test_push_from_a_frame_end_to_end(message: Any, channel_ts: Any) -> None:
     )
     decoded = frames.decode(frame)
     survives(lambda: codec.depth_from_push(decoded["ts"], decoded["tick"], symbol=BTCUSDT), BTCUSDT)
+
+
+@FUZZ
+@given(value=st.one_of(hostile, near_bounds.map(str), near_bounds.map(lambda d: f"-{d}")))
+def test_fast_read_agrees_with_the_full_check(value: Any) -> None:
+    """`decimals.read` decides plain strings from their text; it must agree with `from_wire`."""
+    try:
+        full = decimals.from_wire(value)
+    except decimals.DecimalFormatError:
+        with pytest.raises(decimals.DecimalFormatError):
+            decimals.read(value)
+        return
+    fast, exponent = decimals.read(value)
+    assert fast == full and exponent == fast.as_tuple().exponent
+    check_decimal(fast)

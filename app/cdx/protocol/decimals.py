@@ -20,6 +20,8 @@ from cdx.protocol.limits import (
 _PLAIN = re.compile(r"^[0-9]{1,30}(?:\.[0-9]{1,30})?$")
 _WIRE = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,6})?$")
 """A decimal as a lenient client reads one: ASCII only; the exponent is for other servers."""
+_FAST = re.compile(r"^-?([0-9]{1,15})(?:\.([0-9]{0,18}))?$")
+"""A plain decimal whose text alone shows it within bounds (15 whole digits, 18 decimals)."""
 _MAX_INT_BITS = 64
 """An integer in a decimal field wider than this is far out of range; refused before `Decimal()`."""
 _SLACK_DIGITS = 20
@@ -39,6 +41,29 @@ def parse_param(text: str) -> Decimal:
     if not _PLAIN.match(text):
         raise DecimalFormatError(f"{text[:40]!r} is not a plain decimal")
     return Decimal(text)
+
+
+def read(value: object) -> tuple[Decimal, int]:
+    """`from_wire(value)` and the exponent it is written with (0 or less), for precision checks.
+
+    The common case, a plain string such as `"27000.50"` that is plainly within bounds, is
+    decided from its text alone (a depth push holds 600 of them); anything else goes the long
+    way through `from_wire`.
+    """
+    if type(value) is str:
+        match = _FAST.match(value)
+        if match is not None:
+            whole, fraction = match.groups("")
+            if len(whole) + len(fraction) <= MAX_SIGNIFICANT_DIGITS or (
+                len(whole.lstrip("0")) + len(fraction) <= MAX_SIGNIFICANT_DIGITS
+            ):
+                result = Decimal(value)
+                if value[0] != "-" or not result.is_zero():
+                    return result, -len(fraction)
+    result = from_wire(value)
+    exponent = result.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite
+    return result, exponent
 
 
 def from_wire(value: object) -> Decimal:
@@ -104,19 +129,29 @@ def bounded(value: Decimal) -> Decimal:
         )
     if exponent > 0:
         return Decimal((sign, digits + (0,) * exponent, 0))
+    extra = max(-MAX_DECIMALS - exponent, len(digits) - MAX_SIGNIFICANT_DIGITS)
+    if extra <= 0:
+        return value
     # drop trailing zeros while there are too many decimals or digits, then insist
-    extra = max(-MAX_DECIMALS - exponent, len(digits) - MAX_SIGNIFICANT_DIGITS, 0)
-    zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
-    drop = min(extra, zeros, -exponent)
-    if drop:
-        digits, exponent = digits[:-drop], exponent + drop
+    drop = min(extra, trailing_zeros(digits), -exponent)
+    digits, exponent = digits[: len(digits) - drop], exponent + drop
     if exponent < -MAX_DECIMALS:
         raise DecimalFormatError(f"{_quoted(value)} has more than {MAX_DECIMALS} decimals")
     if len(digits) > MAX_SIGNIFICANT_DIGITS:
         raise DecimalFormatError(
             f"{_quoted(value)} has more than {MAX_SIGNIFICANT_DIGITS} significant digits"
         )
-    return Decimal((sign, digits, exponent)) if drop else value
+    return Decimal((sign, digits, exponent))
+
+
+def trailing_zeros(digits: tuple[int, ...]) -> int:
+    """How many of a `DecimalTuple`'s digits at the end are 0."""
+    count = 0
+    for digit in reversed(digits):
+        if digit:
+            break
+        count += 1
+    return count
 
 
 def _quoted(value: object) -> str:

@@ -25,7 +25,7 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from cdx.model.book import MAX_LEVELS, Level
-from cdx.protocol.decimals import from_wire
+from cdx.protocol.decimals import read, trailing_zeros
 from cdx.protocol.limits import (
     DISPLAY_DIGITS,
     MAX_COIN_NAME,
@@ -87,20 +87,20 @@ def decimal(
     in the default context, and, if `exact`, carry no more non-zero decimals than that (trailing
     zeros are allowed: `"27000.500"` is a price of precision 2).
     """
-    result = from_wire(value)
+    result, exponent = read(value)
     if sign == POSITIVE and result <= 0:
         raise ValueError(f"{shown(value)} is not positive")
     if sign == NON_NEGATIVE and result < 0:
         raise ValueError(f"{shown(value)} is negative")
     if decimals is not None and not result.is_zero():
-        _, digits, exponent = result.as_tuple()
-        assert isinstance(exponent, int)
         if result.adjusted() + 1 + decimals > DISPLAY_DIGITS:
             raise ValueError(f"{shown(value)} is too large for {decimals} decimals")
-        if exact:
-            trailing = len(digits) - len("".join(map(str, digits)).rstrip("0"))
-            if -(exponent + trailing) > decimals:
-                raise ValueError(f"{shown(value)} has more than {decimals} decimals")
+        if (
+            exact
+            and -exponent > decimals
+            and -(exponent + trailing_zeros(result.as_tuple().digits)) > decimals
+        ):
+            raise ValueError(f"{shown(value)} has more than {decimals} decimals")
     return result
 
 

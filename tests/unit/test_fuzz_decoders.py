@@ -35,7 +35,7 @@ FUZZ = settings(
 )
 """One test over one input shape: 200 examples."""
 PER_DECODER = settings(FUZZ, max_examples=100)
-"""A test repeated for each of the 22 decoders: 100 each, so the file stays near 20 s."""
+"""A test repeated for each of the 25 decoders: 100 each, so the file stays near 20 s."""
 
 BTCUSDT = Symbol("btcusdt", "btc", "usdt", 2, 6, Decimal("0.0001"), Decimal("5"))
 FINE = Symbol("finefine", "fine", "usdt", 18, 18, Decimal(0), Decimal(0))
@@ -459,6 +459,26 @@ def survives(decode: Callable[[], object], symbol: Symbol | None) -> None:
 
 # Response and push decoders -------------------------------------------------------------------
 
+
+def tickers(value: Any, symbol: Symbol | None) -> list[Ticker]:
+    """`tickers_from_rest`, its date checked here; its tickers are checked by the caller."""
+    symbols = {symbol.name: symbol} if symbol is not None else None
+    date, decoded = codec.tickers_from_rest(value, symbols=symbols)
+    check_time_ms(date)
+    return decoded
+
+
+def prices(value: Any, symbol: Symbol | None) -> list[Any]:
+    """`prices_from_rest`, checked here: names, and prices in the listed symbol's precision."""
+    symbols = {symbol.name: symbol} if symbol is not None else None
+    for name, price in codec.prices_from_rest(value, symbols=symbols).items():
+        check_name(name)
+        check_decimal(price, symbol.price_precision if symbol is not None else None)
+        assert price >= 0
+        assert symbol is None or name == symbol.name
+    return []
+
+
 DECODERS: dict[str, tuple[st.SearchStrategy[Any], Callable[[Any, Symbol | None], object]]] = {
     "symbol_from_wire": (mutated(SYMBOL), lambda v, s: codec.symbol_from_wire(v)),
     "symbols_from_wire": (
@@ -514,6 +534,17 @@ DECODERS: dict[str, tuple[st.SearchStrategy[Any], Callable[[Any, Symbol | None],
         lambda v, s: codec.order_from_wire(v, symbol=s),
     ),
     "fill_from_wire": (mutated(FILL), lambda v, s: codec.fill_from_wire(v, symbol=s)),
+    "tickers_from_rest": (
+        mutated({"date": T0, "ticker": [TICKER, TICKER | {"symbol": "ethusdt"}]}),
+        tickers,
+    ),
+    "tickers_from_rest_rows": (
+        st.fixed_dictionaries(
+            {"date": usually(T0), "ticker": st.lists(mutated(TICKER), max_size=3)}
+        ),
+        tickers,
+    ),
+    "prices_from_rest": (mutated({"btcusdt": "27000.50", "ethusdt": "1800.25"}), prices),
     "decode_each_orders": (
         st.lists(mutated(ORDER), max_size=4),
         lambda v, s: codec.decode_each(v, lambda o: codec.order_from_wire(o, symbol=s), "orders"),

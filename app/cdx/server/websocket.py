@@ -20,8 +20,9 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from cdx.model.market import Kline, Trade
 from cdx.model.symbol import Symbol
-from cdx.protocol import codec, frames
+from cdx.protocol import frames, messages
 from cdx.protocol.channels import (
     KLINE_INTERVALS,
     MAX_SUBSCRIPTIONS,
@@ -62,7 +63,7 @@ class Subscription:
     channel: Channel
     symbol: Symbol
     version: int = -1
-    last_tick: Any = None
+    last_body: messages.PushBody | None = None
     trade_seq: int = 0
     last_push: float = 0.0
 
@@ -70,7 +71,7 @@ class Subscription:
 @dataclass(slots=True)
 class _Cached:
     version: int
-    tick: Any
+    body: messages.PushBody | None
 
 
 class Hub:
@@ -90,7 +91,7 @@ class Hub:
         self.ping_interval = ping_interval
         self.ping_timeout = ping_timeout
         self.connections: set[Connection] = set()
-        self._ticks: dict[str, _Cached] = {}
+        self._bodies: dict[str, _Cached] = {}
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         """The aiohttp handler of the WebSocket route."""
@@ -106,31 +107,37 @@ class Hub:
             self.connections.discard(connection)
         return ws
 
-    def tick(self, sub: Subscription, now_ms: int) -> tuple[int, Any]:
-        """(engine version, current `tick`) of a ticker, depth or kline channel.
+    def body(self, sub: Subscription, now_ms: int) -> tuple[int, messages.PushBody | None]:
+        """(engine version, current push body) of a ticker, depth or kline channel; no body
+        for a kline channel without a bar yet.
 
-        Computed once per channel and version however many connections want it.
+        Encoded once per channel and version however many connections want it.
         """
         name = sub.channel.name
         version = self.engine.version(sub.symbol.name)
-        cached = self._ticks.get(name)
+        cached = self._bodies.get(name)
         if cached is None or cached.version != version:
-            cached = self._ticks[name] = _Cached(version, self._compute(sub, now_ms))
-        return version, cached.tick
+            cached = self._bodies[name] = _Cached(version, self._compute(sub, now_ms))
+        return version, cached.body
 
-    def _compute(self, sub: Subscription, now_ms: int) -> Any:
+    def _compute(self, sub: Subscription, now_ms: int) -> messages.PushBody | None:
         symbol, channel = sub.symbol, sub.channel
+        push: messages.Push
         match channel.kind:
             case ChannelKind.TICKER:
-                return codec.ticker_to_push_tick(self.engine.ticker(symbol.name, now_ms), symbol)
+                push = messages.TickerPush(self.engine.ticker(symbol.name, now_ms), now_ms)
             case ChannelKind.DEPTH:
                 book = self.engine.book(symbol.name, channel.step, now_ms)
-                return codec.depth_to_push_tick(book, symbol, channel.step)
+                push = messages.DepthPush(symbol.name, channel.step, book, now_ms)
             case ChannelKind.KLINE:
                 period = KLINE_INTERVALS[channel.interval]
                 bars = self.engine.klines(symbol.name, period, now_ms, limit=1)
-                return codec.kline_to_push_tick(bars[-1], symbol) if bars else None
-        raise ValueError(f"{channel.kind} has no snapshot tick")
+                if not bars:
+                    return None
+                push = messages.KlinePush(symbol.name, channel.interval, bars[-1], now_ms)
+            case _:
+                raise ValueError(f"{channel.kind} has no snapshot push")
+        return push.body(symbol)
 
     async def watch_faults(self) -> None:
         """Cut every connection when `drop_ws_next` is set (kept set until one is open)."""
@@ -175,9 +182,11 @@ class Connection:
                         await self._on_text(message.data)
                     except Exception:
                         logger.exception("answering a message from %s failed", self.peer)
-                        await self._error("error", "", "internal error; try again")
+                        await self._error(messages.ERROR, "", "internal error; try again")
                 elif message.type is WSMsgType.BINARY:
-                    await self._error("error", "", "send JSON in text frames, not binary frames")
+                    await self._error(
+                        messages.ERROR, "", "send JSON in text frames, not binary frames"
+                    )
                 elif message.type is WSMsgType.ERROR:
                     logger.info("websocket error from %s: %s", self.peer, self.ws.exception())
                     break
@@ -212,126 +221,91 @@ class Connection:
         except ConnectionError:
             logger.debug("send to %s failed: connection gone", self.peer)
 
-    async def _reply(self, event_rep: str, channel: str, cb_id: str | None, **extra: Any) -> None:
-        reply: dict[str, Any] = {"event_rep": event_rep, "channel": channel}
-        if cb_id is not None:
-            reply["cb_id"] = cb_id
-        reply["ts"] = self.hub.clock()
-        reply["status"] = "ok"
-        reply.update(extra)
-        await self._send(reply)
-
-    async def _error(
-        self, event: str, channel: str, err_msg: str, cb_id: str | None = None
-    ) -> None:
-        reply: dict[str, Any] = {"event_rep": event, "channel": channel}
-        if cb_id is not None:
-            reply["cb_id"] = cb_id
-        reply["status"] = "error"
-        reply["err_msg"] = err_msg
-        await self._send(reply)
+    async def _error(self, event: str, channel: str, reason: str, tag: str | None = None) -> None:
+        await self._send(messages.ErrorReply(event, channel, reason, tag).encode())
 
     # Client messages ---------------------------------------------------------------------------
 
     async def _on_text(self, text: str) -> None:
         try:
-            message = frames.decode(text)
+            message = messages.parse_client(frames.decode(text))
         except frames.FrameError as exc:
-            await self._error("error", "", f"message is not a JSON object: {exc}")
+            await self._error(messages.ERROR, "", f"message is not a JSON object: {exc}")
             return
         except RecursionError:
-            await self._error("error", "", "message is nested too deeply")
+            await self._error(messages.ERROR, "", "message is nested too deeply")
             return
-        if (number := frames.ping_value(message)) is not None:
-            await self._send(frames.pong(number))
+        except messages.RequestError as exc:
+            await self._send(exc.reply.encode())
             return
-        if (number := frames.pong_value(message)) is not None:
-            self._on_pong(number)
-            return
-        await self._on_event(message)
+        match message:
+            case messages.Ping(value):
+                await self._send(messages.Pong(value).encode())
+            case messages.Pong(value):
+                self._on_pong(value)
+            case _:
+                await self._on_event(message)
 
-    async def _on_event(self, message: dict[str, Any]) -> None:
-        """A sub, unsub or req: checked field by field, each failure answered with an error."""
-        params = message.get("params")
-        params = params if isinstance(params, dict) else {}
-        name = params.get("channel")
-        cb_id = params.get("cb_id")
-        # Every reply, errors included, echoes a string cb_id (PROTOCOL.md 9.2).
-        echo = cb_id if isinstance(cb_id, str) else None
-        event = message.get("event")
-        if not isinstance(event, str):
-            await self._error("error", "", "message has no 'event'; use sub, unsub or req", echo)
-            return
-        if event not in ("sub", "unsub", "req"):
-            # The error names the channel the message named, as every other error reply does.
-            shown = event if len(event) <= 20 else event[:20] + "..."
-            await self._error(
-                event,
-                name if isinstance(name, str) else "",
-                f"unknown event {shown!r}; use sub, unsub or req",
-                echo,
-            )
-            return
-        if not isinstance(name, str):
-            await self._error(event, "", "params.channel is missing or not a string", echo)
-            return
-        if cb_id is not None and not isinstance(cb_id, str):
-            await self._error(event, name, "params.cb_id must be a string")
-            return
+    async def _on_event(self, message: messages.Sub | messages.Unsub | messages.Req) -> None:
+        """A sub, unsub or req whose channel and symbol exist; each failure answered with an
+        error that echoes its `tag` (PROTOCOL.md 9.2)."""
+        event, name, tag = message.EVENT, message.channel, message.tag
         channel = parse(name)
         if channel is None:
-            await self._error(event, name, f"unknown channel {name[:60]!r}", cb_id)
+            await self._error(event, name, f"unknown channel {name[:60]!r}", tag)
             return
         symbol = self.hub.engine.symbols.get(channel.symbol)
         if symbol is None:
-            await self._error(event, name, f"unknown symbol {channel.symbol[:20]!r}", cb_id)
+            await self._error(event, name, f"unknown symbol {channel.symbol[:20]!r}", tag)
             return
-        match event:
-            case "sub":
-                await self._subscribe(channel, symbol, cb_id)
-            case "unsub":
+        match message:
+            case messages.Sub():
+                await self._subscribe(channel, symbol, tag)
+            case messages.Unsub():
                 self.subscriptions.pop(name, None)
-                await self._reply("unsubed", name, cb_id)
-            case _:
-                await self._request(channel, symbol, cb_id)
+                await self._send(messages.Unsubed(name, self.hub.clock(), tag).encode())
+            case messages.Req():
+                await self._request(channel, symbol, tag)
 
-    async def _subscribe(self, channel: Channel, symbol: Symbol, cb_id: str | None) -> None:
+    async def _subscribe(self, channel: Channel, symbol: Symbol, tag: str | None) -> None:
         name = channel.name
         if name not in self.subscriptions and len(self.subscriptions) >= MAX_SUBSCRIPTIONS:
             await self._error(
-                "sub", name, f"at most {MAX_SUBSCRIPTIONS} subscriptions per connection", cb_id
+                "sub", name, f"at most {MAX_SUBSCRIPTIONS} subscriptions per connection", tag
             )
             return
-        await self._reply("subed", name, cb_id if cb_id is not None else "")
+        subed = messages.Subed(name, self.hub.clock(), tag if tag is not None else "")
+        await self._send(subed.encode())
         sub = Subscription(channel, symbol)
         now_ms = self.hub.clock()
+        body: messages.PushBody | None
         if channel.kind is ChannelKind.TRADE:
             sub.trade_seq, _ = self.hub.engine.trades_after(symbol.name, _LATEST)
             recent = self.hub.engine.trades(symbol.name, limit=TRADES_PER_REQ)
-            tick: Any = {"data": [codec.trade_to_push(trade, symbol) for trade in recent]}
+            body = messages.TradePush(symbol.name, tuple(recent), now_ms).body(symbol)
         else:
-            sub.version, tick = self.hub.tick(sub, now_ms)
-            sub.last_tick = tick
+            sub.version, body = self.hub.body(sub, now_ms)
+            sub.last_body = body
         sub.last_push = asyncio.get_running_loop().time()
         self.subscriptions[name] = sub
-        if tick is not None:
-            await self._send({"channel": name, "ts": now_ms, "tick": tick}, push=True)
+        if body is not None:
+            await self._send(body.at(now_ms), push=True)
 
-    async def _request(self, channel: Channel, symbol: Symbol, cb_id: str | None) -> None:
+    async def _request(self, channel: Channel, symbol: Symbol, tag: str | None) -> None:
         engine, name, now_ms = self.hub.engine, channel.name, self.hub.clock()
+        items: tuple[Kline, ...] | tuple[Trade, ...]
         if channel.kind is ChannelKind.KLINE:
             period = KLINE_INTERVALS[channel.interval]
-            bars = engine.klines(symbol.name, period, now_ms, limit=MAX_KLINES)
-            data = [codec.kline_to_push_tick(bar, symbol) for bar in bars]
+            items = tuple(engine.klines(symbol.name, period, now_ms, limit=MAX_KLINES))
         elif channel.kind is ChannelKind.TRADE:
-            recent = engine.trades(symbol.name, limit=TRADES_PER_REQ)
-            data = [codec.trade_to_push(trade, symbol) for trade in recent]
+            items = tuple(engine.trades(symbol.name, limit=TRADES_PER_REQ))
         else:
             await self._error(
-                "req", name, "req serves kline and trade channels; subscribe to this one", cb_id
+                "req", name, "req serves kline and trade channels; subscribe to this one", tag
             )
             return
-        await self._reply("rep", name, cb_id if cb_id is not None else "", data=data)
+        rep = messages.Rep(name, items, now_ms, tag if tag is not None else "")
+        await self._send(rep.encode(symbol))
 
     def _on_pong(self, number: int) -> None:
         if all(value != number for value, _ in self._pings):
@@ -364,24 +338,23 @@ class Connection:
                     logger.exception("push of %s to %s failed", sub.channel.name, self.peer)
 
     async def _push(self, sub: Subscription, now: float, now_ms: int) -> None:
-        name = sub.channel.name
         if sub.channel.kind is ChannelKind.TRADE:
             seq, new = self.hub.engine.trades_after(sub.symbol.name, sub.trade_seq)
             sub.trade_seq = seq
             if not new:
                 return
             # Newest first, as REST /v1/trades and the trade `req` list them.
-            data = [codec.trade_to_push(trade, sub.symbol) for trade in reversed(new)]
-            tick: Any = {"data": data}
+            push = messages.TradePush(sub.symbol.name, tuple(reversed(new)), now_ms)
+            body: messages.PushBody | None = push.body(sub.symbol)
         else:
             if self.hub.engine.version(sub.symbol.name) == sub.version:
                 return
-            sub.version, tick = self.hub.tick(sub, now_ms)
-            if tick is None or tick == sub.last_tick:
+            sub.version, body = self.hub.body(sub, now_ms)
+            if body is None or body == sub.last_body:
                 return
-            sub.last_tick = tick
+            sub.last_body = body
         sub.last_push = now
-        await self._send({"channel": name, "ts": now_ms, "tick": tick}, push=True)
+        await self._send(body.at(now_ms), push=True)
 
     async def _heartbeat(self) -> None:
         """Ping every `ping_interval`; close when the oldest ping is `ping_timeout` unanswered."""
@@ -404,4 +377,4 @@ class Connection:
                 if not self.hub.faults.stall_ws:
                     value = self.hub.clock()
                     self._pings.append((value, now))
-                    await self._send(frames.ping(value))
+                    await self._send(messages.Ping(value).encode())

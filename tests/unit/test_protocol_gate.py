@@ -542,3 +542,55 @@ def test_shown_quotes_hostile_values_briefly_and_printably() -> None:
     assert gate.shown("\x1b[31m" + "x" * 500).startswith("'\\x1b[31m")
     assert len(gate.shown("x" * 10_000)) < 80
     assert gate.shown([1] * 1000) == "a list of 1000"
+
+
+# PROTOCOL.md's own examples still pass ----------------------------------------------------------
+
+
+def test_documented_rest_examples_pass_the_gate_with_their_symbol() -> None:
+    depth = envelope.loads_json(
+        '{"tick": {"time": 1700000000000, "asks": [["27001.00", "0.250000"]],'
+        ' "bids": [["27000.00", "1.000000"]]}}'
+    )
+    assert codec.depth_from_rest(depth, symbol=BTCUSDT).spread == Decimal("1.00")
+    trades = envelope.loads_json(
+        '[{"id": "981", "price": "27000.50", "amount": "0.010000", "side": "BUY",'
+        ' "ts": 1700000000000}]'
+    )
+    assert codec.trades_from_rest(trades, symbol=BTCUSDT)[0].price == Decimal("27000.50")
+    account = envelope.loads_json(
+        '{"total_asset": "1.52340000", "coin_list": [{"coin": "btc", "normal": "0.500000",'
+        ' "locked": "0.010000", "btcValuatin": "0.51000000"}]}'
+    )
+    assert codec.account_from_wire(account).total_asset == Decimal("1.5234")
+    symbols = envelope.loads_json(
+        '[{"symbol": "btcusdt", "base_coin": "btc", "count_coin": "usdt", "price_precision": 2,'
+        ' "amount_precision": 6, "min_amount": "0.000100", "min_value": "5"}]'
+    )
+    assert codec.symbols_from_wire(symbols) == [BTCUSDT]
+
+
+def test_documented_push_shapes_pass_the_gate_with_their_symbol() -> None:
+    ticker = envelope.loads_json(
+        '{"open": "26810.00", "high": "27250.00", "low": "26700.00", "close": "27000.50",'
+        ' "vol": "1234.567800", "amount": "33210456.12", "rose": "0.0071"}'
+    )
+    assert codec.ticker_from_push("btcusdt", T0, ticker, symbol=BTCUSDT).last == Decimal("27000.50")
+    trades = envelope.loads_json(
+        '{"data": [{"id": "981", "side": "BUY", "price": "27000.50", "vol": "0.010000",'
+        ' "amount": "270.005", "ts": 1700000000000}]}'
+    )
+    assert codec.trades_from_push(trades, symbol=BTCUSDT)[0].amount == Decimal("0.010000")
+    kline = envelope.loads_json(
+        '{"id": 1700000000, "open": "27000.00", "high": "27010.00", "low": "26990.00",'
+        ' "close": "27005.00", "vol": "1.500000", "amount": "40507.50"}'
+    )
+    assert codec.kline_from_push(kline, symbol=BTCUSDT).open_time == 1700000000
+
+
+def test_what_the_server_writes_the_client_reads_back_unchanged() -> None:
+    book_push = {"asks": [["27001.00", "0.250000"]], "buys": [["27000.00", "1.000000"]]}
+    book = codec.depth_from_push(T0, book_push, symbol=BTCUSDT)
+    assert codec.depth_to_push_tick(book, BTCUSDT, 0) == book_push
+    order = codec.order_from_wire(ORDER, symbol=BTCUSDT)
+    assert codec.order_from_wire(codec.order_to_wire(order, BTCUSDT), symbol=BTCUSDT) == order

@@ -15,7 +15,12 @@ MAX_LEVELS = 150
 
 @dataclass(frozen=True, slots=True)
 class Book:
-    """Asks ascending and bids descending, as the wire sends them; `time` in ms."""
+    """Asks ascending and bids descending, as the wire sends them; `time` in ms (0: unknown).
+
+    A book decoded from the wire has passed the gate (`cdx.protocol.gate`): each side strictly
+    sorted best first with one level per price, at most `MAX_LEVELS` levels, every price and
+    amount positive, and never crossed, so a widget may rely on that without checking again.
+    """
 
     asks: tuple[Level, ...]
     bids: tuple[Level, ...]

@@ -5,7 +5,7 @@ The `hostile` front (tests/conftest.py) forwards REST to a still, seeded embedde
 except for the one path a test breaks; the WebSocket is scripted here (`ScriptedMarket`), so a
 test decides every push. After each hostile input the app must still be running, still take
 later good pushes, and show nothing of the bad value (screen text is read from Textual's
-compositor: what a user would see, notifications included).
+compositor and the notifications on show: what a user would read).
 """
 
 from __future__ import annotations
@@ -111,9 +111,10 @@ class Hostile:
             await self.pilot.pause(0.02)
 
     def screen(self) -> str:
-        """Every line on the terminal, as the user reads it."""
+        """Every line on the terminal as the user reads it, then the notifications shown."""
         strips = self.app.screen._compositor.render_strips()
-        return "\n".join(strip.text for strip in strips)
+        notes = [f"{note.title}: {note.message}" for note in self.app._notifications]
+        return "\n".join([*(strip.text for strip in strips), *notes])
 
     def ladder_prices(self) -> list[str]:
         return [row.price for row in self.app.ladder.rows if row.price]
@@ -533,4 +534,25 @@ async def test_a_widget_that_cannot_format_shows_a_display_error_and_the_rest_up
         await dash.until(lambda: "27,011.75" in dash.screen(), "the tape still updates")
         await dash.good_book("27009.00", "27008.00")
         await dash.until(lambda: DISPLAY_ERROR not in dash.screen(), "the ladder recovers")
+        assert dash.app.is_running
+
+
+async def test_a_handler_that_fails_on_server_data_is_reported_and_the_app_goes_on(
+    dash: Hostile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Textual ends the app on an exception in a message handler; ours are contained."""
+    real = dash.app.market.apply
+
+    def apply(event: Any) -> None:
+        if any(getattr(t, "id", "") == "4001" for t in getattr(event, "trades", ())):
+            raise ValueError("a handler bug")
+        real(event)
+
+    monkeypatch.setattr(dash.app.market, "apply", apply)
+    async with dash.app.run_test(size=(120, 40)) as pilot:
+        await running(dash, pilot)
+        dash.market.push(trades(trade(4001)))
+        await dash.until(lambda: DISPLAY_ERROR in dash.screen(), "the failure is reported")
+        dash.market.push(trades(trade(4002, price="27012.50")))
+        await dash.until(lambda: "27,012.50" in dash.screen(), "later pushes still shown")
         assert dash.app.is_running

@@ -343,6 +343,13 @@ def test_ticker_of_another_symbol_is_refused() -> None:
         codec.ticker_from_rest(TICKER_REST | {"symbol": "ethusdt"}, symbol=BTCUSDT)
 
 
+def test_ticker_best_bid_of_zero_or_null_is_no_bid() -> None:
+    assert codec.ticker_from_rest(TICKER_REST | {"buy": "0"}).buy is None
+    assert codec.ticker_from_rest(TICKER_REST | {"buy": None, "sell": None}).sell is None
+    with pytest.raises(codec.CodecError, match="sell"):
+        codec.ticker_from_rest(TICKER_REST | {"sell": "-1"})
+
+
 def test_crossed_ticker_bid_and_ask_are_dropped_not_the_ticker() -> None:
     ticker = codec.ticker_from_rest(TICKER_REST | {"buy": "27002.00"})
     assert ticker.buy is None and ticker.sell is None and ticker.last == Decimal("27000.50")

@@ -213,8 +213,9 @@ def ticker_to_rest(ticker: Ticker, symbol: Symbol) -> dict[str, Any]:
 def ticker_from_rest(obj: Any, *, symbol: Symbol | None = None) -> Ticker:
     """`data` of `GET /v1/ticker?symbol=S` (and one entry of the all-symbols form).
 
-    Prices may be zero (a market with no trade and an empty book has no price yet); `rose` may
-    be negative; `low` must not exceed `high`. A crossed best bid/ask is dropped, with a log line.
+    Prices may be zero (a market with no trade and an empty book has no price yet), and a best
+    bid or ask of zero or null is read as none; `rose` may be negative; `low` must not exceed
+    `high`. A crossed best bid/ask is dropped, with a log line.
     """
     price_precision, amount_precision = _precisions(symbol)
     price = _dec(NON_NEGATIVE, price_precision)
@@ -229,8 +230,8 @@ def ticker_from_rest(obj: Any, *, symbol: Symbol | None = None) -> Ticker:
             vol=_field(obj, "vol", _dec(NON_NEGATIVE, amount_precision)),
             amount=_field(obj, "amount", _dec(NON_NEGATIVE)),
             rose=_field(obj, "rose", _dec(ANY_SIGN)),
-            buy=_opt_field(obj, "buy", _dec(POSITIVE, price_precision)),
-            sell=_opt_field(obj, "sell", _dec(POSITIVE, price_precision)),
+            buy=_opt_field(obj, "buy", price) or None,  # 0: no bid (a side may be empty)
+            sell=_opt_field(obj, "sell", price) or None,
         )
     )
 

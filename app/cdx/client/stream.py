@@ -33,7 +33,7 @@ from cdx.client.rest import is_loopback
 from cdx.model.book import Book
 from cdx.model.market import Kline, Ticker, Trade
 from cdx.model.symbol import Symbol
-from cdx.protocol import channels, codec, frames
+from cdx.protocol import channels, frames, messages
 from cdx.protocol.channels import ChannelKind
 
 log = logging.getLogger(__name__)
@@ -219,8 +219,8 @@ class MarketStream:
         self._stop = asyncio.Event()
         self._connected = asyncio.Event()
         self._pending: dict[str, asyncio.Future[list[Any]]] = {}
-        self._pending_channel: dict[str, str] = {}  # cb_id -> channel of a pending `req`
-        self._cb_ids = itertools.count(1)
+        self._pending_channel: dict[str, str] = {}  # tag -> channel of a pending `req`
+        self._tags = itertools.count(1)
         self.symbols: dict[str, Symbol] = {}
         """Symbols by name, once known: pushes of a symbol here are checked against its
         precisions by the codec's gate (the app fills this when it has loaded them)."""
@@ -235,7 +235,7 @@ class MarketStream:
         if channel in self._channels:
             return
         self._channels[channel] = None
-        self._send(frames.subscribe(channel, f"sub-{channel}"))
+        self._send(_sub(channel))
 
     @property
     def refused(self) -> Mapping[str, str]:
@@ -246,7 +246,7 @@ class MarketStream:
         """Stop `channel`; pushes still in flight for it are dropped, a refusal is forgotten."""
         if channel in self._channels:
             del self._channels[channel]
-            self._send(frames.unsubscribe(channel))
+            self._send(messages.Unsub(channel))
         refusal = self._refusals.pop(channel, None)
         if refusal is not None:
             refusal.cancel()
@@ -262,27 +262,20 @@ class MarketStream:
         parsed = channels.parse(channel)
         if parsed is None or parsed.kind not in (ChannelKind.KLINE, ChannelKind.TRADE):
             raise ValueError(f"{channel!r} is not a kline or trade channel")
-        cb_id = f"req-{next(self._cb_ids)}"
+        tag = f"req-{next(self._tags)}"
         future: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
-        self._pending[cb_id] = future
-        self._pending_channel[cb_id] = channel
+        self._pending[tag] = future
+        self._pending_channel[tag] = channel
         try:
             async with asyncio.timeout(timeout):
                 await self._connected.wait()
-                self._send(frames.request(channel, cb_id))
-                data = await future
+                self._send(messages.Req(channel, tag))
+                return await future
         except TimeoutError:
             raise TransportError(f"no answer to {channel} within {timeout:g} s") from None
         finally:
-            self._pending.pop(cb_id, None)
-            self._pending_channel.pop(cb_id, None)
-        decode = (
-            codec.klines_from_req if parsed.kind is ChannelKind.KLINE else codec.trades_from_req
-        )
-        try:  # a malformed entry is skipped (and logged) by the codec; only a non-list fails
-            return list(decode(data, symbol=self.symbols.get(parsed.symbol)))
-        except codec.CodecError as exc:
-            raise BadResponse(f"malformed answer to {channel}: {exc}") from None
+            self._pending.pop(tag, None)
+            self._pending_channel.pop(tag, None)
 
     def stop(self) -> None:
         """Close the connection and make `run()` return; safe to call more than once."""
@@ -349,7 +342,7 @@ class MarketStream:
         self._ws = ws
         self._outbox = asyncio.Queue()
         for channel in self._channels:
-            self._outbox.put_nowait(frames.encode_text(frames.subscribe(channel, f"sub-{channel}")))
+            self._outbox.put_nowait(frames.encode_text(_sub(channel).encode()))
         self._set_state(ConnectionState.CONNECTED, f"connected to {self.ws_url}")
         self._connected.set()
         writer = asyncio.create_task(self._write(ws, self._outbox))
@@ -370,7 +363,7 @@ class MarketStream:
                         )
                         ws.transport.abort()
                         return f"no message for {self._silence_timeout:g} s"
-                    self._send(frames.ping(next(self._ping_ids)))
+                    self._send(messages.Ping(next(self._ping_ids)))
                     continue
                 heard_at = loop.time()
                 self._got_messages = True
@@ -394,92 +387,66 @@ class MarketStream:
             while True:
                 await ws.send(await outbox.get())
 
-    def _send(self, message: Mapping[str, Any]) -> None:
+    def _send(self, message: messages.ClientMessage) -> None:
         if self._outbox is not None:
-            self._outbox.put_nowait(frames.encode_text(dict(message)))
+            self._outbox.put_nowait(frames.encode_text(message.encode()))
 
     def _handle(self, frame: str | bytes) -> None:
         try:
-            message = frames.decode(frame)
+            message = messages.parse_server(frames.decode(frame), self.symbols)
         except frames.FrameError as exc:
             log.warning("skipping malformed frame: %s", exc)
             return
-        ping = frames.ping_value(message)
-        if ping is not None:
-            self._send(frames.pong(ping))
-            self._emit(HeartbeatEvent())
+        except messages.MessageError as exc:
+            log.warning("skipping malformed message: %s", exc)
+            future = self._pending.get(exc.tag) if exc.tag is not None else None
+            if future is not None and not future.done():
+                future.set_exception(BadResponse(f"malformed answer: {exc}"))
             return
-        if frames.pong_value(message) is not None:
-            self._emit(HeartbeatEvent())
-            return
-        if "event_rep" in message:
-            self._handle_reply(message)
-            return
-        try:
-            event = self._decode_push(message)
-        except (codec.CodecError, KeyError, TypeError, ValueError) as exc:
-            log.warning("skipping malformed push on %r: %s", str(message.get("channel"))[:60], exc)
-            return
-        if event is not None:
-            self._emit(event)
+        match message:
+            case messages.Ping(value):
+                self._send(messages.Pong(value))
+                self._emit(HeartbeatEvent())
+            case messages.Pong():
+                self._emit(HeartbeatEvent())
+            case messages.Subed() | messages.Unsubed() | messages.Rep() | messages.ErrorReply():
+                self._handle_reply(message)
+            case _ if message.channel not in self._channels:
+                pass  # still in flight after an unsubscribe
+            case _:
+                self._emit(_event(message))
 
-    def _decode_push(self, message: Mapping[str, Any]) -> StreamEvent | None:
-        name = message["channel"]
-        parsed = channels.parse(name)
-        if parsed is None:
-            raise ValueError("not a channel of the protocol")
-        if name not in self._channels:
-            return None  # still in flight after an unsubscribe
-        ts = codec.time_ms(message["ts"])  # a bad ts, or tick, refuses the whole push
-        tick = message["tick"]
-        if not isinstance(tick, Mapping):
-            raise ValueError("'tick' is not an object")
-        symbol = self.symbols.get(parsed.symbol)  # known: values must fit its precisions
-        match parsed.kind:
-            case ChannelKind.TICKER:
-                return TickerEvent(codec.ticker_from_push(parsed.symbol, ts, tick, symbol=symbol))
-            case ChannelKind.DEPTH:
-                book = codec.depth_from_push(ts, tick, symbol=symbol)
-                return DepthEvent(parsed.symbol, parsed.step, book)
-            case ChannelKind.TRADE:
-                trades = codec.trades_from_push(tick, symbol=symbol)
-                return TradesEvent(parsed.symbol, trades)
-            case ChannelKind.KLINE:
-                bar = codec.kline_from_push(tick, symbol=symbol)
-                return KlineEvent(parsed.symbol, parsed.interval, bar)
-        return None
-
-    def _handle_reply(self, message: Mapping[str, Any]) -> None:
-        kind = message.get("event_rep")
-        ok = message.get("status") == "ok"
-        channel = message.get("channel", "")
-        channel = channel if isinstance(channel, str) else ""
-        cb_id = message.get("cb_id")
-        if not channel and isinstance(cb_id, str) and cb_id.startswith("sub-"):
-            channel = cb_id.removeprefix("sub-")  # our own sub cb_id names its channel
-        if not isinstance(cb_id, str) and not ok and kind in ("req", "error"):
+    def _handle_reply(self, reply: messages.Reply) -> None:
+        channel, tag = reply.channel, reply.tag
+        if not channel and tag is not None and tag.startswith("sub-"):
+            channel = tag.removeprefix("sub-")  # our own sub tag names its channel
+        refused = isinstance(reply, messages.ErrorReply)
+        if tag is None and refused and reply.event in (messages.Req.EVENT, messages.ERROR):
             # PROTOCOL.md's error reply carries no cb_id: it answers the oldest pending
             # request for its channel.
-            cb_id = next((c for c, ch in self._pending_channel.items() if ch == channel), None)
-        future = self._pending.get(cb_id) if isinstance(cb_id, str) else None
+            tag = next((t for t, ch in self._pending_channel.items() if ch == channel), None)
+        future = self._pending.get(tag) if tag is not None else None
         if future is not None and not future.done():
-            if not ok:
-                future.set_exception(ApiError("error", str(message.get("err_msg", ""))))
-            elif isinstance(message.get("data"), list):
-                future.set_result(message["data"])
-            else:
-                future.set_exception(BadResponse(f"answer to {channel} has no data list"))
+            match reply:
+                case messages.ErrorReply(reason=reason):
+                    future.set_exception(ApiError("error", reason))
+                case messages.Rep(items=items):
+                    future.set_result(list(items))
+                case _:
+                    future.set_exception(BadResponse(f"answer to {channel} has no data list"))
             return
-        if ok:
-            log.debug("%s %s", _printable(kind), _printable(channel))
-            if kind == "subed" and channel in self._refusals:
+        if not isinstance(reply, messages.ErrorReply):
+            log.debug("%s %s", type(reply).__name__, _printable(channel))
+            if isinstance(reply, messages.Subed) and channel in self._refusals:
                 self._refusals.pop(channel).cancel()
                 log.info("server accepts %s again", channel)
                 self._emit(SubscriptionEvent(channel, None))
             self._emit(HeartbeatEvent())
             return
-        err = _printable(message.get("err_msg", "refused"))
-        if kind in ("sub", "subed", "error") and channel in self._channels:
+        err = _printable(reply.reason or "refused")
+        kind = reply.event
+        sub_events = (messages.Sub.EVENT, messages.Subed.EVENT_REP, messages.ERROR)
+        if kind in sub_events and channel in self._channels:
             self._refuse(channel, err)
             return
         log.warning("server refused %s %s: %s", _printable(kind), _printable(channel), err)
@@ -508,7 +475,7 @@ class MarketStream:
         if refusal is None or channel not in self._channels:
             return
         refusal.retry = None
-        self._send(frames.subscribe(channel, f"sub-{channel}"))
+        self._send(_sub(channel))
 
     def _fail_pending(self) -> None:
         for future in self._pending.values():
@@ -535,6 +502,27 @@ class MarketStream:
             self._on_event(event)
         except Exception:
             log.exception("market stream consumer failed on %s", type(event).__name__)
+
+
+def _sub(channel: str) -> messages.Sub:
+    """Our subscriptions are tagged with their channel, so a refusal naming only the tag
+    still says which channel it refuses."""
+    return messages.Sub(channel, f"sub-{channel}")
+
+
+def _event(push: messages.Push) -> StreamEvent:
+    """The consumer's event of a push (the stream's events predate the protocol's values and
+    the UI depends on them)."""
+    match push:
+        case messages.TickerPush(ticker=ticker):
+            return TickerEvent(ticker)
+        case messages.DepthPush(symbol=symbol, step=step, book=book):
+            return DepthEvent(symbol, step, book)
+        case messages.TradePush(symbol=symbol, trades=trades):
+            return TradesEvent(symbol, trades)
+        case messages.KlinePush(symbol=symbol, interval=interval, kline=kline):
+            return KlineEvent(symbol, interval, kline)
+    raise TypeError(f"not a push: {type(push).__name__}")
 
 
 def _printable(text: object) -> str:

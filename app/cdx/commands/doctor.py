@@ -25,7 +25,7 @@ from cdx.client.errors import AuthError, BadResponse, CdxError, TransportError
 from cdx.client.rest import RestClient, is_loopback
 from cdx.commands import arguments
 from cdx.commands.printable import printable
-from cdx.protocol import channels, frames
+from cdx.protocol import channels, frames, messages
 from cdx.protocol import endpoints as ep
 from cdx.protocol.errors import ErrorCode
 from cdx.protocol.signing import TIME_WINDOW_MS
@@ -196,18 +196,16 @@ async def _check_ws(
                 proxy=None if is_loopback(host) else True,
             ) as ws:
                 sent_ms = int(clock() * 1000)
-                await ws.send(frames.encode_text(frames.subscribe(channel, "doctor")))
-                reply = await _receive(
-                    ws, lambda m: m.get("event_rep") in ("subed", "sub", "error")
-                )
+                await _send(ws, messages.Sub(channel, "doctor"))
+                reply = await _receive(ws, _answers_sub)
                 got_ms = int(clock() * 1000)
-                if reply.get("status") != "ok":
-                    why = reply.get("err_msg", "refused")
+                if isinstance(reply, messages.ErrorReply):
+                    why = reply.reason or "refused"
                     return _WsProbe(Check(name, False, f"subscribe to {channel} refused: {why}"))
-                await _receive(ws, lambda m: m.get("channel") == channel and "tick" in m)
+                await _receive(ws, lambda m: isinstance(m, messages.Push) and m.channel == channel)
                 number = int(clock() * 1000)
-                await ws.send(frames.encode_text(frames.ping(number)))
-                await _receive(ws, lambda m: frames.pong_value(m) == number)
+                await _send(ws, messages.Ping(number))
+                await _receive(ws, lambda m: m == messages.Pong(number))
     except TimeoutError:
         return _WsProbe(
             Check(
@@ -220,21 +218,33 @@ async def _check_ws(
         )
     except frames.FrameError as exc:
         return _WsProbe(Check(name, False, f"{ws_url} sent a malformed frame: {exc}"))
-    ts = reply.get("ts")
-    server_ms = ts if isinstance(ts, int) and not isinstance(ts, bool) else None
+    except messages.MessageError as exc:
+        return _WsProbe(Check(name, False, f"{ws_url} sent a malformed message: {exc}"))
     detail = f"subscribed to {channel}, got a push, heartbeat answered"
-    return _WsProbe(Check(name, True, detail), server_ms, (sent_ms + got_ms) // 2)
+    return _WsProbe(Check(name, True, detail), reply.ts, (sent_ms + got_ms) // 2)
 
 
-async def _receive(
-    ws: ClientConnection, wanted: Callable[[dict[str, Any]], bool]
-) -> dict[str, Any]:
-    """The next message `wanted` accepts, answering the server's pings meanwhile."""
+def _answers_sub(message: messages.ServerMessage) -> bool:
+    """An acceptance, or a refusal naming the subscription (or naming nothing)."""
+    if isinstance(message, messages.Subed):
+        return True
+    refusals = (messages.Sub.EVENT, messages.Subed.EVENT_REP, messages.ERROR)
+    return isinstance(message, messages.ErrorReply) and message.event in refusals
+
+
+async def _send(ws: ClientConnection, message: messages.ClientMessage) -> None:
+    await ws.send(frames.encode_text(message.encode()))
+
+
+async def _receive(ws: ClientConnection, wanted: Callable[[messages.ServerMessage], bool]) -> Any:
+    """The next message `wanted` accepts, answering the server's pings meanwhile.
+
+    A malformed message raises `MessageError`: a server of the protocol sends none.
+    """
     while True:
-        message = frames.decode(await ws.recv())
-        ping = frames.ping_value(message)
-        if ping is not None:
-            await ws.send(frames.encode_text(frames.pong(ping)))
+        message = messages.parse_server(frames.decode(await ws.recv()))
+        if isinstance(message, messages.Ping):
+            await _send(ws, messages.Pong(message.value))
             continue
         if wanted(message):
             return message

@@ -556,3 +556,60 @@ async def test_a_handler_that_fails_on_server_data_is_reported_and_the_app_goes_
         dash.market.push(trades(trade(4002, price="27012.50")))
         await dash.until(lambda: "27,012.50" in dash.screen(), "later pushes still shown")
         assert dash.app.is_running
+
+
+# Past the gate ---------------------------------------------------------------------------------
+
+HUGE = Decimal("1e400")
+ENORMOUS = Decimal("1e999999999")
+SHOWN_SAFELY = ("\x1b", "Traceback", "Internal error", "InvalidOperation", "Overflow")
+"""Values that slip past the gate are shown marked (`1.00e400`, `?`), never as a crash."""
+
+
+async def test_values_that_slip_past_the_gate_are_shown_marked_not_fatal(dash: Hostile) -> None:
+    """The UI does not rely on the gate: model objects holding absurd values, handed straight
+    to the app as a stream and the poller would, are drawn (marked) or contained."""
+    from cdx.client.stream import DepthEvent, TickerEvent, TradesEvent
+    from cdx.model.account import Account, Balance
+    from cdx.model.book import Book
+    from cdx.model.market import Ticker, Trade
+    from cdx.model.order import Order, OrderStatus, OrderType, Side
+    from cdx.ui.messages import AccountPolled, OpenOrdersPolled, StreamEventReceived
+
+    app = dash.app
+    async with app.run_test(size=(120, 40)) as pilot:
+        await running(dash, pilot)
+        book = Book(
+            asks=((HUGE, Decimal(1)), (Decimal("27001.00"), ENORMOUS)),
+            bids=((Decimal("27000.00"), Decimal("-3")), (Decimal("1e-999999999"), HUGE)),
+        )
+        low = HUGE.copy_negate()
+        ticker = Ticker(SYMBOL, 10**20, HUGE, HUGE, low, ENORMOUS, HUGE, HUGE, ENORMOUS)
+        bad_trade = Trade("9" * 400, HUGE, ENORMOUS.copy_negate(), Side.SELL, 10**20)
+        account = Account(
+            (
+                Balance("usdt", HUGE, ENORMOUS),
+                Balance("\x1b[2J\x1b]0;x\x07", Decimal(1), Decimal(0)),
+                Balance("btc", ENORMOUS.copy_negate(), HUGE),
+            )
+        )
+        order = Order(
+            "77", SYMBOL, Side.BUY, OrderType.LIMIT, HUGE, ENORMOUS, HUGE * 2, HUGE, HUGE,
+            HUGE, "btc", OrderStatus.PART_FILLED, 10**20,
+        )  # fmt: skip
+        for message in (
+            StreamEventReceived(DepthEvent(SYMBOL, 0, book)),
+            StreamEventReceived(TickerEvent(ticker)),
+            StreamEventReceived(TradesEvent(SYMBOL, (bad_trade,))),
+            AccountPolled(account),
+            OpenOrdersPolled(SYMBOL, (order,), app.tracker.token(), complete=False),
+        ):
+            app.post_message(message)
+        await dash.until(lambda: "1.00e400" in dash.screen(), "the huge price, marked")
+        await dash.until(lambda: app.tracker.get("77") is not None, "the polled order")
+        await pilot.pause(0.3)  # several repaints of it all
+        text = dash.screen()
+        for bad in SHOWN_SAFELY:
+            assert bad not in text, f"{bad!r} on screen:\n{text}"
+        assert app.is_running
+        await dash.good_book("27010.00", "27009.00")

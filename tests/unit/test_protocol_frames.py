@@ -35,20 +35,6 @@ def test_decode_rejects_malformed_frames(frame: bytes | str) -> None:
         frames.decode(frame)
 
 
-def test_ping_and_pong_values() -> None:
-    assert frames.ping_value({"ping": 1700000000000}) == 1700000000000
-    assert frames.pong(5) == {"pong": 5}
-    assert frames.ping_value({"ping": "x"}) is None
-    assert frames.ping_value({"event": "sub"}) is None
-
-
-def test_subscribe_message_matches_the_documented_shape() -> None:
-    text = frames.encode_text(frames.subscribe("market_btcusdt_ticker", "any string"))
-    assert (
-        text == '{"event":"sub","params":{"channel":"market_btcusdt_ticker","cb_id":"any string"}}'
-    )
-
-
 @pytest.mark.parametrize(
     ("name", "kind", "step", "interval"),
     [

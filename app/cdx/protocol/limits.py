@@ -79,6 +79,10 @@ MAX_SYMBOLS = 2000
 MAX_PAGE_ITEMS = 1000
 """Orders or fills decoded from one page (`pageSize` is at most 200)."""
 
+MAX_PAGE_COUNT = 10**MAX_ID_DIGITS - 1
+"""The largest `count` (items over all pages) a paged answer may claim: no more items than
+there are ids. A reader still never pages past its own page cap, whatever the count."""
+
 # Bytes ----------------------------------------------------------------------------------------
 
 MAX_JSON_TEXT = 4 * 1024 * 1024

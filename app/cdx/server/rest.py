@@ -21,6 +21,7 @@ from cdx.model.symbol import Symbol
 from cdx.protocol import codec, endpoints, envelope
 from cdx.protocol.endpoints import Endpoint, KeyedBy, Method, RateGroup
 from cdx.protocol.errors import ErrorCode
+from cdx.protocol.page import Page
 from cdx.protocol.refusal import Refusal
 from cdx.server import params as wire_params
 from cdx.server.auth import Credentials
@@ -185,9 +186,7 @@ def _paged(
         items = items[::-1]
     page = int(params.get("page", "1"))
     size = int(params.get("pageSize", str(endpoints.DEFAULT_PAGE_SIZE)))
-    start = (page - 1) * size
-    page_items = [encode(item) for item in items[start : start + size]]
-    return {"count": len(items), endpoint.list_key: page_items}
+    return Page.of(items, page, size).encode(endpoint, encode)
 
 
 def symbols(engine: Backend, params: Params, api_key: str, now_ms: int) -> Any:

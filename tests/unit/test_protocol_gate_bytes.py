@@ -130,3 +130,15 @@ def test_documented_push_still_decodes_from_a_gzip_frame() -> None:
     message = frames.decode(frame)
     book = codec.depth_from_push(message["ts"], message["tick"])
     assert book.best_bid == Decimal("27000.00") and book.best_ask == Decimal("27001.00")
+
+
+@pytest.mark.parametrize(
+    "code", ['""', '"' + "1" * 17 + '"', '"0\\u001b[2J"', "true", "1.5", "null"]
+)
+def test_envelope_code_that_is_not_a_code_is_not_an_envelope(code: str) -> None:
+    with pytest.raises(envelope.EnvelopeError, match="code"):
+        envelope.parse('{"code": ' + code + ', "msg": "suc", "data": null}')
+
+
+def test_envelope_code_as_a_json_integer_is_read() -> None:
+    assert envelope.parse(b'{"code": 110005, "msg": "insufficient", "data": null}').code == "110005"

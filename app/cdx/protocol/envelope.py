@@ -10,6 +10,10 @@ from typing import Any
 from cdx.protocol.errors import ErrorCode
 from cdx.protocol.limits import MAX_JSON_DEPTH, MAX_JSON_TEXT, MAX_LOG_TEXT, MAX_NUMBER_TEXT
 
+MAX_CODE_TEXT = 16
+"""Characters of an envelope `code` (PROTOCOL.md's are 1 or 6 digits); a longer one, or one with
+control characters, makes the body not an envelope."""
+
 MAX_MSG_TEXT = 500
 """Characters of a server's `msg` kept: enough for any sentence, not a page of garbage."""
 
@@ -124,6 +128,8 @@ def parse(body: bytes | str) -> Envelope:
         code = str(code)
     if not isinstance(code, str):
         raise EnvelopeError("response has no string 'code'")
+    if not (0 < len(code) <= MAX_CODE_TEXT and code.isascii() and code.isprintable()):
+        raise EnvelopeError(f"response 'code' is not a code ({code[:MAX_CODE_TEXT]!a})")
     msg = obj.get("msg", "")
     if not isinstance(msg, str):
         msg = str(msg) if isinstance(msg, int | Decimal) else ""

@@ -26,6 +26,7 @@ from cdx.model.symbol import Symbol
 from cdx.protocol import channels, codec, gate
 from cdx.protocol.channels import Channel, ChannelKind
 from cdx.protocol.envelope import MAX_MSG_TEXT
+from cdx.protocol.limits import MAX_NUMBER_TEXT
 
 EVENTS: tuple[str, ...] = ("sub", "unsub", "req")
 """The `event` values a client may send."""
@@ -137,9 +138,18 @@ _CLIENT_EVENTS: dict[str, type[Sub] | type[Unsub] | type[Req]] = {
 
 
 def _heartbeat(message: Mapping[str, Any], key: str) -> int | None:
-    """The number of a `{key: n}` message, or None if the message is not that heartbeat."""
+    """The number of a `{key: n}` message, or None if the message is not that heartbeat.
+
+    Any JSON integer the frame reader reads (at most `MAX_NUMBER_TEXT` characters) is a
+    heartbeat number, so the answer can always be written back.
+    """
     value = message.get(key) if len(message) == 1 else None
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return int(value) if -_HEARTBEAT_BOUND < value < _HEARTBEAT_BOUND else None
+
+
+_HEARTBEAT_BOUND = 10**MAX_NUMBER_TEXT
 
 
 def parse_client(message: Mapping[str, Any]) -> ClientMessage:

@@ -330,3 +330,12 @@ def test_order_form_checks_any_input_against_any_account(
     check = validate(symbol, side, order_type, price, amount, account, reference)
     if check.draft is not None:
         assert check.draft.describe()
+
+
+def test_a_bar_of_absurd_depth_is_full_at_once() -> None:
+    """int() of 1e999999999 would build a billion-digit integer: the bar is capped first."""
+    from cdx.ui.widgets.ladder import _bar_length
+
+    assert _bar_length(Decimal("1e999999999"), 80, Decimal(1)) == 80
+    assert _bar_length(Decimal(1), 80, Decimal("1e-999999999")) == 80
+    assert _bar_length(Decimal("NaN"), 80, Decimal(1)) == 0

@@ -153,10 +153,14 @@ def sparkline(closes: Sequence[Decimal]) -> str:
             return SPARK_LEVELS[top // 2] * len(closes)
         span = high - low
         levels = [(close - low) * top / span for close in closes]
-    return "".join(
-        SPARK_LEVELS[min(int(level), top) if level.is_finite() and level > 0 else 0]
-        for level in levels
-    )
+    return "".join(SPARK_LEVELS[_spark_level(level, top)] for level in levels)
+
+
+def _spark_level(level: Decimal, top: int) -> int:
+    # Compared before int(): int() of a huge Decimal builds a huge integer.
+    if not level.is_finite() or level <= 0:
+        return 0
+    return top if level >= top else int(level)
 
 
 def ticker_fields(

@@ -21,7 +21,6 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,9 +28,18 @@ import websockets
 from websockets.asyncio.client import ClientConnection, connect
 
 from cdx.client.errors import ApiError, BadResponse, TransportError
+from cdx.client.market_events import (
+    ConnectionState,
+    DepthEvent,
+    HeartbeatEvent,
+    KlineEvent,
+    StatusEvent,
+    StreamEvent,
+    SubscriptionEvent,
+    TickerEvent,
+    TradesEvent,
+)
 from cdx.client.rest import is_loopback
-from cdx.model.book import Book
-from cdx.model.market import Kline, Ticker, Trade
 from cdx.model.symbol import Symbol
 from cdx.protocol import channels, frames, messages
 from cdx.protocol.channels import ChannelKind
@@ -77,79 +85,6 @@ may inflate to is bounded separately, by `frames.decode`."""
 
 MAX_REASON_CHARS = 80
 """Characters of a server's refusal reason passed on to the UI."""
-
-
-class ConnectionState(StrEnum):
-    CONNECTING = "connecting"
-    CONNECTED = "connected"
-    RECONNECTING = "reconnecting"
-    STOPPED = "stopped"
-
-
-@dataclass(frozen=True, slots=True)
-class TickerEvent:
-    ticker: Ticker
-
-
-@dataclass(frozen=True, slots=True)
-class DepthEvent:
-    """A full snapshot of one depth channel (not a diff): replace what was shown."""
-
-    symbol: str
-    step: int
-    book: Book
-
-
-@dataclass(frozen=True, slots=True)
-class TradesEvent:
-    """Every trade since the previous push of the channel, in the server's order."""
-
-    symbol: str
-    trades: tuple[Trade, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class KlineEvent:
-    symbol: str
-    interval: str
-    kline: Kline
-
-
-@dataclass(frozen=True, slots=True)
-class StatusEvent:
-    """The connection changed state (`detail` says why)."""
-
-    state: ConnectionState
-    detail: str
-
-
-@dataclass(frozen=True, slots=True)
-class HeartbeatEvent:
-    """A message without market data (a ping, a pong, an acknowledgement) arrived.
-
-    The link is alive, so the data last pushed is still current: the server would have pushed
-    a change. A consumer that shows staleness counts these as it counts pushes.
-    """
-
-
-@dataclass(frozen=True, slots=True)
-class SubscriptionEvent:
-    """The server refused `channel` (`refused` is its printable reason; the stream retries),
-    or a channel it had refused is accepted again or was unsubscribed (`refused` is None)."""
-
-    channel: str
-    refused: str | None
-
-
-StreamEvent = (
-    TickerEvent
-    | DepthEvent
-    | TradesEvent
-    | KlineEvent
-    | StatusEvent
-    | HeartbeatEvent
-    | SubscriptionEvent
-)
 
 
 @dataclass(slots=True)

@@ -47,7 +47,7 @@ from cdx.protocol.channels import ChannelKind
 log = logging.getLogger(__name__)
 
 PING_IDLE_S = 0.5
-"""Send our own `{"ping": n}` after this long without any message, and again every this long
+"""Send our own `Ping` after this long without any message, and again every this long
 while the silence lasts (PROTOCOL.md section 6 lets a client ping). A healthy server answers at
 once, so a live link is never quiet for more than this plus one round trip: the UI can call data
 stale after 1 s of silence without a quiet market looking dead. Costs a few bytes a second, and
@@ -357,7 +357,7 @@ class MarketStream:
             channel = tag.removeprefix("sub-")  # our own sub tag names its channel
         refused = isinstance(reply, messages.ErrorReply)
         if tag is None and refused and reply.event in (messages.Req.EVENT, messages.ERROR):
-            # PROTOCOL.md's error reply carries no cb_id: it answers the oldest pending
+            # PROTOCOL.md's error reply carries no tag: it answers the oldest pending
             # request for its channel.
             tag = next((t for t, ch in self._pending_channel.items() if ch == channel), None)
         future = self._pending.get(tag) if tag is not None else None

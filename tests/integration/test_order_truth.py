@@ -111,6 +111,11 @@ async def bad_order_id(_: web.Request) -> web.StreamResponse:
     )
 
 
+async def non_ascii_order_id(_: web.Request) -> web.StreamResponse:
+    body = envelope(data={"order_id": "\u0661\u0662\u0663"})  # Arabic-Indic digits
+    return web.Response(status=200, body=body, content_type="application/json")
+
+
 async def absurd_order_id(_: web.Request) -> web.StreamResponse:
     body = envelope(data={"order_id": "9" * 100_000})
     return web.Response(status=200, body=body, content_type="application/json")
@@ -180,6 +185,7 @@ EXECUTED_THEN_LOST = {
     "200-malformed-order_id": bad_order_id,
     "200-null-data": null_data,
     "200-absurd-order_id": absurd_order_id,
+    "200-non-ascii-digit-order_id": non_ascii_order_id,
     "500-envelope": internal_500,
     "500-bare": bare_500,
     "503-envelope": unavailable_503,

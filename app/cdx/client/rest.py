@@ -49,7 +49,7 @@ from cdx.model.book import Book
 from cdx.model.market import Kline, Ticker, Trade
 from cdx.model.order import Order, OrderType, Side
 from cdx.model.symbol import Symbol
-from cdx.protocol import codec, limits
+from cdx.protocol import codec, gate, limits
 from cdx.protocol import endpoints as ep
 from cdx.protocol.decimals import to_wire
 from cdx.protocol.envelope import Envelope, EnvelopeError
@@ -839,10 +839,10 @@ def _page(data: Any, field: str, decode: Callable[[Any], T]) -> Page[T]:
 
 def _digits(value: Any) -> str:
     """An id: a string of digits (an integer is accepted, as other servers send them)."""
-    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-    if not isinstance(text, str) or not text.isdigit():
-        raise codec.CodecError(f"id {value!r} is not a string of digits")
-    return text
+    try:
+        return gate.digits_id(value)
+    except ValueError as exc:
+        raise codec.CodecError(str(exc)) from None
 
 
 def _describe(exc: httpx.HTTPError) -> str:

@@ -580,7 +580,8 @@ def _bar_length(total: Decimal, cells: int, deepest: Decimal) -> int:
     """Eighths of a cell for a cumulative `total`; nothing for a value out of range."""
     if not (total.is_finite() and deepest.is_finite()) or deepest <= 0 or total <= 0:
         return 0
-    eighths = total * cells / deepest
+    with display_math():
+        eighths = total * cells / deepest
     # Compared before int(): int() of 1e999999999 would build a billion-digit integer.
     return cells if not eighths.is_finite() or eighths >= cells else int(eighths)
 

@@ -52,8 +52,12 @@ HUGE = "huge"
 """A magnitude whose exponent alone is wider than the column (beyond 10^99999 at 8 columns)."""
 NO_TIME = "--:--:--"
 
-_SAFE = Context(prec=80, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[])
-"""Enough digits for any value that is shown in fixed point; nothing traps (results are checked)."""
+MAX_FIXED_DIGITS = 60
+"""A value with more integer digits is always shown compact, however wide the column."""
+
+_SAFE = Context(prec=100, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[])
+"""More digits than any value shown in fixed point has (`MAX_FIXED_DIGITS` + `MAX_DECIMALS`);
+nothing traps (results are checked)."""
 
 _COMPACT_SUFFIXES: tuple[tuple[Decimal, str], ...] = (
     (Decimal(1), ""),
@@ -84,10 +88,8 @@ def _fit(value: Decimal, decimals: int, rounding: str, *, grouped: bool, width: 
     decimals = _clamp_decimals(decimals)
     limit = max(width, MIN_WIDTH) if width is not None else None
     integer_digits = value.adjusted() + 1
-    if limit is not None and integer_digits > limit:
-        return _compact(value, limit)
-    if limit is None and integer_digits > _SAFE.prec - MAX_DECIMALS:
-        return _compact(value, NUMBER_WIDTH)
+    if integer_digits > min(limit or MAX_FIXED_DIGITS, MAX_FIXED_DIGITS):
+        return _compact(value, limit or NUMBER_WIDTH)
     text = _fixed_text(value, decimals, rounding, grouped=grouped)
     if limit is None or len(text) <= limit:
         return text

@@ -3,6 +3,12 @@
 `cdx` alone opens the dashboard (on the embedded exchange unless `--rest-url` is given); each
 subcommand lives in its own module under `cdx.commands` and registers its own arguments.
 
+A subcommand's module is imported only when that subcommand is chosen: they pull in the HTTP
+client, the WebSocket library, the exchange server or Textual, which together take most of a
+second to import, and `cdx --version`, `cdx --help` or a usage error need none of them. So the
+command list here names each subcommand with its one-line help, and its parser is filled in by
+its own module's `register` the moment argparse hands it the arguments.
+
 Whatever happens, the user gets one readable line and an exit code, never a traceback: a
 usage error exits 2 (argparse), an error a command expects exits as that command documents,
 and anything unexpected (a body nested too deep to parse, a bug) is logged with its traceback
@@ -14,19 +20,31 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import logging
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from cdx import __version__
-from cdx.commands import account, dashboard, doctor, sim
+from cdx.commands import dashboard
 from cdx.commands.logfile import PrivateFileHandler, command_log, log_path
 from cdx.commands.printable import printable
 
 EXIT_UNEXPECTED = 1
 EXIT_INTERRUPTED = 130
 MAX_MESSAGE_CHARS = 300
+
+COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("sim", "cdx.commands.sim", "run the embedded exchange alone"),
+    ("doctor", "cdx.commands.doctor", "check the connection, clock, keys and rate limits"),
+    ("balances", "cdx.commands.account", "show available and locked balances"),
+    ("orders", "cdx.commands.account", "list open orders of a symbol"),
+    ("place", "cdx.commands.account", "place an order"),
+    ("cancel", "cdx.commands.account", "cancel one order, or all open orders of a symbol"),
+)
+"""Each subcommand: its name, the module whose `register` builds its parser, and the help line
+`cdx --help` lists (the module passes the same line; a test holds them equal)."""
 
 
 class CdxArgumentParser(argparse.ArgumentParser):
@@ -38,6 +56,56 @@ class CdxArgumentParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {printable(_cut(message))}\n")
 
 
+class CommandParser(CdxArgumentParser):
+    """A subcommand's parser that its module fills in on first use (see the module docstring).
+
+    Until then it holds only `-h`; `parse_known_args`, which argparse calls once this
+    subcommand is chosen, imports the module and lets its `register` add the arguments.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.module: str | None = None
+        self.siblings: dict[str, CommandParser] = {}
+
+    def load(self) -> None:
+        """Import this subcommand's module and let it fill in every parser it registers."""
+        module, self.module = self.module, None
+        if module is None:
+            return
+        for sibling in self.siblings.values():
+            sibling.module = None
+        importlib.import_module(module).register(_Registrar(self.siblings))
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        self.load()
+        return super().parse_known_args(args, namespace)
+
+
+class _Registrar:
+    """Stands in for argparse's subparsers object when a module registers its commands: it
+    hands back the parsers already listed instead of adding new ones."""
+
+    _SETTINGS = ("description", "epilog", "formatter_class", "usage")
+
+    def __init__(self, parsers: dict[str, CommandParser]) -> None:
+        self._parsers = parsers
+
+    def add_parser(self, name: str, **kwargs: Any) -> CommandParser:
+        parser = self._parsers.get(name)
+        if parser is None:
+            raise LookupError(f"cdx.cli.COMMANDS does not list the subcommand {name!r}")
+        kwargs.pop("help", None)
+        for setting in self._SETTINGS:
+            if setting in kwargs:
+                setattr(parser, setting, kwargs.pop(setting))
+        if kwargs:
+            raise TypeError(f"cdx.cli cannot defer {name!r} parser settings {sorted(kwargs)}")
+        return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = CdxArgumentParser(
         prog="cdx",
@@ -47,10 +115,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"cdx {__version__}")
     dashboard.add_arguments(parser)
     parser.set_defaults(func=dashboard.run, command_log=False)
-    subcommands = parser.add_subparsers(title="commands", metavar="COMMAND")
-    sim.register(subcommands)
-    doctor.register(subcommands)
-    account.register(subcommands)
+    subcommands = parser.add_subparsers(
+        title="commands", metavar="COMMAND", parser_class=CommandParser
+    )
+    by_module: dict[str, dict[str, CommandParser]] = {}
+    for name, module, help in COMMANDS:
+        command: CommandParser = subcommands.add_parser(name, help=help)
+        command.module = module
+        command.siblings = by_module.setdefault(module, {})
+        command.siblings[name] = command
     return parser
 
 

@@ -16,8 +16,6 @@ import re
 from decimal import Decimal
 from urllib.parse import SplitResult, urlsplit
 
-import httpx
-
 from cdx.commands.printable import printable
 
 MAX_NUMBER_CHARS = 40
@@ -192,6 +190,8 @@ def _url(text: str, schemes: tuple[str, ...], flag: str) -> SplitResult:
     # The HTTP client's own reading (IDNA and all) must agree, or it would fail later with a
     # traceback; a WebSocket URL is checked as the http(s) URL of the same host.
     secure = parts.scheme.lower() in ("https", "wss")
+    import httpx  # here, not at the top: `cdx --help` and `--version` never load it
+
     try:
         httpx.URL(parts._replace(scheme="https" if secure else "http").geturl())
     except (httpx.InvalidURL, ValueError) as exc:

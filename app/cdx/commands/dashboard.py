@@ -10,14 +10,15 @@ exchange (DESIGN.md).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import sys
+from typing import TYPE_CHECKING
 
-from cdx.client.credentials import Credentials
-from cdx.client.rest import RestClient
 from cdx.commands import arguments
 from cdx.commands.logfile import configure_logging, log_path
+
+if TYPE_CHECKING:
+    from cdx.client.credentials import Credentials
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +64,19 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"cdx: cannot write the log file: {exc}", file=sys.stderr)
         return 1
+    import asyncio
+
+    from cdx.client.credentials import Credentials
+
     if rest_url and ws_url:
         return asyncio.run(_dashboard(rest_url, ws_url, symbol, Credentials.from_env()))
     return _on_embedded_exchange(symbol)
 
 
 def _on_embedded_exchange(symbol: str) -> int:
+    import asyncio
+
+    from cdx.client.credentials import Credentials
     from cdx.server.runner import BackgroundExchange, SimConfig
 
     config = SimConfig()
@@ -84,6 +92,7 @@ def _on_embedded_exchange(symbol: str) -> int:
 async def _dashboard(
     rest_url: str, ws_url: str, symbol: str, credentials: Credentials | None
 ) -> int:
+    from cdx.client.rest import RestClient
     from cdx.ui.app import DashboardApp
 
     async with RestClient(rest_url, credentials) as rest:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar, overload
 
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
 from textual.widget import Widget
@@ -161,7 +162,10 @@ class Contained:
 
     def failure_rendering(self: Any, renderer: str, *args: Any) -> Any:
         """What `render` / `render_line` return while the widget shows a failure."""
-        style = self.get_component_rich_style(self.ERROR_CLASS)
+        try:
+            style = self.get_component_rich_style(self.ERROR_CLASS)
+        except Exception:  # styles not resolvable (yet): plain is better than a crash
+            style = Style(italic=True)
         if renderer == "render":
             return Text(f" {DISPLAY_ERROR}", style=style, no_wrap=True, end="")
         width = self.size.width

@@ -217,7 +217,7 @@ async def test_slow_first_request_counts_from_when_it_was_answered(limiter, cloc
     assert clock() == pytest.approx(0.050 + 0.104)
 
 
-async def test_answered_request_counts_from_its_answer_less_what_the_margin_covers(
+async def test_answered_request_counts_from_its_answer_less_the_quickest_round_trip(
     limiter, clock
 ) -> None:
     times: list[float] = []
@@ -225,8 +225,20 @@ async def test_answered_request_counts_from_its_answer_less_what_the_margin_cove
         async with limiter.slot(ACCOUNT, "k", Priority.BACKGROUND):
             times.append(clock())
             clock.now += 0.020  # a 20 ms round trip: the server saw it somewhere in there
-    # 3.5 ms of the quickest round trip are covered by the 4 ms margin
-    assert times == pytest.approx([0.0, 0.124, 0.124 + 0.020 - 0.0035 + 0.104])
+    # The first counts from its answer (no round trip known yet); the second from its answer
+    # less the 20 ms quickest round trip, i.e. from when it was sent: a steady 104 ms period.
+    assert times == pytest.approx([0.0, 0.124, 0.228])
+
+
+async def test_a_slower_round_trip_delays_only_by_what_it_exceeds_the_quickest(
+    limiter, clock
+) -> None:
+    times: list[float] = []
+    for rtt in (0.002, 0.002, 0.012, 0.002):
+        async with limiter.slot(ACCOUNT, "k", Priority.BACKGROUND):
+            times.append(clock())
+            clock.now += rtt
+    assert times == pytest.approx([0.0, 0.106, 0.210, 0.324])
 
 
 async def test_request_in_flight_never_leaves_the_window(limiter, clock) -> None:

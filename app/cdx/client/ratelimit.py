@@ -2,11 +2,27 @@
 
 The groups and their limits are data in `cdx.protocol.endpoints`; this module only enforces
 them. Each (group, key) pair is a sliding window: a request is let through only if fewer than
-`limit` requests are in the last `window_ms + margin_ms`. A request in flight never leaves the
-window, and an answered one counts from (about) when its answer came, since the server received
-it at some unknown point before: so however the network delays a request, the server never sees
-more than `limit` in a window. Waiting requests are served highest priority first, so a user's
-order overtakes background polling, and a `429` blocks the pair for as long as the server asked.
+`limit` requests are in the last `window_ms + margin`. A request in flight never leaves the
+window. An answered one counts from when the server may have received it: its answer's arrival
+less the quickest round trip seen so far (the server received it no later than one return leg
+before its answer, and the next request reaches the server no sooner than one outbound leg
+after it is sent; the quickest round trip is our best figure for those two legs at their
+least). So a slow answer, a stalled server or a spike on the network only ever delays the next
+request, and the margin need only cover how far the legs' delays jitter below that figure,
+which on one machine or a quiet link is a fraction of a millisecond: hence a 1 ms default,
+where counting from the answer with a fixed 3 ms margin reached only 93-94 % of the account
+group's rate.
+
+The margin is learnt from the server's answers, per window: when `X-RateLimit-Remaining` says
+the server counted more requests in its window than we could have sent into it, or a `429`
+says we were early, the margin grows (by the shortfall, a step at a time, up to
+`MAX_LEARNED_MARGIN_MS`). Waiting requests are served highest priority first, so a user's
+order overtakes background polling, and a `429` blocks the pair for as long as the server
+asked.
+
+Processes on one key share their budget through `cdx.client.shared_budget` when given one:
+each grant is decided and recorded under a lock on a small file, so a dashboard and a script
+side by side never exceed the server's window together.
 """
 
 from __future__ import annotations
@@ -22,9 +38,11 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from enum import IntEnum
 
+from cdx.client.shared_budget import Record, SharedBudget, SharedWindow, SharingUnavailable
 from cdx.protocol.endpoints import (
     RATE_GROUPS,
     RATE_HEADER_LIMIT,
+    RATE_HEADER_REMAINING,
     RATE_HEADER_RETRY_MS,
     RATE_HEADER_WINDOW,
     RateGroup,
@@ -32,9 +50,24 @@ from cdx.protocol.endpoints import (
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MARGIN_MS = 3.0
-"""Extra window length: absorbs the jitter between our clock and the server's receive times
-while keeping the 1-per-100 ms account group above 95 % of its allowed rate (100 / 103)."""
+DEFAULT_MARGIN_MS = 1.0
+"""Extra window length to start with: covers how far the two legs of a round trip jitter below
+the quickest one seen (and the server's ms rounding); grows from the server's answers."""
+
+MARGIN_STEP_MS = 1.0
+"""How much the margin grows when the server's `X-RateLimit-Remaining` shows it counted a
+request we did not expect in its window."""
+
+MAX_MARGIN_STEP_MS = 2.0
+"""Most a single `429` adds to the margin (it adds its shortfall, up to this): a `429` caused
+by another client on the key says nothing about our jitter, and is waited out anyway."""
+
+MAX_LEARNED_MARGIN_MS = 10.0
+"""Most the margin ever grows by learning: 10 % of the tightest window."""
+
+FOREIGN_POLL_S = 0.002
+"""How soon to look again when only another process's request in flight stands in the way
+(its completion does not wake us)."""
 
 MAX_RETRY_AFTER_MS = 10_000.0
 """Longest wait a `429` may impose; a server asking for more (10^9 ms) is clamped (and logged),
@@ -46,8 +79,6 @@ an hour-long window would let one request through per hour. Longer ones are clam
 logged); if the server really means it, its 429s (capped as above) slow us down instead."""
 
 _EPSILON = 1e-9
-_SAFETY = 0.0005
-"""Part of the margin never spent on round-trip credit: rounding of ms timestamps."""
 
 
 class Priority(IntEnum):
@@ -69,10 +100,14 @@ class Budget:
 
 @dataclass(slots=True)
 class _Entry:
-    """One granted request: `at` is when the server may have received it."""
+    """One granted request: `at` is when the server may have received it; `seen` is how many
+    requests (itself included) the window held when it was granted, `seq` its place among
+    this window's grants: together they bound what the server can have counted."""
 
     at: float
     open: bool = True
+    seen: int = 1
+    seq: int = 0
 
 
 @dataclass(slots=True)
@@ -86,6 +121,13 @@ class _Bucket:
     min_rtt: float | None = None
     blocked_until: float = -math.inf
     timer: asyncio.Task[None] | None = None
+    learned: float = 0.0
+    """Seconds of margin learnt from the server's answers, on top of the limiter's."""
+    granted: int = 0
+    last_answered: _Entry | None = None
+    shared: SharedWindow | None = None
+    others: list[Record] = field(default_factory=list)
+    """Other processes' requests in this window, as last read from the shared file."""
 
 
 class RateLimiter:
@@ -94,7 +136,9 @@ class RateLimiter:
     `clock` (seconds) and `sleep` are injectable so tests run on a fake clock, exactly and
     instantly. When the server still says "too frequent" (another app on the same key, a
     server with stricter limits), the window is blocked for the `Retry-After` it gave and a
-    stricter declared limit is adopted.
+    stricter declared limit is adopted. With `shared`, every window is also shared with the
+    other processes using the same budget files; they must read the same clock
+    (`time.monotonic` is one clock for every process of a machine).
     """
 
     def __init__(
@@ -104,8 +148,10 @@ class RateLimiter:
         clock: Callable[[], float] = time.monotonic,
         margin_ms: float = DEFAULT_MARGIN_MS,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        shared: SharedBudget | None = None,
     ) -> None:
         self._groups = {group.name: group for group in groups}
+        self._shared = shared
         self._clock = clock
         self._margin = margin_ms / 1000
         self._sleep = sleep
@@ -145,16 +191,17 @@ class RateLimiter:
             raise
 
     def _release(self, bucket: _Bucket, entry: _Entry) -> None:
-        # The server received the request at some point before its answer came back. Count
-        # it from the answer, less the part of the quickest round trip the margin can cover
-        # (less a sliver for ms rounding): then the next request in this window
-        # reaches the server at least a full window later, however the delay was split.
+        # The server received the request no later than one return leg before its answer;
+        # the next one reaches it no sooner than one outbound leg after it is sent. Count
+        # this one from its answer less the quickest round trip seen (our figure for those
+        # two legs at their least; the margin covers how far they jitter below it). The
+        # first request, before any round trip is known, counts from its answer.
         rtt = max(self._clock() - entry.at, 0.0)
-        covered = max(self._margin - _SAFETY, 0.0)
-        base = min(bucket.min_rtt, covered) if bucket.min_rtt is not None else 0.0
-        entry.at += max(rtt - base, 0.0)
+        credit = bucket.min_rtt if bucket.min_rtt is not None else 0.0
+        entry.at += max(rtt - credit, 0.0)
         bucket.min_rtt = rtt if bucket.min_rtt is None else min(bucket.min_rtt, rtt)
         entry.open = False
+        bucket.last_answered = entry
         self._pump(bucket)
 
     def observe(self, group: RateGroup, key: str, headers: Mapping[str, str], status: int) -> None:
@@ -188,6 +235,7 @@ class RateLimiter:
                     bucket.window_ms,
                 )
                 bucket.limit, bucket.window_ms = new_limit, new_window
+        answered, bucket.last_answered = bucket.last_answered, None
         if status == 429:
             retry_ms = retry_after_ms(headers)
             if retry_ms is None:
@@ -197,7 +245,34 @@ class RateLimiter:
             log.warning(
                 "server said %s requests are too frequent; waiting %.0f ms", group.name, retry_ms
             )
+            self._learn(bucket, group, min(retry_ms, MAX_MARGIN_STEP_MS), "a 429")
+        elif answered is not None:
+            remaining = _header_number(headers, RATE_HEADER_REMAINING)
+            if remaining is not None and remaining <= bucket.limit:
+                counted = bucket.limit - int(remaining)
+                possible = answered.seen + (bucket.granted - answered.seq)
+                if counted > possible:
+                    self._learn(
+                        bucket, group, MARGIN_STEP_MS, f"{counted} counted, {possible} sent"
+                    )
         self._pump(bucket)
+
+    def _learn(self, bucket: _Bucket, group: RateGroup, step_ms: float, why: str) -> None:
+        """Widen this window's margin: the server saw our requests closer together than we
+        reckoned (or another client shares the key)."""
+        learned = min(bucket.learned + step_ms / 1000, MAX_LEARNED_MARGIN_MS / 1000)
+        if learned > bucket.learned:
+            bucket.learned = learned
+            log.info(
+                "server's %s window is tighter than reckoned (%s); margin now %.1f ms",
+                group.name,
+                why,
+                (self._margin + learned) * 1000,
+            )
+
+    def margin_ms(self, group: RateGroup, key: str) -> float:
+        """The margin (ms) the window of (group, key) keeps now, learnt part included."""
+        return (self._margin + self._bucket(group, key).learned) * 1000
 
     def budgets(self) -> dict[str, Budget]:
         """Remaining budget per group name (the tightest key of each group), for the UI."""
@@ -226,40 +301,70 @@ class RateLimiter:
         if bucket is None:
             declared = self._groups.get(group.name, group)
             bucket = _Bucket(declared.limit, declared.window_ms)
+            if self._shared is not None:
+                bucket.shared = self._shared.window(group.name, key)
             self._buckets[(group.name, key)] = bucket
         return bucket
 
     def _span(self, bucket: _Bucket) -> float:
-        return bucket.window_ms / 1000 + self._margin
+        return bucket.window_ms / 1000 + self._margin + bucket.learned
 
     def _prune(self, bucket: _Bucket, now: float) -> None:
         span = self._span(bucket)
         bucket.entries = [e for e in bucket.entries if e.open or now - e.at < span - _EPSILON]
+        bucket.others = [r for r in bucket.others if r.open or now - r.at < span - _EPSILON]
 
     def _remaining(self, bucket: _Bucket, now: float) -> int:
         if bucket.blocked_until > now:
             return 0
         self._prune(bucket, now)
-        return max(bucket.limit - len(bucket.entries), 0)
+        return max(bucket.limit - len(bucket.entries) - len(bucket.others), 0)
 
     def _wait_time(self, bucket: _Bucket, now: float) -> float | None:
         """Seconds until one more request fits, or None if that depends on a request still in
         flight (its completion will look again)."""
         self._prune(bucket, now)
         wait = bucket.blocked_until - now
-        excess = len(bucket.entries) - bucket.limit + 1
+        excess = len(bucket.entries) + len(bucket.others) - bucket.limit + 1
         if excess > 0:
             span = self._span(bucket)
-            expiries = sorted(e.at + span for e in bucket.entries if not e.open)
+            expiries = sorted(
+                [e.at + span for e in bucket.entries if not e.open]
+                + [r.at + span for r in bucket.others if not r.open]
+            )
             if len(expiries) < excess:
+                if any(r.open for r in bucket.others):
+                    return max(wait, FOREIGN_POLL_S)
                 return None
             wait = max(wait, expiries[excess - 1] - now)
         return wait if wait > _EPSILON else 0.0
 
     def _pump(self, bucket: _Bucket) -> None:
         """Grant slots to waiters, best priority first, while the window has room; otherwise
-        make sure one timer will come back when it next opens."""
+        make sure one timer will come back when it next opens. A shared window decides under
+        the file's lock, on the other processes' records read under it, and records ours."""
         now = self._clock()
+        shared = bucket.shared
+        if shared is None:
+            self._grant(bucket, now)
+            return
+
+        def decide(others: list[Record]) -> list[Record]:
+            bucket.others = others
+            self._grant(bucket, now)
+            return [Record(e.at, e.open) for e in bucket.entries]
+
+        try:
+            shared.transact(now, decide)
+        except SharingUnavailable as exc:
+            log.warning("%s; rate limits are now kept per process", exc)
+            self._shared = None
+            for each in self._buckets.values():
+                each.shared = None
+                each.others = []
+            self._grant(bucket, now)
+
+    def _grant(self, bucket: _Bucket, now: float) -> None:
         while bucket.waiters:
             _, _, future = bucket.waiters[0]
             if future.done():  # the caller gave up (cancelled)
@@ -274,7 +379,9 @@ class RateLimiter:
                     bucket.timer = loop.create_task(self._wake(bucket, wait))
                 return
             heapq.heappop(bucket.waiters)
-            entry = _Entry(now)
+            bucket.granted += 1
+            seen = len(bucket.entries) + len(bucket.others) + 1
+            entry = _Entry(now, seen=seen, seq=bucket.granted)
             bucket.entries.append(entry)
             future.set_result(entry)
 

@@ -158,6 +158,12 @@ class RateLimiter:
         self._buckets: dict[tuple[str, str], _Bucket] = {}
         self._seq = itertools.count()
 
+    @classmethod
+    def shared_with_other_processes(cls, server: str) -> RateLimiter:
+        """A limiter whose windows on `server` are shared with every cdx process of this user
+        (through the state directory), or a per-process one if that directory is unusable."""
+        return cls(shared=SharedBudget.open(server))
+
     def slot(
         self, group: RateGroup, key: str, priority: Priority
     ) -> AbstractAsyncContextManager[None]:

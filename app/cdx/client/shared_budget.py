@@ -59,6 +59,10 @@ MAX_IN_FLIGHT_S = 60.0
 MAX_SPAN_S = 11.0
 """Longest a closed record is kept: the longest window believed (10 s) plus margin."""
 
+FORGET_AFTER_S = 24 * 3600.0
+"""A budget file untouched this long is removed when a limiter opens the directory: its
+records expired long ago (an embedded exchange's port, say, is never used again)."""
+
 LOCK_PATIENCE_S = 0.02
 """How long a process tries for the lock before deciding on its own view this once."""
 
@@ -104,6 +108,7 @@ class SharedBudget:
         except SharingUnavailable as exc:
             log.warning("%s; rate limits are kept per process", exc)
             return None
+        _forget_old_files(where)
         return cls(where, server)
 
     def window(self, group: str, key: str) -> SharedWindow:
@@ -212,6 +217,19 @@ class SharedWindow:
             if not alive[pid]:
                 return None
         return {"at": float(at), "open": is_open, "pid": pid, "by": by[:32]}
+
+
+def _forget_old_files(directory: Path) -> None:
+    cutoff = time.time() - FORGET_AFTER_S
+    try:
+        for path in directory.glob(f"{FILE_PREFIX}*.json"):
+            try:
+                if path.lstat().st_mtime < cutoff:
+                    path.unlink()
+            except OSError:
+                continue
+    except OSError as exc:
+        log.debug("cannot tidy %s: %s", directory, exc.strerror)
 
 
 def _lock(fd: int) -> bool:

@@ -35,7 +35,7 @@ from cdx.client.placement import (
     send_order,
     settle,
 )
-from cdx.client.ratelimit import Priority
+from cdx.client.ratelimit import Priority, RateLimiter
 from cdx.client.rest import OpenOrderList, OrderList, RestClient
 from cdx.commands import arguments
 from cdx.commands.printable import cell_width, ljust, printable, rjust
@@ -159,7 +159,9 @@ def _runner(action: Action) -> Callable[[argparse.Namespace], int]:
 
 
 async def _with_client(rest_url: str, action: Action, args: argparse.Namespace) -> int:
-    async with RestClient(rest_url, Credentials.from_env()) as rest:
+    # The budget is shared with a dashboard (or another script) on the same key and server.
+    limiter = RateLimiter.shared_with_other_processes(rest_url)
+    async with RestClient(rest_url, Credentials.from_env(), limiter) as rest:
         return await action(rest, args, sys.stdout)
 
 

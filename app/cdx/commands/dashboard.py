@@ -69,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
     from cdx.client.credentials import Credentials
 
     if rest_url and ws_url:
-        return asyncio.run(_dashboard(rest_url, ws_url, symbol, Credentials.from_env()))
+        credentials = Credentials.from_env()
+        return asyncio.run(_dashboard(rest_url, ws_url, symbol, credentials, share=True))
     return _on_embedded_exchange(symbol)
 
 
@@ -90,12 +91,21 @@ def _on_embedded_exchange(symbol: str) -> int:
 
 
 async def _dashboard(
-    rest_url: str, ws_url: str, symbol: str, credentials: Credentials | None
+    rest_url: str,
+    ws_url: str,
+    symbol: str,
+    credentials: Credentials | None,
+    *,
+    share: bool = False,
 ) -> int:
+    """Run the dashboard; with `share`, its rate budget is shared with the user's other cdx
+    processes on the same server and key (an embedded exchange's is its own alone)."""
+    from cdx.client.ratelimit import RateLimiter
     from cdx.client.rest import RestClient
     from cdx.ui.app import DashboardApp
 
-    async with RestClient(rest_url, credentials) as rest:
+    limiter = RateLimiter.shared_with_other_processes(rest_url) if share else None
+    async with RestClient(rest_url, credentials, limiter) as rest:
         app = DashboardApp(rest, ws_url, symbol)
         await app.run_async()
         return app.return_code or 0

@@ -21,7 +21,7 @@ import time
 import websockets
 
 from cdx.client.stream import DepthEvent, MarketStream, StreamEvent
-from cdx.protocol import channels, frames
+from cdx.protocol import channels, frames, messages
 from cdx.server.runner import SimConfig, start_exchange
 from cdx.sim.symbols import DEFAULT_SYMBOLS
 
@@ -31,7 +31,7 @@ async def bare_reader(ws_url: str, names: list[str], stop: asyncio.Event) -> int
     count = 0
     async with websockets.connect(ws_url, max_size=None) as ws:
         for name in names:
-            await ws.send(frames.encode_text(frames.subscribe(name)))
+            await ws.send(frames.encode_text(messages.Sub(name).encode()))
         while not stop.is_set():
             try:
                 raw = await asyncio.wait_for(ws.recv(), 0.2)

@@ -1,0 +1,99 @@
+"""Every benchmark in one command, each figure against a baseline measured in the same run.
+
+`python -m bench` prints one block per benchmark, then a results line per figure, and ends
+with one JSON line (`{"machine": ..., "figures": ...}`) for tools. The two older scripts
+(`decode_cost.py`, `stream_throughput.py`) run as they do alone, and their ratio lines are
+read back. A benchmark that fails is reported as failed, never replaced by a number.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bench import limiter_rate, startup
+
+HERE = Path(__file__).resolve().parent
+
+Figures = dict[str, float]
+
+
+def script_ratio(script: str, args: list[str], pattern: str, name: str) -> Figures:
+    """Run one of the standalone scripts and read its ratio line back."""
+    done = subprocess.run(
+        [sys.executable, str(HERE / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    sys.stdout.write(done.stdout)
+    match = re.search(pattern + r"\s*=\s*([0-9.]+)", done.stdout)
+    if done.returncode != 0 or match is None:
+        raise RuntimeError(f"{script} failed: {done.stderr.strip()[-300:]}")
+    return {name: float(match.group(1))}
+
+
+def machine() -> dict[str, str | int]:
+    return {
+        "nproc": os.cpu_count() or 0,
+        "python": platform.python_version(),
+        "system": f"{platform.system()} {platform.machine()}",
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="shorter runs (noisier): about 40 s instead of 90 s"
+    )
+    args = parser.parse_args(argv)
+    seconds = 5.0 if args.quick else 10.0
+    runs = 7 if args.quick else 15
+    benches: list[tuple[str, Callable[[], Figures]]] = [
+        ("start-up: cdx --version vs python -c pass", lambda: startup.measure(runs)),
+        (
+            "rate limiter: account group, vs fixed margin / per-process",
+            lambda: limiter_rate.measure(seconds),
+        ),
+        (
+            "depth decode vs gunzip+json.loads (bench/decode_cost.py)",
+            lambda: script_ratio(
+                "decode_cost.py", [], r"ratio decode/baseline", "decode_over_gunzip_json"
+            ),
+        ),
+        (
+            "stream vs bare WebSocket reader (bench/stream_throughput.py)",
+            lambda: script_ratio(
+                "stream_throughput.py",
+                ["--seconds", str(seconds / 2)],
+                r"ratio stream/baseline",
+                "stream_over_bare_reader",
+            ),
+        ),
+    ]
+    figures: Figures = {}
+    failed: list[str] = []
+    for title, bench in benches:
+        print(f"== {title}", flush=True)
+        started = time.perf_counter()
+        try:
+            got = bench()
+        except Exception as exc:  # a broken benchmark is reported, the others still run
+            print(f"   FAILED: {exc}", flush=True)
+            failed.append(title)
+            continue
+        for name, value in got.items():
+            print(f"   {name:45} {value:10.3f}", flush=True)
+        print(f"   ({time.perf_counter() - started:.0f} s)", flush=True)
+        figures.update(got)
+    print(json.dumps({"machine": machine(), "figures": figures, "failed": failed}, sort_keys=True))
+    return 1 if failed else 0

@@ -38,7 +38,13 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from enum import IntEnum
 
-from cdx.client.shared_budget import Record, SharedBudget, SharedWindow, SharingUnavailable
+from cdx.client.shared_budget import (
+    LockBusy,
+    Record,
+    SharedBudget,
+    SharedWindow,
+    SharingUnavailable,
+)
 from cdx.protocol.endpoints import (
     RATE_GROUPS,
     RATE_HEADER_LIMIT,
@@ -362,6 +368,8 @@ class RateLimiter:
 
         try:
             shared.transact(now, decide)
+        except LockBusy:
+            self._grant(bucket, now)  # on the other processes' records as last read
         except SharingUnavailable as exc:
             log.warning("%s; rate limits are now kept per process", exc)
             self._shared = None

@@ -85,6 +85,11 @@ class SharingUnavailable(OSError):
     """The budget file cannot be used safely; the message says where and why."""
 
 
+class LockBusy(Exception):
+    """Another process held the budget file's lock past `LOCK_PATIENCE_S`: decide on what was
+    last read this once, rather than wait on a process that may be stopped."""
+
+
 class SharedBudget:
     """The budget files of one server, for one process's limiter.
 
@@ -137,8 +142,8 @@ class SharedWindow:
         decide: Callable[[list[Record]], Sequence[Record]],
     ) -> None:
         """Call `decide` with the other limiters' live records, then store what it returns as
-        this limiter's records. Raises `SharingUnavailable` when the file cannot be used;
-        if the lock stays busy, `decide` runs on an empty view and nothing is stored."""
+        this limiter's records. Raises `SharingUnavailable` when the file cannot be used, and
+        `LockBusy` (without calling `decide`) when another process holds the lock too long."""
         try:
             fd = os.open(
                 self.path,
@@ -149,9 +154,8 @@ class SharedWindow:
             raise SharingUnavailable(f"cannot open {self.path}: {exc.strerror}") from None
         try:
             if not _lock(fd):
-                log.debug("budget file %s stayed locked; deciding alone this once", self.path)
-                decide([])
-                return
+                log.debug("budget file %s stayed locked; deciding without it once", self.path)
+                raise LockBusy(self.path)
             others = self._read_others(fd, now)
             mine = decide([Record(entry["at"], entry["open"]) for entry in others])
             records = others + [

@@ -440,24 +440,43 @@ async def test_a_lost_answer_shows_unknown_then_the_one_real_order(
 ) -> None:
     dash = impatient
     release = asyncio.Event()
+    looked_up = asyncio.Event()
+    order_lists = 0
 
     async def executed_then_slow(request: web.Request) -> web.Response:
         answer = await hostile.forward(request)
         await release.wait()  # past the client's deadline
         return web.Response(status=answer.status, body=answer.body)
 
+    async def baseline_then_held(request: web.Request) -> web.Response:
+        # The first allOrders is the baseline taken before the send; later ones (reconcile)
+        # wait until the test has seen the row marked unknown.
+        nonlocal order_lists
+        order_lists += 1
+        if order_lists > 1:
+            await looked_up.wait()
+        answer = await hostile.forward(request)
+        return web.Response(status=answer.status, body=answer.body)
+
     hostile.on("/v1/order", executed_then_slow)
+    hostile.on("/v1/allOrders", baseline_then_held)
     async with dash.app.run_test(size=(120, 40)) as pilot:
         await running(dash, pilot)
         await place(dash, pilot)
         await dash.until(lambda: len(exchange_orders(hostile)) == 1, "executed")
         [order] = exchange_orders(hostile)
         await dash.until(
+            lambda: any(" unknown " in f" {r} " for r in dash.shown_orders()), "marked unknown"
+        )
+        looked_up.set()
+        await dash.until(
             lambda: [r.endswith(f"open {order.id}") for r in dash.shown_orders()] == [True],
             "reconciled to the exchange's order, one row",
         )
         release.set()
-        assert len(exchange_orders(hostile)) == 1
+        await pilot.pause(0.5)  # several polls later: still exactly one row
+        assert [r.endswith(f"open {order.id}") for r in dash.shown_orders()] == [True]
+        assert len(exchange_orders(hostile)) == 1  # never resent
         dash.assert_clean()
 
 
@@ -483,7 +502,7 @@ async def test_a_placement_lost_before_it_executed_ends_not_placed(
 
         await dash.until(settled, "proven not placed")
         assert "unknown" in states  # said honestly while it could not be known
-        assert dash.shown_orders() == []
+        await dash.until(lambda: dash.shown_orders() == [], "no row left")
         message = dash.app.query_one("#form-message", Static)
         assert str(message.render()).startswith("Not placed: ")
         assert exchange_orders(hostile) == []

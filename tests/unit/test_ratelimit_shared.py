@@ -224,3 +224,14 @@ async def test_a_429_widens_the_margin_by_its_shortfall_up_to_a_step(tmp_path: P
     assert limiter.margin_ms(ACCOUNT, "k") == pytest.approx(MARGIN_MS + 1.0)
     limiter.observe(ACCOUNT, "k", {"X-RateLimit-Retry-After-Ms": "90"}, status=429)
     assert limiter.margin_ms(ACCOUNT, "k") == pytest.approx(MARGIN_MS + 3.0)
+
+
+async def test_the_file_keeps_only_requests_a_window_may_still_hold(tmp_path: Path) -> None:
+    clock = FakeClock()
+    first, second = _limiter(clock, tmp_path), _limiter(clock, tmp_path)
+    for turn in range(30):
+        await _take(first if turn % 2 else second, clock, [])
+    [path] = tmp_path.iterdir()
+    records = json.loads(path.read_text())["records"]
+    assert 1 <= len(records) <= 3
+    assert all(clock() - record["at"] < 0.2 for record in records)

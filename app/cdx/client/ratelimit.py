@@ -134,6 +134,8 @@ class _Bucket:
     shared: SharedWindow | None = None
     others: list[Record] = field(default_factory=list)
     """Other processes' requests in this window, as last read from the shared file."""
+    unpublished: bool = False
+    """Our entries changed since they were last written to the shared file."""
 
 
 class RateLimiter:
@@ -213,6 +215,7 @@ class RateLimiter:
         entry.at += max(rtt - credit, 0.0)
         bucket.min_rtt = rtt if bucket.min_rtt is None else min(bucket.min_rtt, rtt)
         entry.open = False
+        bucket.unpublished = True
         bucket.last_answered = entry
         self._pump(bucket)
 
@@ -360,14 +363,18 @@ class RateLimiter:
         if shared is None:
             self._grant(bucket, now)
             return
+        if not bucket.waiters and not bucket.unpublished:
+            return  # nothing to decide and nothing new to tell: leave the file alone
 
         def decide(others: list[Record]) -> list[Record]:
             bucket.others = others
             self._grant(bucket, now)
+            bucket.unpublished = False
             return [Record(e.at, e.open) for e in bucket.entries]
 
         try:
-            shared.transact(now, decide)
+            keep = self._span(bucket) + MAX_LEARNED_MARGIN_MS / 1000  # others may keep more
+            shared.transact(now, decide, keep)
         except LockBusy:
             self._grant(bucket, now)  # on the other processes' records as last read
         except SharingUnavailable as exc:
@@ -393,6 +400,7 @@ class RateLimiter:
                     bucket.timer = loop.create_task(self._wake(bucket, wait))
                 return
             heapq.heappop(bucket.waiters)
+            bucket.unpublished = True
             bucket.granted += 1
             seen = len(bucket.entries) + len(bucket.others) + 1
             entry = _Entry(now, seen=seen, seq=bucket.granted)

@@ -140,9 +140,11 @@ class SharedWindow:
         self,
         now: float,
         decide: Callable[[list[Record]], Sequence[Record]],
+        keep_s: float = MAX_SPAN_S,
     ) -> None:
         """Call `decide` with the other limiters' live records, then store what it returns as
-        this limiter's records. Raises `SharingUnavailable` when the file cannot be used, and
+        this limiter's records; answered records older than `keep_s` (the longest window any
+        of them keeps) are dropped. Raises `SharingUnavailable` when the file cannot be used, and
         `LockBusy` (without calling `decide`) when another process holds the lock too long."""
         try:
             fd = os.open(
@@ -156,7 +158,7 @@ class SharedWindow:
             if not _lock(fd):
                 log.debug("budget file %s stayed locked; deciding without it once", self.path)
                 raise LockBusy(self.path)
-            others = self._read_others(fd, now)
+            others = self._read_others(fd, now, min(keep_s, MAX_SPAN_S))
             mine = decide([Record(entry["at"], entry["open"]) for entry in others])
             records = others + [
                 {"at": r.at, "open": r.open, "pid": self._pid, "by": self._token} for r in mine
@@ -170,7 +172,7 @@ class SharedWindow:
         finally:
             os.close(fd)  # also releases the lock
 
-    def _read_others(self, fd: int, now: float) -> list[dict[str, object]]:
+    def _read_others(self, fd: int, now: float, keep_s: float) -> list[dict[str, object]]:
         info = os.fstat(fd)
         if info.st_uid != os.geteuid():
             raise SharingUnavailable(f"{self.path} belongs to another user")
@@ -192,12 +194,14 @@ class SharedWindow:
         alive: dict[int, bool] = {}
         out: list[dict[str, object]] = []
         for record in records[-MAX_RECORDS:]:
-            kept = self._kept(record, now, alive)
+            kept = self._kept(record, now, keep_s, alive)
             if kept is not None:
                 out.append(kept)
         return out
 
-    def _kept(self, record: object, now: float, alive: dict[int, bool]) -> dict[str, object] | None:
+    def _kept(
+        self, record: object, now: float, keep_s: float, alive: dict[int, bool]
+    ) -> dict[str, object] | None:
         """The record as stored again, or None if it is ours, malformed or stale."""
         if not isinstance(record, dict):
             return None
@@ -211,7 +215,7 @@ class SharedWindow:
             or by == self._token
         ):
             return None
-        if not (now - MAX_SPAN_S < at <= now + MAX_SPAN_S) and not is_open:
+        if not (now - keep_s < at <= now + MAX_SPAN_S) and not is_open:
             return None
         if is_open and not (now - MAX_IN_FLIGHT_S < at <= now + MAX_SPAN_S):
             return None

@@ -178,9 +178,9 @@ class RateLimiter:
         """Wait until a request of `group` for `key` may be sent; send it inside the block.
 
         The request counts whether or not it then succeeds. While it is in flight it never
-        leaves the window; once answered it counts from about when the answer came (the
-        server may have received it just before), so a slow send never lets the next request
-        in early.
+        leaves the window; once answered it counts from its answer less the quickest round
+        trip seen (see the module docstring), so a slow send or a slow answer never lets the
+        next request in early.
         """
         return self._slot(group, key, priority)
 
@@ -224,7 +224,10 @@ class RateLimiter:
 
         A server that declares a stricter limit or longer window than ours is believed from
         then on. A `429` blocks the window for `X-RateLimit-Retry-After-Ms` (or `Retry-After`
-        seconds, or one window if it gave neither).
+        seconds, or one window if it gave neither) and widens the margin by its shortfall (at
+        most `MAX_MARGIN_STEP_MS`). An accepted answer whose `X-RateLimit-Remaining` shows more
+        requests in the server's window than we can have sent into it widens the margin by
+        `MARGIN_STEP_MS`. Call it right after the `slot` block, with nothing awaited between.
         """
         bucket = self._bucket(group, key)
         limit = _header_number(headers, RATE_HEADER_LIMIT)

@@ -9,11 +9,14 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import tempfile
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cdx.client.ratelimit import DEFAULT_MARGIN_MS, Priority, RateLimiter
+from cdx.client.shared_budget import SharedBudget
 from cdx.protocol.endpoints import ACCOUNT, ORDER, RateGroup
 
 
@@ -87,6 +90,52 @@ def test_server_never_sees_more_than_the_limit_in_any_window(
         await time.run(tasks)
 
     asyncio.run(scenario())
+    assert len(received) == len(requests)
+    received.sort()
+    window = group.window_ms / 1000
+    for first, later in zip(received, received[group.limit :], strict=False):
+        assert later - first >= window - 1e-9
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    group=st.sampled_from([ACCOUNT, ORDER]),
+    outbound=st.floats(0, 0.04),
+    inbound=st.floats(0, 0.04),
+    requests=st.lists(
+        st.tuples(request, st.integers(0, 1)),  # ... and which of two processes sends it
+        min_size=1,
+        max_size=30,
+    ),
+)
+def test_two_limiters_sharing_a_budget_file_never_exceed_the_limit_together(
+    group: RateGroup,
+    outbound: float,
+    inbound: float,
+    requests: list[tuple[tuple[float, float, float, Priority], int]],
+) -> None:
+    received: list[float] = []
+
+    async def scenario(directory: Path) -> None:
+        time = VirtualTime()
+        limiters = [
+            RateLimiter(clock=time, sleep=time.sleep, shared=SharedBudget.open("s", directory))
+            for _ in range(2)
+        ]
+
+        async def caller(
+            start: float, there: float, back: float, priority: Priority, which: int
+        ) -> None:
+            await time.sleep(start)
+            async with limiters[which].slot(group, "k", priority):
+                received.append(time() + outbound + there)
+                await time.sleep(outbound + there + inbound + back)
+
+        tasks = [asyncio.ensure_future(caller(*r, which)) for r, which in requests]
+        await time.run(tasks)
+
+    with tempfile.TemporaryDirectory() as directory:
+        asyncio.run(scenario(Path(directory)))
     assert len(received) == len(requests)
     received.sort()
     window = group.window_ms / 1000

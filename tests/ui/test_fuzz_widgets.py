@@ -31,6 +31,7 @@ from cdx.ui.format import (
     fmt_exact,
     fmt_pct,
     fmt_price,
+    fmt_seconds,
     fmt_text,
     fmt_time,
 )
@@ -339,3 +340,9 @@ def test_a_bar_of_absurd_depth_is_full_at_once() -> None:
     assert _bar_length(Decimal("1e999999999"), 80, Decimal(1)) == 80
     assert _bar_length(Decimal(1), 80, Decimal("1e-999999999")) == 80
     assert _bar_length(Decimal("NaN"), 80, Decimal(1)) == 0
+
+
+@FUZZ
+@given(st.floats())
+def test_ages_never_raise(seconds: float) -> None:
+    assert fmt_seconds(seconds)

@@ -17,6 +17,7 @@ So a column sized for `width` never hides digits silently.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
@@ -195,6 +196,8 @@ def fmt_time(ts_ms: int) -> str:
 
 def fmt_seconds(seconds: float) -> str:
     """An age in seconds for the status bar: `0.4s` below ten seconds, then `17s`, `3m05s`."""
+    if not math.isfinite(seconds):
+        return "?"
     if seconds < 10:
         return f"{seconds:.1f}s"
     whole = int(seconds)

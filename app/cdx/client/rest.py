@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 import httpx
 
@@ -55,6 +55,7 @@ from cdx.protocol.decimals import to_wire
 from cdx.protocol.envelope import Envelope, EnvelopeError
 from cdx.protocol.envelope import parse as parse_envelope
 from cdx.protocol.errors import ErrorCode
+from cdx.protocol.page import Page
 from cdx.protocol.signing import TIME_WINDOW_MS, signed_params
 
 log = logging.getLogger(__name__)
@@ -93,14 +94,6 @@ orders) is under 100 KiB."""
 REFUSED_HTTP = frozenset({413, 414, 431})
 """HTTP-layer refusals of a request too large to be read (PROTOCOL.md section 1): the request
 was not executed, whatever the body says."""
-
-
-@dataclass(frozen=True, slots=True)
-class Page(Generic[T]):
-    """One page of a paged list; `count` is the total over all pages."""
-
-    count: int
-    items: tuple[T, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,7 +335,7 @@ class RestClient:
         params = {"symbol": _name(symbol), "page": str(page), "pageSize": str(page_size)}
         data = await self._call(ep.OPEN_ORDERS, params, priority)
         return self._decode(
-            ep.OPEN_ORDERS, lambda: _page(data, "resultList", codec.order_from_wire)
+            ep.OPEN_ORDERS, lambda: Page.parse(data, ep.OPEN_ORDERS, codec.order_from_wire)
         )
 
     async def every_open_order(
@@ -466,7 +459,9 @@ class RestClient:
             "pageSize": str(page_size),
         }
         data = await self._call(ep.ALL_ORDERS, params, priority)
-        return self._decode(ep.ALL_ORDERS, lambda: _page(data, "orderList", codec.order_from_wire))
+        return self._decode(
+            ep.ALL_ORDERS, lambda: Page.parse(data, ep.ALL_ORDERS, codec.order_from_wire)
+        )
 
     async def my_trades(
         self,
@@ -478,7 +473,9 @@ class RestClient:
     ) -> Page[Fill]:
         params = {"symbol": _name(symbol), "page": str(page), "pageSize": str(page_size)}
         data = await self._call(ep.MY_TRADES, params, priority)
-        return self._decode(ep.MY_TRADES, lambda: _page(data, "resultList", codec.fill_from_wire))
+        return self._decode(
+            ep.MY_TRADES, lambda: Page.parse(data, ep.MY_TRADES, codec.fill_from_wire)
+        )
 
     # orders ------------------------------------------------------------------------------
 
@@ -826,15 +823,6 @@ def _obj(data: Any) -> Mapping[str, Any]:
     if not isinstance(data, Mapping):
         raise codec.CodecError(f"expected an object, got {type(data).__name__}")
     return data
-
-
-def _page(data: Any, field: str, decode: Callable[[Any], T]) -> Page[T]:
-    obj = _obj(data)
-    count = obj["count"]
-    if isinstance(count, bool) or not isinstance(count, int):
-        raise codec.CodecError(f"'count' {count!r} is not an integer")
-    # a malformed entry is skipped and logged by the codec, so `items` may be short of a page
-    return Page(count=count, items=tuple(codec.decode_each(obj[field], decode, field)))
 
 
 def _digits(value: Any) -> str:

@@ -71,6 +71,11 @@ by another client on the key says nothing about our jitter, and is waited out an
 MAX_LEARNED_MARGIN_MS = 10.0
 """Most the margin ever grows by learning: 10 % of the tightest window."""
 
+PRECISE_WAKE_S = 0.001
+"""How long before a window opens the limiter stops sleeping and yields to the event loop
+until it is due (real time only; costs at most this much CPU per request, and only while
+requests queue at the limit)."""
+
 FOREIGN_POLL_S = 0.002
 """How soon to look again when only another process's request in flight stands in the way
 (its completion does not wake us)."""
@@ -411,7 +416,17 @@ class RateLimiter:
             future.set_result(entry)
 
     async def _wake(self, bucket: _Bucket, delay: float) -> None:
-        await self._sleep(delay)
+        if self._sleep is asyncio.sleep and self._clock is time.monotonic:
+            # The event loop's timers round their wait up to a whole millisecond (epoll), a
+            # loss of about 1 % of a 100 ms window on every request: sleep to just short of
+            # the due time, then yield to the loop until it has come.
+            due = self._clock() + delay
+            if delay > PRECISE_WAKE_S:
+                await asyncio.sleep(delay - PRECISE_WAKE_S)
+            while self._clock() < due:
+                await asyncio.sleep(0)
+        else:
+            await self._sleep(delay)
         bucket.timer = None
         self._pump(bucket)
 

@@ -98,7 +98,7 @@ def test_fill_page_of_my_trades() -> None:
 def test_a_malformed_entry_is_skipped_and_logged_not_the_page(caplog) -> None:
     bad = ORDER_TEXT.replace('"status":3', '"status":9')
     text = f'{{"count":2,"orderList":[{bad},{ORDER_TEXT}]}}'
-    with caplog.at_level(logging.WARNING, logger="cdx.protocol.codec"):
+    with caplog.at_level(logging.WARNING, logger="cdx.protocol.fields"):
         page = Page.parse(read(text), ep.ALL_ORDERS, codec.order_from_wire)
     assert page == Page(2, (ORDER,))  # one short of the count: a reader can tell
     assert "skipped 1 of 2" in caplog.text

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from cdx.protocol import gate
-from cdx.protocol.codec import CodecError, decode_each
 from cdx.protocol.endpoints import Endpoint
+from cdx.protocol.fields import CodecError, decode_each
 from cdx.protocol.limits import MAX_PAGE_COUNT, MAX_PAGE_ITEMS
 
 T = TypeVar("T")

@@ -206,7 +206,8 @@ def test_ladder_lays_out_any_book(
     own = [o for o in own if o.symbol == symbol.name]
     ladder.show(Book(tuple(asks), tuple(bids)), symbol, book_step, own)
     ladder.step = shown_step
-    rows, columns = ladder._layout(width, height)
+    layout = ladder.lay_out_at(width, height)
+    rows, columns = layout.rows, layout.columns
     assert len(rows) <= max(height, 0)
     for row in rows:
         assert len(row.price) <= max(columns.price, MIN_WIDTH) or not columns.price
@@ -335,7 +336,7 @@ def test_order_form_checks_any_input_against_any_account(
 
 def test_a_bar_of_absurd_depth_is_full_at_once() -> None:
     """int() of 1e999999999 would build a billion-digit integer: the bar is capped first."""
-    from cdx.ui.widgets.ladder import _bar_length
+    from cdx.ui.widgets.ladder_layout import bar_length as _bar_length
 
     assert _bar_length(Decimal("1e999999999"), 80, Decimal(1)) == 80
     assert _bar_length(Decimal(1), 80, Decimal("1e-999999999")) == 80

@@ -1,7 +1,7 @@
 """The trades tape: the market's most recent public trades, newest on top.
 
-Trades arrive with every push, so the tape draws itself line by line and repaints only the
-lines whose content changed since the last frame.
+Trades arrive with every push, so the tape is a `RowLines` widget: it lays out rows and only
+the lines whose row changed are repainted (and drawn only when their cache key is new).
 """
 
 from __future__ import annotations
@@ -15,14 +15,13 @@ from typing import ClassVar
 from rich.segment import Segment
 from textual import events
 from textual.strip import Strip
-from textual.widget import Widget
 
 from cdx.model.market import Trade
 from cdx.model.order import Side
 from cdx.model.symbol import Symbol
 from cdx.ui.format import NUMBER_WIDTH, fmt_amount, fmt_price, fmt_time
-from cdx.ui.widgets.contained import Contained, contained
-from cdx.ui.widgets.line_diff import refresh_changed
+from cdx.ui.widgets.contained import contained
+from cdx.ui.widgets.row_lines import Palette, RowLines
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +41,7 @@ class TapeRow:
     side: Side | None = None
 
 
-class TradesTape(Contained, Widget):
+class TradesTape(RowLines[TapeRow]):
     """Time (UTC), price coloured by the taker's side, and amount of recent trades.
 
     Columns never outgrow the tape: the time goes first, then numbers are cut (and marked).
@@ -73,9 +72,6 @@ class TradesTape(Contained, Widget):
         super().__init__(name=name, id=id, classes=classes)
         self._trades: deque[Trade] = deque(maxlen=KEEP_TRADES)
         self._symbol: Symbol | None = None
-        self._rows: list[TapeRow] = []
-        self._widths: tuple[int, int, int] = (0, 0, 0)
-        self._strips: dict[int, tuple[TapeRow, Strip]] = {}
 
     @property
     def trades(self) -> tuple[Trade, ...]:
@@ -109,14 +105,8 @@ class TradesTape(Contained, Widget):
         self._symbol = None
         self._update()
 
-    def notify_style_update(self) -> None:
-        """Styles changed (e.g. a theme switch): the cached lines were drawn in the old ones."""
-        super().notify_style_update()
-        self._strips.clear()
-        self.refresh()
-
     def on_resize(self, event: events.Resize) -> None:
-        self._update(full=True)
+        self._update()
 
     def _layout(self, width: int, height: int) -> tuple[list[TapeRow], tuple[int, int, int]]:
         symbol = self._symbol
@@ -152,52 +142,30 @@ class TradesTape(Contained, Widget):
         return rows, (time_width, price_width, amount_width)
 
     @contained
-    def _update(self, *, full: bool = False) -> None:
+    def _update(self) -> None:
         if not self.is_mounted:
             return
         rows, widths = self._layout(*self.size)
-        full = full or widths != self._widths
-        old_rows, self._rows, self._widths = self._rows, rows, widths
-        if refresh_changed(self, old_rows, rows, full=full):
-            self._strips.clear()
+        self.set_rows(rows, widths)
 
-    def render_line(self, y: int) -> Strip:
-        width = self.size.width
-        if y >= len(self._rows):
-            return Strip.blank(width, self.rich_style)
-        row = self._rows[y]
-        cached = self._strips.get(y)
-        if cached is not None and cached[0] == row:
-            return cached[1]
-        strip = self._draw(row).crop_extend(0, width, self.rich_style).simplify()
-        self._strips[y] = (row, strip)
-        return strip
-
-    def _draw(self, row: TapeRow) -> Strip:
-        time_width, price_width, amount_width = self._widths
-        base = self.rich_style
+    def draw_row(self, row: TapeRow, width: int, palette: Palette) -> Strip:
+        time_width, price_width, amount_width = self.row_layout  # type: ignore[misc]
+        base = palette.base
         if row.side is None:
-            style = self.get_component_rich_style("trades-tape--header")
             text = (row.time.ljust(time_width) + " " if time_width else "") + " ".join(
                 (row.price.rjust(price_width), row.amount.rjust(amount_width))
             )
-            return Strip([Segment(text, style)])
-        price_style = self.get_component_rich_style(
-            "trades-tape--buy" if row.side is Side.BUY else "trades-tape--sell"
-        )
+            return Strip([Segment(text, palette["trades-tape--header"])])
+        side = "trades-tape--buy" if row.side is Side.BUY else "trades-tape--sell"
         segments: list[Segment] = []
         if time_width:
             segments += [
-                Segment(
-                    row.time.ljust(time_width), self.get_component_rich_style("trades-tape--time")
-                ),
+                Segment(row.time.ljust(time_width), palette["trades-tape--time"]),
                 Segment(" ", base),
             ]
         segments += [
-            Segment(row.price.rjust(price_width), price_style),
+            Segment(row.price.rjust(price_width), palette[side]),
             Segment(" ", base),
-            Segment(
-                row.amount.rjust(amount_width), self.get_component_rich_style("trades-tape--amount")
-            ),
+            Segment(row.amount.rjust(amount_width), palette["trades-tape--amount"]),
         ]
         return Strip(segments)

@@ -1,16 +1,17 @@
 """The dashboard: one screen of market data, balances, orders and the order form.
 
 `DashboardApp` composes the widgets and routes messages between them and the workers; it
-formats no numbers and signs no requests. Every socket and request lives in a worker (the
-market stream, the account poller, one worker per order action), so a slow link never freezes
-the keyboard. Stream events are folded into `MarketState` as they come and painted by a timer at
-most `REPAINT_HZ` times a second, only the parts that changed.
+formats no numbers and signs no requests. Which channels to subscribe is decided by
+`client/subscriptions.py`, what happens to an order by `ui/orders.py` (`OrderDesk`). Every
+socket and request lives in a worker (the market stream, the account poller, one worker per
+order action), so a slow link never freezes the keyboard. Stream events are folded into
+`MarketState` as they come and painted by a timer at most `REPAINT_HZ` times a second, only
+the parts that changed.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -19,48 +20,27 @@ from typing import ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.notifications import SeverityLevel
 from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState
 
-from cdx.client.errors import (
-    ApiError,
-    AuthError,
-    CdxError,
-    OrderStateUnknown,
-    TransportError,
-)
-from cdx.client.placement import (
-    NotPlaced,
-    OrderRequest,
-    Outcome,
-    Placed,
-    Unknown,
-    send_order,
-    settle,
-)
-from cdx.client.ratelimit import Priority
+from cdx.client.errors import CdxError
+from cdx.client.market_events import TickerEvent
 from cdx.client.rest import RestClient
 from cdx.client.stream import ConnectionState, MarketStream, StreamEvent
-from cdx.client.tracker import OrderTracker, TrackedOrder, TrackedState
+from cdx.client.subscriptions import Subscriptions
+from cdx.client.tracker import OrderTracker
 from cdx.model.account import Account
 from cdx.model.order import OrderType, Side
 from cdx.model.symbol import Symbol
-from cdx.protocol import channels
-from cdx.protocol.errors import ErrorCode
 from cdx.ui import STYLES_DIR
 from cdx.ui.commands import DashboardCommands
 from cdx.ui.format import fmt_text
-from cdx.ui.messages import (
-    AccountPolled,
-    OpenOrdersPolled,
-    OrdersChanged,
-    PollFailed,
-    StreamEventReceived,
-)
-from cdx.ui.screens.confirm import ConfirmScreen
+from cdx.ui.keys import DASHBOARD_BINDINGS, priority_actions
+from cdx.ui.messages import StreamEventReceived
+from cdx.ui.orders import OrderDesk
 from cdx.ui.screens.help import HelpScreen
 from cdx.ui.screens.symbol_picker import SymbolPicker
 from cdx.ui.state import MarketState, Part
@@ -68,7 +48,7 @@ from cdx.ui.widgets.balances import BalancesPanel
 from cdx.ui.widgets.contained import DISPLAY_ERROR, FailureLog, contained
 from cdx.ui.widgets.ladder import Ladder
 from cdx.ui.widgets.open_orders import OpenOrders
-from cdx.ui.widgets.order_form import OrderDraft, OrderForm
+from cdx.ui.widgets.order_form import OrderForm
 from cdx.ui.widgets.status_bar import StatusBar
 from cdx.ui.widgets.ticker_bar import TickerBar
 from cdx.ui.widgets.trades_tape import TradesTape
@@ -79,11 +59,10 @@ log = logging.getLogger(__name__)
 REPAINT_HZ = 10
 """Upper bound on repaints a second, whatever the stream's rate (slow SSH links)."""
 
-KLINE_INTERVAL = "1min"
 WATCHLIST_SIZE = 8
 
 
-class DashboardApp(App[None]):
+class DashboardApp(OrderDesk, App[None]):
     """The cdx dashboard over any server of PROTOCOL.md.
 
     `rest` carries the credentials (read-only without them); `ws_url` is the market stream;
@@ -101,26 +80,10 @@ class DashboardApp(App[None]):
     # keys (a fast typist, a paste, tmux send-keys) lands where a slow typist's would.
     # `check_action` turns them off while a text field has focus or a dialog is open, so `b`
     # typed into a field is the letter b.
-    # Help and Quit come first: the footer cuts what does not fit, and at 80 columns a user
-    # must still see how to find every other key.
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("question_mark", "help", "Help", key_display="?", priority=True),
-        Binding("q", "quit", "Quit", priority=True),
-        Binding("b", "limit('BUY')", "Buy", priority=True),
-        Binding("s", "limit('SELL')", "Sell", priority=True),
-        Binding("B", "market('BUY')", "Mkt buy", priority=True),
-        Binding("S", "market('SELL')", "Mkt sell", priority=True),
-        Binding("c", "cancel", "Cancel", priority=True),
-        Binding("C", "cancel_all", "Cancel all", priority=True),
-        Binding("left_square_bracket", "step(-1)", "Finer", key_display="[", priority=True),
-        Binding("right_square_bracket", "step(1)", "Coarser", key_display="]", priority=True),
-        Binding("slash", "pick_symbol", "Symbol", key_display="/", priority=True),
-        Binding("ctrl+p", "command_palette", "Palette"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = DASHBOARD_BINDINGS
 
-    _KEY_ACTIONS: ClassVar[frozenset[str]] = frozenset(
-        {"limit", "market", "cancel", "cancel_all", "step", "pick_symbol", "help", "quit"}
-    )
+    _KEY_ACTIONS: ClassVar[frozenset[str]] = priority_actions(BINDINGS)
+    """The dashboard keys: off while a field has focus or a dialog is open."""
 
     # The widgets, found once on mount (handlers and workers use these, not queries).
     ladder: Ladder
@@ -151,9 +114,8 @@ class DashboardApp(App[None]):
         self.tracker = OrderTracker()
         self.symbols: dict[str, Symbol] = {}
         self.account: Account | None = None
-        self.step = 0
         self.stream: MarketStream | None = None
-        self._subscribed: set[str] = set()
+        self.subscriptions = Subscriptions()
         self._orders_dirty = False
         self._account_dirty = False
         self._poke = asyncio.Event()
@@ -268,6 +230,7 @@ class DashboardApp(App[None]):
         self._apply_symbol()
         self._run_stream()
         self._load_history(self.symbol_name)
+        self._load_tickers()
         if not self.read_only:
             self._poll()
 
@@ -275,11 +238,10 @@ class DashboardApp(App[None]):
     async def _run_stream(self) -> None:
         """The market stream: its events become `StreamEventReceived` messages."""
         stream = MarketStream(self.ws_url, self._on_stream_event)
-        self.stream = stream
         stream.symbols = self.symbols  # pushes are checked against their symbol's precisions
-        for channel in self._wanted_channels():
-            stream.subscribe(channel)
-            self._subscribed.add(channel)
+        self.stream = stream
+        self.subscriptions.restart()
+        self._resubscribe()
         try:
             await stream.run()
         finally:
@@ -302,170 +264,24 @@ class DashboardApp(App[None]):
         self.market.set_klines(symbol, list(bars))
         self.market.add_trades(symbol, trades)
 
-    @work(group="poll", exclusive=True, exit_on_error=False)
-    async def _poll(self) -> None:
-        """Account, open orders and reconciliation, at background priority, forever.
-
-        Sleeps `poll_interval` between rounds unless an order action asks for news sooner;
-        the shared limiter keeps it inside the account group's budget.
-        """
-        while True:
-            symbol = self.symbol_name
-            try:
-                account = await self.rest.account(priority=Priority.BACKGROUND)
-                self.post_message(AccountPolled(account))
-                token = self.tracker.token()
-                listed = await self.rest.every_open_order(symbol, priority=Priority.BACKGROUND)
-                self.post_message(
-                    OpenOrdersPolled(symbol, listed.items, token, complete=listed.complete)
-                )
-                if self.tracker.needs_reconcile and await self.tracker.reconcile(self.rest):
-                    self.post_message(OrdersChanged())
-            except AuthError as exc:
-                self.post_message(PollFailed("account", str(exc)))
-                if exc.code != ErrorCode.TIME_WINDOW:
-                    # Wrong key, secret or IP: every further poll would be refused the same
-                    # way, so stop asking until the user fixes the setup and restarts.
-                    log.warning("account polling stopped: %s", exc)
-                    return
-            except CdxError as exc:
-                self.post_message(PollFailed("account", str(exc)))
-            self._poke.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._poke.wait(), timeout=self.poll_interval)
-
-    @work(group="orders", exit_on_error=False)
-    async def _place(self, draft: OrderDraft) -> None:
-        """Place one confirmed order; never resent when its answer is lost.
-
-        The row shows at once as pending; then exactly one of: open with the exchange's id,
-        gone with the reason in the form (not placed), or unknown, which `_settle` reconciles
-        in the background to the real order or to "not placed".
-        """
-        request = OrderRequest(draft.symbol.name, draft.side, draft.type, draft.volume, draft.price)
-        sent_ms = int(time.time() * 1000)
-        key = self.tracker.begin(
-            request.symbol, request.side, request.type, request.volume, request.price, sent_ms
-        )
-        self._orders_changed(select=key)
+    @work(group="tickers", exclusive=True, exit_on_error=False)
+    async def _load_tickers(self) -> None:
+        """Every watchlist ticker from one `GET /v1/ticker`, so the watchlist is full before
+        each symbol's first push; a push that came first is newer and is kept."""
         try:
-            outcome: Outcome = await send_order(self.rest, request)
-        except Exception as exc:
-            # A bug below us, not an answer: the request may have gone out, so the row must
-            # not stay pending forever; unknown, to be proven absent (there is no baseline).
-            log.exception("placing %s failed unexpectedly", request.describe())
-            lost = OrderStateUnknown(
-                request.symbol,
-                request.side,
-                request.type,
-                request.volume,
-                request.price,
-                self.rest.now_ms(),
-                f"{type(exc).__name__}: {exc}",
-            )
-            outcome = Unknown(str(lost), lost)
-        self.tracker.settled(key, outcome)
-        self._announce(draft, outcome)
-        self._orders_changed(select=key)
-        self._poke.set()
-        if isinstance(outcome, Unknown):
-            self._settle(key, draft, outcome)
-
-    @work(group="settle", exit_on_error=False)
-    async def _settle(self, key: str, draft: OrderDraft, outcome: Unknown) -> None:
-        """Reconcile one unknown placement with the exchange's order list, in the background.
-
-        `settle` waits until the request can no longer execute before it calls an absent order
-        not placed. If the exchange still cannot tell, the row stays unknown with the reason and
-        the poller keeps asking (`OrderTracker.reconcile`); it is never sent again.
-        """
-        acknowledged = {
-            order.order_id
-            for order in self.tracker.all()
-            if order.order_id is not None and order.key != order.order_id
-        }
-        final = await settle(self.rest, outcome, exclude=acknowledged)
-        current = self.tracker.get(key)
-        if current is None or current.state is not TrackedState.UNKNOWN:
-            return  # the poller's reconcile got there first
-        self.tracker.settled(key, final)
-        if not isinstance(final, Unknown):
-            self._announce(draft, final)
-        self._orders_changed(select=key)
-        self._poke.set()
-
-    def _announce(self, draft: OrderDraft, outcome: Outcome) -> None:
-        """Tell the user how a placement ended, in the form and as a notification."""
-        if isinstance(outcome, Placed):
-            self.form.reset_amount()
-            self.notify(f"{draft.describe()} — order {outcome.order_id}", title="Order placed")
-        elif isinstance(outcome, NotPlaced):
-            self.form.show_error(f"Not placed: {outcome.reason}")
-            self.notify(outcome.reason, title="Order not placed", severity="error")
-        else:
-            self.notify(outcome.reason, title="Order state unknown", severity="warning", timeout=8)
-
-    @work(group="orders", exit_on_error=False)
-    async def _cancel(self, order: TrackedOrder) -> None:
-        assert order.order_id is not None
-        self.tracker.cancelling(order.order_id)
-        self._orders_changed()
-        try:
-            await self.rest.cancel_order(order.symbol, order.order_id)
-        except (ApiError, TransportError) as exc:
-            self.tracker.cancel_failed(order.order_id, str(exc))
-            self.notify(str(exc), title="Cancel failed", severity="error")
-        else:
-            self.tracker.cancelled(order.order_id)
-            self.notify(f"Order {order.order_id} cancelled", title="Cancelled")
-        self._orders_changed()
-        self._poke.set()
-
-    @work(group="orders", exit_on_error=False)
-    async def _cancel_all(self, symbol: str) -> None:
-        for order in self.tracker.live(symbol):
-            if order.order_id is not None and order.state is TrackedState.OPEN:
-                self.tracker.cancelling(order.order_id)
-        self._orders_changed()
-        try:
-            await self.rest.cancel_all(symbol)
-        except (ApiError, TransportError) as exc:
-            self.notify(str(exc), title="Cancel all failed", severity="error")
-        else:
-            self.notify(f"All {symbol} orders cancelled", title="Cancelled")
-        self._poke.set()
+            tickers = await self.rest.tickers(self.symbols)
+        except CdxError as exc:
+            log.warning("cannot load the tickers: %s", exc)  # the pushes will fill them in
+            return
+        for ticker in tickers:
+            if self.market.ticker(ticker.symbol) is None:
+                self.market.apply(TickerEvent(ticker))
 
     # Messages from workers --------------------------------------------------------------------
 
     @contained
     def on_stream_event_received(self, message: StreamEventReceived) -> None:
         self.market.apply(message.event)
-
-    @contained
-    def on_account_polled(self, message: AccountPolled) -> None:
-        self.account = message.account
-        self._account_dirty = True
-        if self._last_poll_error:
-            self._last_poll_error = ""
-
-    @contained
-    def on_open_orders_polled(self, message: OpenOrdersPolled) -> None:
-        self.tracker.sync_open(
-            message.symbol, message.orders, message.token, complete=message.complete
-        )
-        self._orders_dirty = True
-
-    @contained
-    def on_orders_changed(self, message: OrdersChanged) -> None:
-        self._orders_dirty = True
-
-    @contained
-    def on_poll_failed(self, message: PollFailed) -> None:
-        if message.reason != self._last_poll_error:
-            self._last_poll_error = message.reason
-            self.notify(message.reason, title="Account update failed", severity="warning")
-        if self.account is None:
-            self.balances.show_problem(message.reason)
 
     @contained
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -487,41 +303,12 @@ class DashboardApp(App[None]):
         self._open_form(message.side, OrderType.LIMIT, message.price)
 
     def on_ladder_step_changed(self, message: Ladder.StepChanged) -> None:
-        self._set_step(message.step)
-
-    def on_order_form_submitted(self, message: OrderForm.Submitted) -> None:
-        screen = self.screen
-        if screen is self.screen_stack[0]:
-            self._confirm_order(message.draft)
-        elif isinstance(screen, ConfirmScreen) and screen.question == message.draft.describe():
-            # A second Enter typed before the dialog appeared (keys arriving in one burst):
-            # the user pressed Enter, Enter for this very order, as a slower typist would.
-            screen.action_confirm()
-
-    def _confirm_order(self, draft: OrderDraft) -> None:
-        def placed(confirmed: bool | None) -> None:
-            if confirmed:
-                self._place(draft)
-                self.screen.set_focus(self.orders)
-
-        tone = "-buy" if draft.side is Side.BUY else "-sell"
-        self.push_screen(ConfirmScreen(draft.describe(), title="Place order?", tone=tone), placed)
+        """The ladder holds the step; the book of the old one is dropped, the new subscribed."""
+        self.market.forget(self.symbol_name, message.previous)
+        self._resubscribe()
 
     def on_order_form_left(self, message: OrderForm.Left) -> None:
         self.ladder.focus()
-
-    def on_open_orders_cancel_requested(self, message: OpenOrders.CancelRequested) -> None:
-        order = message.order
-        if order.order_id is None:
-            self.notify("The exchange has not acknowledged this order yet", severity="warning")
-            return
-        if order.state is not TrackedState.OPEN:
-            self.notify(f"Order {order.order_id} is {order.state.value}", severity="warning")
-            return
-        self._cancel(order)
-
-    def on_open_orders_cancel_all_requested(self, message: OpenOrders.CancelAllRequested) -> None:
-        self.action_cancel_all()
 
     @on(Watchlist.Selected)
     def _watchlist_selected(self, message: Watchlist.Selected) -> None:
@@ -544,32 +331,6 @@ class DashboardApp(App[None]):
     def action_market(self, side: str) -> None:
         self._open_form(Side(side), OrderType.MARKET, None)
 
-    def action_cancel(self) -> None:
-        self.orders.action_cancel()
-
-    def action_cancel_all(self) -> None:
-        if self.read_only:
-            self.notify("Read-only: no keys set", severity="warning")
-            return
-        symbol = self.symbol_name
-        live = [o for o in self.tracker.live(symbol) if o.order_id is not None]
-        if not live:
-            self.notify(f"No open {symbol} orders", severity="warning")
-            return
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self._cancel_all(symbol)
-
-        self.push_screen(
-            ConfirmScreen(
-                f"Cancel all {len(live)} open {symbol.upper()} orders?",
-                title="Cancel all?",
-                tone="-sell",
-            ),
-            confirmed,
-        )
-
     def action_step(self, delta: int) -> None:
         self.ladder.action_step(delta)
 
@@ -585,31 +346,35 @@ class DashboardApp(App[None]):
 
     # State changes ----------------------------------------------------------------------------
 
+    @property
+    def step(self) -> int:
+        """The depth step shown: the ladder's, the one place it is kept."""
+        return self.ladder.step
+
     def switch_symbol(self, name: str) -> None:
         """Show another symbol: resubscribe its book, trades and klines, reload its history."""
         if name == self.symbol_name or name not in self.symbols:
             return
         old = self.symbol_name
         self.symbol_name = name
-        for channel in self._symbol_channels(old, self.step):
-            self._unsubscribe(channel)
         self.market.forget(old)
         self.ladder.clear()
         self.tape.reset()
         self._apply_symbol()
-        for channel in self._wanted_channels():
-            self._subscribe(channel)
+        self._resubscribe()
         self._load_history(name)
         self._poke.set()
 
-    def _set_step(self, step: int) -> None:
-        if step == self.step:
-            return
-        old, self.step = self.step, step
-        self._unsubscribe(channels.depth(self.symbol_name, old))
-        self.market.forget(self.symbol_name, old)
-        self._subscribe(channels.depth(self.symbol_name, step))
-        self.status_bar.set_symbol(self.symbol_name)
+    def _resubscribe(self) -> None:
+        """Move the stream's subscriptions to the symbol, step and watchlist shown now."""
+        stream = self.stream
+        if stream is None:
+            return  # the stream subscribes everything wanted when it starts
+        change = self.subscriptions.want(self.symbol_name, self.step, self._watchlist)
+        for channel in change.unsubscribe:
+            stream.unsubscribe(channel)
+        for channel in change.subscribe:
+            stream.subscribe(channel)
 
     def _apply_symbol(self) -> None:
         symbol = self.symbol
@@ -627,47 +392,14 @@ class DashboardApp(App[None]):
             return
         self.form.open(side, order_type, price)
 
-    def _orders_changed(self, select: str | None = None) -> None:
+    def orders_changed(self, select: str | None = None) -> None:
+        """The tracker changed: show the orders (and the ladder's markers) now."""
         self._orders_dirty = True
         self._flush_orders()
         if select is not None:
             self.orders.select(select)
 
-    # Subscriptions ----------------------------------------------------------------------------
-
-    def _symbol_channels(self, symbol: str, step: int) -> list[str]:
-        return [
-            channels.depth(symbol, step),
-            channels.trade(symbol),
-            channels.kline(symbol, KLINE_INTERVAL),
-        ]
-
-    def _wanted_channels(self) -> list[str]:
-        tickers = [channels.ticker(name) for name in self._watchlist]
-        if channels.ticker(self.symbol_name) not in tickers:
-            tickers.append(channels.ticker(self.symbol_name))
-        return [*self._symbol_channels(self.symbol_name, self.step), *tickers]
-
-    def _subscribe(self, channel: str) -> None:
-        if channel in self._subscribed or self.stream is None:
-            return
-        self._subscribed.add(channel)
-        self.stream.subscribe(channel)
-
-    def _unsubscribe(self, channel: str) -> None:
-        """Stop a channel, except a watchlist ticker (the watchlist still shows it)."""
-        if channel not in self._subscribed or self.stream is None:
-            return
-        if channel in {channels.ticker(name) for name in self._watchlist}:
-            return
-        self._subscribed.discard(channel)
-        self.stream.unsubscribe(channel)
-
     # Painting ---------------------------------------------------------------------------------
-
-    def poke_poller(self) -> None:
-        """Poll account and open orders now instead of at the next interval."""
-        self._poke.set()
 
     def repaint_now(self) -> None:
         """Paint everything pending at once (the timer does this REPAINT_HZ times a second)."""

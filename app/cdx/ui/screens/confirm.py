@@ -14,15 +14,17 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from cdx.ui.keys import hint
+
 
 class ConfirmScreen(ModalScreen[bool]):
     """Shows `question` and returns True (confirmed) or False (aborted)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "confirm", "Confirm", priority=True),
-        Binding("y", "confirm", "Yes", show=False),
-        Binding("escape", "abort", "Abort", priority=True),
-        Binding("n", "abort", "No", show=False),
+        Binding("enter", "confirm", "Confirm", priority=True, id="confirm.yes"),
+        Binding("y", "confirm", "Yes", show=False, id="confirm.yes-y"),
+        Binding("escape", "abort", "Abort", priority=True, id="confirm.no"),
+        Binding("n", "abort", "No", show=False, id="confirm.no-n"),
     ]
 
     def __init__(self, question: str, *, title: str = "Confirm", tone: str = "") -> None:
@@ -36,7 +38,7 @@ class ConfirmScreen(ModalScreen[bool]):
             # Plain text: the question names coins a server chose.
             yield Static(self.title_text, id="confirm-title", markup=False)
             yield Static(self.question, id="confirm-question", markup=False)
-            yield Static("Enter / y: confirm    Escape / n: abort", id="confirm-keys")
+            yield Static(hint(self.app, ConfirmScreen), id="confirm-keys", markup=False)
 
     def action_confirm(self) -> None:
         self.dismiss(True)

@@ -19,15 +19,17 @@ from textual.widgets.option_list import Option
 
 from cdx.model.symbol import Symbol
 from cdx.ui.format import fmt_text
+from cdx.ui.keys import hint
 
 
 class SymbolPicker(ModalScreen[str | None]):
     """Returns the chosen symbol's name, or None when aborted."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "abort", "Abort"),
-        Binding("down", "move(1)", "Next", show=False, priority=True),
-        Binding("up", "move(-1)", "Previous", show=False, priority=True),
+        Binding("enter", "pick", "Pick", id="picker.pick"),
+        Binding("escape", "abort", "Abort", id="picker.abort"),
+        Binding("down", "move(1)", "Next", show=False, priority=True, id="picker.next"),
+        Binding("up", "move(-1)", "Previous", show=False, priority=True, id="picker.previous"),
     ]
 
     def __init__(self, symbols: Sequence[Symbol], current: str = "") -> None:
@@ -37,7 +39,8 @@ class SymbolPicker(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker-box"):
-            yield Static("Symbol (type to filter, Enter to pick)", id="picker-title")
+            keys = hint(self.app, SymbolPicker, "picker.pick")
+            yield Static(f"Symbol (type to filter, {keys})", id="picker-title", markup=False)
             yield Input(placeholder="e.g. eth", id="picker-filter")
             yield OptionList(id="picker-list")
 
@@ -88,6 +91,10 @@ class SymbolPicker(ModalScreen[str | None]):
 
     def action_abort(self) -> None:
         self.dismiss(None)
+
+    def action_pick(self) -> None:
+        """Enter: the highlighted symbol (the filter field submits the same way)."""
+        self._pick()
 
     def _pick(self) -> None:
         options = self.query_one("#picker-list", OptionList)

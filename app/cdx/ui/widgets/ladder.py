@@ -73,11 +73,25 @@ class Ladder(RowLines[LadderRow], can_focus=True):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "cursor_up", "Up", show=False),
-        Binding("down", "cursor_down", "Down", show=False),
-        Binding("enter", "pick", "Trade here"),
-        Binding("left_square_bracket", "step(-1)", "Finer step", key_display="[", show=False),
-        Binding("right_square_bracket", "step(1)", "Coarser step", key_display="]", show=False),
+        Binding("up", "cursor_up", "Up", show=False, id="ladder.cursor-up"),
+        Binding("down", "cursor_down", "Down", show=False, id="ladder.cursor-down"),
+        Binding("enter", "pick", "Trade here", id="ladder.pick"),
+        Binding(
+            "left_square_bracket",
+            "step(-1)",
+            "Finer step",
+            key_display="[",
+            show=False,
+            id="ladder.step-finer",
+        ),
+        Binding(
+            "right_square_bracket",
+            "step(1)",
+            "Coarser step",
+            key_display="]",
+            show=False,
+            id="ladder.step-coarser",
+        ),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {

@@ -40,8 +40,8 @@ class OpenOrders(Contained, DataTable[Text]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "cancel", "Cancel order", show=False),
-        Binding("C", "cancel_all", "Cancel all", show=False),
+        Binding("c", "cancel", "Cancel order", show=False, id="orders.cancel"),
+        Binding("C", "cancel_all", "Cancel all", show=False, id="orders.cancel-all"),
     ]
 
     class CancelRequested(Message):

@@ -228,11 +228,18 @@ class OrderForm(Contained, Vertical):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "leave", "Leave form"),
-        Binding("tab", "next_field", "Next field", show=False, priority=True),
-        Binding("shift+tab", "previous_field", "Previous field", show=False, priority=True),
-        Binding("ctrl+t", "toggle_side", "Buy/sell"),
-        Binding("ctrl+o", "toggle_type", "Limit/market"),
+        Binding("escape", "leave", "Leave form", id="form.leave"),
+        Binding("tab", "next_field", "Next field", show=False, priority=True, id="form.next-field"),
+        Binding(
+            "shift+tab",
+            "previous_field",
+            "Previous field",
+            show=False,
+            priority=True,
+            id="form.previous-field",
+        ),
+        Binding("ctrl+t", "toggle_side", "Buy/sell", id="form.toggle-side"),
+        Binding("ctrl+o", "toggle_type", "Limit/market", id="form.toggle-type"),
     ]
 
     side: reactive[Side] = reactive(Side.BUY)

@@ -57,9 +57,9 @@ class Watchlist(Contained, Widget, can_focus=True):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "cursor_up", "Up", show=False),
-        Binding("down", "cursor_down", "Down", show=False),
-        Binding("enter", "select", "Open symbol"),
+        Binding("up", "cursor_up", "Up", show=False, id="watchlist.cursor-up"),
+        Binding("down", "cursor_down", "Down", show=False, id="watchlist.cursor-down"),
+        Binding("enter", "select", "Open symbol", id="watchlist.select"),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {

@@ -1,0 +1,114 @@
+"""Key bindings as data: what the help screen, the command palette and the dialogs' key lines
+are built from, so no key is ever spelled twice (once bound, once described by hand).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
+
+KEY_NAMES: dict[str, str] = {
+    "enter": "Enter",
+    "escape": "Esc",
+    "tab": "Tab",
+    "shift+tab": "Shift+Tab",
+    "up": "up",
+    "down": "down",
+}
+"""How a few named keys are written for people (the rest as the footer writes them)."""
+
+
+class KeyDisplay(Protocol):
+    """What can turn a binding into the text a footer shows (a Textual `App`)."""
+
+    def get_key_display(self, binding: Binding) -> str: ...
+
+
+def declared(owner: type[DOMNode]) -> list[Binding]:
+    """The bindings a class declares itself (not those it inherits from Textual), described."""
+    bindings: Iterable[BindingType] = owner.__dict__.get("BINDINGS", [])
+    return [binding for binding in Binding.make_bindings(bindings) if binding.description]
+
+
+def priority_actions(bindings: Iterable[BindingType]) -> frozenset[str]:
+    """The action names (without arguments) of the priority bindings among `bindings`."""
+    return frozenset(
+        binding.action.split("(", 1)[0]
+        for binding in Binding.make_bindings(bindings)
+        if binding.priority
+    )
+
+
+def key_label(app: KeyDisplay, binding: Binding) -> str:
+    """A binding's key(s) as the footer shows them (`ctrl+p` -> `^p`), single characters as
+    typed; a binding of several keys lists them all."""
+    if binding.key_display:
+        return binding.key_display
+    return ", ".join(
+        KEY_NAMES.get(key) or app.get_key_display(Binding(key, ""))
+        for key in binding.key.split(",")
+    )
+
+
+def hint(app: KeyDisplay, owner: type[DOMNode], *ids: str) -> str:
+    """One line of `owner`'s keys, grouped by action: `Enter / y: confirm    Esc / n: abort`.
+
+    Only the bindings named by `ids` when any are given, in declaration order; the words are
+    the first binding's description of each action.
+    """
+    actions: dict[str, tuple[list[str], str]] = {}
+    for binding in declared(owner):
+        if ids and binding.id not in ids:
+            continue
+        keys, _ = actions.setdefault(binding.action, ([], binding.description.lower()))
+        keys.append(key_label(app, binding))
+    return "    ".join(f"{' / '.join(keys)}: {words}" for keys, words in actions.values())
+
+
+def _dashboard(key: str, action: str, description: str, id: str, tooltip: str = "") -> Binding:
+    """A dashboard key: priority (routed as it is read), and shown as typed when a symbol."""
+    display = {"question_mark": "?", "left_square_bracket": "[", "right_square_bracket": "]"}
+    return Binding(
+        key,
+        action,
+        description,
+        key_display=display.get(key, "/" if key == "slash" else None),
+        priority=True,
+        id=id,
+        tooltip=tooltip,
+    )
+
+
+DASHBOARD_BINDINGS: list[BindingType] = [
+    # Help and Quit come first: the footer cuts what does not fit, and at 80 columns a user
+    # must still see how to find every other key.
+    _dashboard("question_mark", "help", "Help", "help", "Help: every key of the dashboard"),
+    _dashboard("q", "quit", "Quit", "quit", "Quit cdx"),
+    _dashboard("b", "limit('BUY')", "Buy", "limit-buy", "Limit buy: order form at a price"),
+    _dashboard("s", "limit('SELL')", "Sell", "limit-sell", "Limit sell: order form at a price"),
+    _dashboard("B", "market('BUY')", "Mkt buy", "market-buy", "Market buy: spend quote coin"),
+    _dashboard("S", "market('SELL')", "Mkt sell", "market-sell", "Market sell at the market"),
+    _dashboard("c", "cancel", "Cancel", "cancel", "Cancel the selected order"),
+    _dashboard("C", "cancel_all", "Cancel all", "cancel-all", "Cancel all orders of the symbol"),
+    _dashboard(
+        "left_square_bracket",
+        "step(-1)",
+        "Finer",
+        "step-finer",
+        "Finer depth step: aggregate the ladder less",
+    ),
+    _dashboard(
+        "right_square_bracket",
+        "step(1)",
+        "Coarser",
+        "step-coarser",
+        "Coarser depth step: aggregate the ladder more",
+    ),
+    _dashboard("slash", "pick_symbol", "Symbol", "pick-symbol", "Pick symbol: type to filter"),
+    Binding("ctrl+p", "command_palette", "Palette", id="command-palette"),
+]
+"""The dashboard's own keys (README's Keys table); the id names each for a keymap, the
+tooltip is its command palette entry (and the footer's tooltip)."""

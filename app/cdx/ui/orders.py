@@ -1,0 +1,280 @@
+"""The order workflows of the dashboard: confirm, place, settle, cancel, cancel all, poll.
+
+`OrderDesk` is mixed into `DashboardApp` (workers are methods of a Textual node, so the desk
+runs its requests in the app's workers). It owns everything between a confirmed order and
+the row the user sees: placing through `client/placement.py`, the background settling of an
+order whose answer was lost, cancels, and the account poller that also schedules the
+tracker's reconciliation. The app keeps composing and routing; it calls `poke_poller`,
+`orders_changed` and the handlers below, and nothing here formats numbers or signs requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from textual import work
+
+from cdx.client.errors import ApiError, AuthError, CdxError, OrderStateUnknown, TransportError
+from cdx.client.placement import (
+    NotPlaced,
+    OrderRequest,
+    Outcome,
+    Placed,
+    Unknown,
+    send_order,
+    settle,
+)
+from cdx.client.ratelimit import Priority
+from cdx.client.tracker import TrackedOrder, TrackedState
+from cdx.model.order import Side
+from cdx.protocol.errors import ErrorCode
+from cdx.ui.messages import AccountPolled, OpenOrdersPolled, OrdersChanged, PollFailed
+from cdx.ui.screens.confirm import ConfirmScreen
+from cdx.ui.widgets.contained import contained
+from cdx.ui.widgets.open_orders import OpenOrders
+from cdx.ui.widgets.order_form import OrderDraft, OrderForm
+
+if TYPE_CHECKING:
+    from cdx.ui.app import DashboardApp
+
+    _Base = DashboardApp
+else:
+    _Base = object
+
+log = logging.getLogger(__name__)
+
+
+class OrderDesk(_Base):
+    """Order and account workflows of the dashboard (a mixin of `DashboardApp`)."""
+
+    _poke: asyncio.Event
+    """Set to poll account and open orders now instead of after `poll_interval`."""
+
+    def poke_poller(self) -> None:
+        """Poll account and open orders now instead of at the next interval."""
+        self._poke.set()
+
+    # Polling ----------------------------------------------------------------------------------
+
+    @work(group="poll", exclusive=True, exit_on_error=False)
+    async def _poll(self) -> None:
+        """Account, open orders and reconciliation, at background priority, forever.
+
+        Sleeps `poll_interval` between rounds unless an order action asks for news sooner;
+        the shared limiter keeps it inside the account group's budget.
+        """
+        while True:
+            try:
+                await self._poll_once(self.symbol_name)
+            except AuthError as exc:
+                self.post_message(PollFailed("account", str(exc)))
+                if exc.code != ErrorCode.TIME_WINDOW:
+                    # Wrong key, secret or IP: every further poll would be refused the same
+                    # way, so stop asking until the user fixes the setup and restarts.
+                    log.warning("account polling stopped: %s", exc)
+                    return
+            except CdxError as exc:
+                self.post_message(PollFailed("account", str(exc)))
+            self._poke.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._poke.wait(), timeout=self.poll_interval)
+
+    async def _poll_once(self, symbol: str) -> None:
+        """One round: account, the symbol's open orders, and a reconcile if one is due."""
+        account = await self.rest.account(priority=Priority.BACKGROUND)
+        self.post_message(AccountPolled(account))
+        token = self.tracker.token()
+        listed = await self.rest.every_open_order(symbol, priority=Priority.BACKGROUND)
+        self.post_message(OpenOrdersPolled(symbol, listed.items, token, complete=listed.complete))
+        if self.tracker.needs_reconcile and await self.tracker.reconcile(self.rest):
+            self.post_message(OrdersChanged())
+
+    @contained
+    def on_account_polled(self, message: AccountPolled) -> None:
+        self.account = message.account
+        self._account_dirty = True
+        if self._last_poll_error:
+            self._last_poll_error = ""
+
+    @contained
+    def on_open_orders_polled(self, message: OpenOrdersPolled) -> None:
+        self.tracker.sync_open(
+            message.symbol, message.orders, message.token, complete=message.complete
+        )
+        self._orders_dirty = True
+
+    @contained
+    def on_orders_changed(self, message: OrdersChanged) -> None:
+        self._orders_dirty = True
+
+    @contained
+    def on_poll_failed(self, message: PollFailed) -> None:
+        if message.reason != self._last_poll_error:
+            self._last_poll_error = message.reason
+            self.notify(message.reason, title="Account update failed", severity="warning")
+        if self.account is None:
+            self.balances.show_problem(message.reason)
+
+    # Placing ----------------------------------------------------------------------------------
+
+    def on_order_form_submitted(self, message: OrderForm.Submitted) -> None:
+        screen = self.screen
+        if screen is self.screen_stack[0]:
+            self._confirm_order(message.draft)
+        elif isinstance(screen, ConfirmScreen) and screen.question == message.draft.describe():
+            # A second Enter typed before the dialog appeared (keys arriving in one burst):
+            # the user pressed Enter, Enter for this very order, as a slower typist would.
+            screen.action_confirm()
+
+    def _confirm_order(self, draft: OrderDraft) -> None:
+        def placed(confirmed: bool | None) -> None:
+            if confirmed:
+                self._place(draft)
+                self.screen.set_focus(self.orders)
+
+        tone = "-buy" if draft.side is Side.BUY else "-sell"
+        self.push_screen(ConfirmScreen(draft.describe(), title="Place order?", tone=tone), placed)
+
+    @work(group="orders", exit_on_error=False)
+    async def _place(self, draft: OrderDraft) -> None:
+        """Place one confirmed order; never resent when its answer is lost.
+
+        The row shows at once as pending; then exactly one of: open with the exchange's id,
+        gone with the reason in the form (not placed), or unknown, which `_settle` reconciles
+        in the background to the real order or to "not placed".
+        """
+        request = OrderRequest(draft.symbol.name, draft.side, draft.type, draft.volume, draft.price)
+        sent_ms = int(time.time() * 1000)
+        key = self.tracker.begin(
+            request.symbol, request.side, request.type, request.volume, request.price, sent_ms
+        )
+        self.orders_changed(select=key)
+        try:
+            outcome: Outcome = await send_order(self.rest, request)
+        except Exception as exc:
+            # A bug below us, not an answer: the request may have gone out, so the row must
+            # not stay pending forever; unknown, to be proven absent (there is no baseline).
+            log.exception("placing %s failed unexpectedly", request.describe())
+            outcome = self._lost(request, exc)
+        self.tracker.settled(key, outcome)
+        self._announce(draft, outcome)
+        self.orders_changed(select=key)
+        self._poke.set()
+        if isinstance(outcome, Unknown):
+            self._settle(key, draft, outcome)
+
+    def _lost(self, request: OrderRequest, exc: Exception) -> Unknown:
+        """The outcome of a placement that failed below us: unknown, never guessed."""
+        lost = OrderStateUnknown(
+            request.symbol,
+            request.side,
+            request.type,
+            request.volume,
+            request.price,
+            self.rest.now_ms(),
+            f"{type(exc).__name__}: {exc}",
+        )
+        return Unknown(str(lost), lost)
+
+    @work(group="settle", exit_on_error=False)
+    async def _settle(self, key: str, draft: OrderDraft, outcome: Unknown) -> None:
+        """Reconcile one unknown placement with the exchange's order list, in the background.
+
+        `settle` waits until the request can no longer execute before it calls an absent order
+        not placed. If the exchange still cannot tell, the row stays unknown with the reason and
+        the poller keeps asking (`OrderTracker.reconcile`); it is never sent again.
+        """
+        acknowledged = {
+            order.order_id
+            for order in self.tracker.all()
+            if order.order_id is not None and order.key != order.order_id
+        }
+        final = await settle(self.rest, outcome, exclude=acknowledged)
+        current = self.tracker.get(key)
+        if current is None or current.state is not TrackedState.UNKNOWN:
+            return  # the poller's reconcile got there first
+        self.tracker.settled(key, final)
+        if not isinstance(final, Unknown):
+            self._announce(draft, final)
+        self.orders_changed(select=key)
+        self._poke.set()
+
+    def _announce(self, draft: OrderDraft, outcome: Outcome) -> None:
+        """Tell the user how a placement ended, in the form and as a notification."""
+        if isinstance(outcome, Placed):
+            self.form.reset_amount()
+            self.notify(f"{draft.describe()} — order {outcome.order_id}", title="Order placed")
+        elif isinstance(outcome, NotPlaced):
+            self.form.show_error(f"Not placed: {outcome.reason}")
+            self.notify(outcome.reason, title="Order not placed", severity="error")
+        else:
+            self.notify(outcome.reason, title="Order state unknown", severity="warning", timeout=8)
+
+    # Cancelling -------------------------------------------------------------------------------
+
+    def on_open_orders_cancel_requested(self, message: OpenOrders.CancelRequested) -> None:
+        order = message.order
+        if order.order_id is None:
+            self.notify("The exchange has not acknowledged this order yet", severity="warning")
+            return
+        if order.state is not TrackedState.OPEN:
+            self.notify(f"Order {order.order_id} is {order.state.value}", severity="warning")
+            return
+        self._cancel(order)
+
+    def on_open_orders_cancel_all_requested(self, message: OpenOrders.CancelAllRequested) -> None:
+        self.action_cancel_all()
+
+    def action_cancel(self) -> None:
+        self.orders.action_cancel()
+
+    def action_cancel_all(self) -> None:
+        if self.read_only:
+            self.notify("Read-only: no keys set", severity="warning")
+            return
+        symbol = self.symbol_name
+        live = [o for o in self.tracker.live(symbol) if o.order_id is not None]
+        if not live:
+            self.notify(f"No open {symbol} orders", severity="warning")
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._cancel_all(symbol)
+
+        question = f"Cancel all {len(live)} open {symbol.upper()} orders?"
+        self.push_screen(ConfirmScreen(question, title="Cancel all?", tone="-sell"), confirmed)
+
+    @work(group="orders", exit_on_error=False)
+    async def _cancel(self, order: TrackedOrder) -> None:
+        assert order.order_id is not None
+        self.tracker.cancelling(order.order_id)
+        self.orders_changed()
+        try:
+            await self.rest.cancel_order(order.symbol, order.order_id)
+        except (ApiError, TransportError) as exc:
+            self.tracker.cancel_failed(order.order_id, str(exc))
+            self.notify(str(exc), title="Cancel failed", severity="error")
+        else:
+            self.tracker.cancelled(order.order_id)
+            self.notify(f"Order {order.order_id} cancelled", title="Cancelled")
+        self.orders_changed()
+        self._poke.set()
+
+    @work(group="orders", exit_on_error=False)
+    async def _cancel_all(self, symbol: str) -> None:
+        for order in self.tracker.live(symbol):
+            if order.order_id is not None and order.state is TrackedState.OPEN:
+                self.tracker.cancelling(order.order_id)
+        self.orders_changed()
+        try:
+            await self.rest.cancel_all(symbol)
+        except (ApiError, TransportError) as exc:
+            self.notify(str(exc), title="Cancel all failed", severity="error")
+        else:
+            self.notify(f"All {symbol} orders cancelled", title="Cancelled")
+        self._poke.set()

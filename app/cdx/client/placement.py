@@ -37,6 +37,7 @@ from cdx.client.errors import (
     OrderStateUnknown,
     TransportError,
 )
+from cdx.client.placement_answer import id_order
 from cdx.client.ratelimit import Priority
 from cdx.model.order import Order, OrderType, Side
 from cdx.protocol.signing import TIME_WINDOW_MS
@@ -155,8 +156,6 @@ async def reconcile_once(
     wait: bool = True,
 ) -> Outcome:
     """The outcome of `lost` as the exchange's order list shows it now (see `settle`)."""
-    from cdx.client.rest import id_order
-
     what = _describe(lost)
     horizon_ms = lost.sent_at_ms + rest.placement_horizon_ms
     # The server accepted the stamp only within TIME_WINDOW_MS of its clock, so the order

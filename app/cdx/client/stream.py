@@ -39,7 +39,7 @@ from cdx.client.market_events import (
     TickerEvent,
     TradesEvent,
 )
-from cdx.client.rest import is_loopback
+from cdx.client.transport_security import is_loopback
 from cdx.model.symbol import Symbol
 from cdx.protocol import channels, frames, messages
 from cdx.protocol.channels import ChannelKind

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from cdx.model.order import Side
+
 
 @dataclass(frozen=True, slots=True)
 class Symbol:
@@ -39,3 +41,13 @@ class Symbol:
     def step_decimals(self, step: int) -> int:
         """How many decimals prices are printed with at depth step `step`."""
         return max(self.price_precision - step, 0)
+
+    def held_coin(self, side: Side) -> str:
+        """The coin an order of `side` spends, and locks while it rests: quote for a buy, base
+        for a sell. The exchange checks the balance of this coin before it accepts an order."""
+        return self.quote if side is Side.BUY else self.base
+
+    def fee_coin(self, side: Side) -> str:
+        """The coin an order of `side` receives, in which its fee is charged (PROTOCOL.md: the
+        fee is a share of what the order receives): base for a buy, quote for a sell."""
+        return self.base if side is Side.BUY else self.quote

@@ -51,10 +51,10 @@ def admit(sym: Symbol, side: Side, type: OrderType, volume: str, price: str | No
             raise Refusal(ErrorCode.BAD_PARAMETER, "price is required for a limit order")
         limit_price = _positive("price", price, sym.price_precision)
     _check_size(sym, market_buy, volume, qty, limit_price)
-    if side is Side.BUY:
-        needed = qty if limit_price is None else limit_price * qty
-        return Admitted(side, type, qty, limit_price, sym.quote, needed)
-    return Admitted(side, type, qty, limit_price, sym.base, qty)
+    needed = qty
+    if side is Side.BUY and limit_price is not None:
+        needed = limit_price * qty
+    return Admitted(side, type, qty, limit_price, sym.held_coin(side), needed)
 
 
 def _check_size(

@@ -44,12 +44,12 @@ class LiveOrder:
     @property
     def held_coin(self) -> str:
         """The coin this order spends: quote for a buy, base for a sell."""
-        return self.symbol.quote if self.side is Side.BUY else self.symbol.base
+        return self.symbol.held_coin(self.side)
 
     @property
     def received_coin(self) -> str:
         """The coin this order receives, in which its fee is charged."""
-        return self.symbol.base if self.side is Side.BUY else self.symbol.quote
+        return self.symbol.fee_coin(self.side)
 
     @property
     def hold(self) -> Decimal:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import pytest
 
 from cdx.client.ratelimit import (
     MAX_RETRY_AFTER_MS,
     MAX_WINDOW_MS,
+    MIN_RTT_SAMPLES,
     Budget,
     Priority,
     RateLimiter,
@@ -217,28 +219,46 @@ async def test_slow_first_request_counts_from_when_it_was_answered(limiter, cloc
     assert clock() == pytest.approx(0.050 + 0.104)
 
 
-async def test_answered_request_counts_from_its_answer_less_the_quickest_round_trip(
-    limiter, clock
-) -> None:
+async def _one_after_another(limiter, clock, rtts: list[float]) -> list[float]:
     times: list[float] = []
-    for _ in range(3):
+    for rtt in rtts:
         async with limiter.slot(ACCOUNT, "k", Priority.BACKGROUND):
             times.append(clock())
-            clock.now += 0.020  # a 20 ms round trip: the server saw it somewhere in there
-    # The first counts from its answer (no round trip known yet); the second from its answer
-    # less the 20 ms quickest round trip, i.e. from when it was sent: a steady 104 ms period.
-    assert times == pytest.approx([0.0, 0.124, 0.228])
+            clock.now += rtt  # the server saw it somewhere in this round trip
+    return times
+
+
+async def test_answered_request_counts_from_its_answer_until_round_trips_are_known(
+    limiter, clock
+) -> None:
+    times = await _one_after_another(limiter, clock, [0.020] * 3)
+    assert times == pytest.approx([0.0, 0.124, 0.248])
+
+
+async def test_with_round_trips_known_a_request_counts_from_its_answer_less_the_quickest(
+    limiter, clock
+) -> None:
+    times = await _one_after_another(limiter, clock, [0.002] * (MIN_RTT_SAMPLES + 3))
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    # Until the quickest round trip is known, a request counts from its answer: 106 ms apart;
+    # then from its answer less the 2 ms quickest round trip, i.e. from when it was sent.
+    assert gaps[: MIN_RTT_SAMPLES - 1] == pytest.approx([0.106] * (MIN_RTT_SAMPLES - 1))
+    assert gaps[MIN_RTT_SAMPLES:] == pytest.approx([0.104] * 2)
 
 
 async def test_a_slower_round_trip_delays_only_by_what_it_exceeds_the_quickest(
     limiter, clock
 ) -> None:
-    times: list[float] = []
-    for rtt in (0.002, 0.002, 0.012, 0.002):
-        async with limiter.slot(ACCOUNT, "k", Priority.BACKGROUND):
-            times.append(clock())
-            clock.now += rtt
-    assert times == pytest.approx([0.0, 0.106, 0.210, 0.324])
+    rtts = [0.002] * MIN_RTT_SAMPLES + [0.012, 0.002]
+    times = await _one_after_another(limiter, clock, rtts)
+    assert times[-1] - times[-2] == pytest.approx(0.104 + 0.010)
+
+
+async def test_round_trips_that_spread_widen_the_margin(limiter, clock) -> None:
+    rtts = [0.002, 0.014] * MIN_RTT_SAMPLES
+    await _one_after_another(limiter, clock, rtts)
+    # median 8 ms, quickest 2 ms: the legs may jitter by 6 ms, more than the 4 ms margin
+    assert limiter.margin_ms(ACCOUNT, "k") == pytest.approx(6.0)
 
 
 async def test_request_in_flight_never_leaves_the_window(limiter, clock) -> None:

@@ -7,18 +7,22 @@ window. An answered one counts from when the server may have received it: its an
 less the quickest round trip seen so far (the server received it no later than one return leg
 before its answer, and the next request reaches the server no sooner than one outbound leg
 after it is sent; the quickest round trip is our best figure for those two legs at their
-least). So a slow answer, a stalled server or a spike on the network only ever delays the next
-request, and the margin need only cover how far the legs' delays jitter below that figure,
-which on one machine or a quiet link is a fraction of a millisecond: hence a 1 ms default,
-where counting from the answer with a fixed 3 ms margin reached only 93-94 % of the account
-group's rate.
+least; it is trusted once `MIN_RTT_SAMPLES` round trips are seen, and until then a request
+counts from its answer). So a slow answer, a stalled server or a spike on the network only
+ever delays the next request, and the margin need only cover how far the legs' delays jitter
+below that figure: a fraction of a millisecond on one quiet machine, several on a busy server.
+Counting from the answer with a fixed 3 ms margin reached only 93-94 % of the account group's
+rate.
 
-The margin is learnt from the server's answers, per window: when `X-RateLimit-Remaining` says
-the server counted more requests in its window than we could have sent into it, or a `429`
-says we were early, the margin grows (by the shortfall, a step at a time, up to
-`MAX_LEARNED_MARGIN_MS`). Waiting requests are served highest priority first, so a user's
-order overtakes background polling, and a `429` blocks the pair for as long as the server
-asked.
+The margin is learnt, per window: it is at least the limiter's (1 ms by default) and at least
+the spread of recent round trips (median less quickest); and it grows when the server's answers
+show it was too small: when `X-RateLimit-Remaining` says the server counted more requests in
+its window than we could have sent into it, or a `429` says we were early (by the shortfall, a
+step at a time, up to `MAX_LEARNED_MARGIN_MS`). For a group of one request per window (the
+account group), an accepted answer always says `Remaining: 0`, so there only a `429` teaches.
+
+Waiting requests are served highest priority first, so a user's order overtakes background
+polling, and a `429` blocks the pair for as long as the server asked.
 
 Processes on one key share their budget through `cdx.client.shared_budget` when given one:
 each grant is decided and recorded under a lock on a small file, so a dashboard and a script
@@ -32,7 +36,9 @@ import heapq
 import itertools
 import logging
 import math
+import statistics
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
@@ -59,6 +65,18 @@ log = logging.getLogger(__name__)
 DEFAULT_MARGIN_MS = 1.0
 """Extra window length to start with: covers how far the two legs of a round trip jitter below
 the quickest one seen (and the server's ms rounding); grows from the server's answers."""
+
+MIN_RTT_SAMPLES = 8
+"""Round trips seen before the quickest is trusted as the two legs at their least: until then
+a request counts from its answer, which holds however the delays jitter."""
+
+RTT_SAMPLES = 32
+"""Recent round trips whose spread sets the margin."""
+
+JITTER_FACTOR = 1.0
+"""Margin kept per unit of spread (median less quickest) of recent round trips: how far the
+quickest round trip's legs may sit above their least. Twice the spread was safe too, but cost
+3-5 % of the rate on a busy machine; once it held every two-process test run without a 429."""
 
 MARGIN_STEP_MS = 1.0
 """How much the margin grows when the server's `X-RateLimit-Remaining` shows it counted a
@@ -130,6 +148,9 @@ class _Bucket:
     entries: list[_Entry] = field(default_factory=list)
     waiters: list[tuple[int, int, asyncio.Future[_Entry]]] = field(default_factory=list)
     min_rtt: float | None = None
+    rtts: deque[float] = field(default_factory=lambda: deque(maxlen=RTT_SAMPLES))
+    jitter: float = 0.0
+    """Seconds of margin the spread of recent round trips calls for."""
     blocked_until: float = -math.inf
     timer: asyncio.Task[None] | None = None
     learned: float = 0.0
@@ -216,9 +237,14 @@ class RateLimiter:
         # two legs at their least; the margin covers how far they jitter below it). The
         # first request, before any round trip is known, counts from its answer.
         rtt = max(self._clock() - entry.at, 0.0)
-        credit = bucket.min_rtt if bucket.min_rtt is not None else 0.0
+        known = len(bucket.rtts) >= MIN_RTT_SAMPLES and bucket.min_rtt is not None
+        credit = bucket.min_rtt if known and bucket.min_rtt is not None else 0.0
         entry.at += max(rtt - credit, 0.0)
         bucket.min_rtt = rtt if bucket.min_rtt is None else min(bucket.min_rtt, rtt)
+        bucket.rtts.append(rtt)
+        if len(bucket.rtts) >= MIN_RTT_SAMPLES:
+            spread = statistics.median(bucket.rtts) - bucket.min_rtt
+            bucket.jitter = min(JITTER_FACTOR * spread, MAX_LEARNED_MARGIN_MS / 1000)
         entry.open = False
         bucket.unpublished = True
         bucket.last_answered = entry
@@ -295,7 +321,8 @@ class RateLimiter:
 
     def margin_ms(self, group: RateGroup, key: str) -> float:
         """The margin (ms) the window of (group, key) keeps now, learnt part included."""
-        return (self._margin + self._bucket(group, key).learned) * 1000
+        bucket = self._bucket(group, key)
+        return (max(self._margin, bucket.jitter) + bucket.learned) * 1000
 
     def budgets(self) -> dict[str, Budget]:
         """Remaining budget per group name (the tightest key of each group), for the UI."""
@@ -330,7 +357,7 @@ class RateLimiter:
         return bucket
 
     def _span(self, bucket: _Bucket) -> float:
-        return bucket.window_ms / 1000 + self._margin + bucket.learned
+        return bucket.window_ms / 1000 + max(self._margin, bucket.jitter) + bucket.learned
 
     def _prune(self, bucket: _Bucket, now: float) -> None:
         span = self._span(bucket)

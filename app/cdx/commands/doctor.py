@@ -32,7 +32,6 @@ from cdx.protocol.signing import TIME_WINDOW_MS
 
 log = logging.getLogger(__name__)
 
-DEMO_KEY, DEMO_SECRET = "demo", "demo-secret"
 SKEW_WARN_MS = 1000
 
 
@@ -102,8 +101,11 @@ def default_ws_url(rest_url: str) -> str:
 def _run_embedded(credentials: Credentials | None) -> int:
     from cdx.server.runner import BackgroundExchange, SimConfig
 
-    credentials = credentials or Credentials(DEMO_KEY, DEMO_SECRET)
-    config = SimConfig(api_key=credentials.api_key, api_secret=credentials.secret)
+    if credentials is None:
+        config = SimConfig()  # the demo account
+        credentials = Credentials(config.api_key, config.api_secret)
+    else:
+        config = SimConfig(api_key=credentials.api_key, api_secret=credentials.secret)
     exchange = BackgroundExchange(config).start()
     try:
         print(f"checking the embedded exchange at {printable(exchange.rest_url)}", flush=True)

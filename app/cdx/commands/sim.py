@@ -17,11 +17,11 @@ from typing import Any
 from cdx.commands import arguments
 from cdx.commands.printable import PrintableFormatter, printable
 from cdx.server.runner import SimConfig, start_exchange
+from cdx.sim.symbols import DEMO_API_SECRET
 
 logger = logging.getLogger(__name__)
 
 SECRET_ENV = "CDX_SIM_API_SECRET"
-DEFAULT_SECRET = "demo-secret"
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
@@ -56,7 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--api-secret",
         default=None,
-        help=f"API secret of the demo account (default: ${SECRET_ENV}, else {DEFAULT_SECRET!r}); "
+        help=f"API secret of the demo account (default: ${SECRET_ENV}, else {DEMO_API_SECRET!r}); "
         f"prefer ${SECRET_ENV}: a secret on the command line is visible in the process list",
     )
     parser.add_argument(
@@ -70,7 +70,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def config_from_args(args: argparse.Namespace) -> SimConfig:
     """The exchange configuration; the secret comes from the flag, the environment or the demo."""
-    secret = args.api_secret or os.environ.get(SECRET_ENV) or DEFAULT_SECRET
+    secret = args.api_secret or os.environ.get(SECRET_ENV) or DEMO_API_SECRET
     return SimConfig(
         host=args.host,
         port=args.port,

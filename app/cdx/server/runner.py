@@ -24,7 +24,7 @@ from cdx.server.auth import Credentials
 from cdx.server.faults import Faults
 from cdx.sim.engine import Engine
 from cdx.sim.market import SyntheticMarket
-from cdx.sim.symbols import DEFAULT_SYMBOLS, DEMO_BALANCES
+from cdx.sim.symbols import DEFAULT_SYMBOLS, DEMO_API_KEY, DEMO_API_SECRET, DEMO_BALANCES
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +49,8 @@ class SimConfig:
     host: str = "127.0.0.1"
     port: int = 0
     seed: int = 0
-    api_key: str = "demo"
-    api_secret: str = field(default="demo-secret", repr=False)
+    api_key: str = DEMO_API_KEY
+    api_secret: str = field(default=DEMO_API_SECRET, repr=False)
     rate: float = 5.0
     clock: Clock | None = None
     ping_interval: float = 10.0

@@ -1,4 +1,4 @@
-"""The embedded exchange's fixed market list, demo balances and starting prices.
+"""The embedded exchange's fixed market list, demo account and starting prices.
 
 These are data, not configuration: the screenshots, snapshots and tests rely on them being the
 same on every run.
@@ -29,6 +29,14 @@ DEMO_BALANCES: Mapping[str, Decimal] = MappingProxyType(
     }
 )
 """What the demo account starts with: enough to trade every symbol both ways."""
+
+DEMO_API_KEY = "demo"
+"""The demo account's API key: `cdx`, `cdx sim` and `cdx doctor` open (or sign as) this
+account unless told otherwise."""
+
+DEMO_API_SECRET = "demo-secret"
+"""The demo account's secret; public on purpose (the embedded exchange holds no real funds),
+so `cdx sim` lets `--api-secret` or `CDX_SIM_API_SECRET` replace it."""
 
 REFERENCE_PRICES: Mapping[str, Decimal] = MappingProxyType(
     {

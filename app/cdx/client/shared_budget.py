@@ -34,15 +34,15 @@ import json
 import logging
 import os
 import secrets
-import stat
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cdx.client.private_state import NotPrivate, private_directory, state_directory
+
 log = logging.getLogger(__name__)
 
-DIR_MODE = 0o700
 FILE_MODE = 0o600
 FILE_PREFIX = "budget-"
 
@@ -73,12 +73,6 @@ class Record:
 
     at: float
     open: bool
-
-
-def state_directory() -> Path:
-    """`$XDG_STATE_HOME/cdx` (default `~/.local/state/cdx`), where the log file lives too."""
-    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(state) / "cdx"
 
 
 class SharingUnavailable(OSError):
@@ -264,20 +258,16 @@ def _process_alive(pid: int) -> bool:
 
 
 def _private_directory(directory: Path) -> None:
-    """Create `directory` 0700 or tighten it to 0700; refuse one that is not ours."""
+    """The state directory made private (`private_directory`) and writable, or
+    `SharingUnavailable` saying why not."""
     try:
-        directory.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-        info = os.stat(directory)
-        if not stat.S_ISDIR(info.st_mode):
-            raise SharingUnavailable(f"{directory} is not a directory")
-        if info.st_uid != os.geteuid():
-            raise SharingUnavailable(f"{directory} belongs to another user")
-        if stat.S_IMODE(info.st_mode) != DIR_MODE:
-            os.chmod(directory, DIR_MODE)
+        private_directory(directory)
         if not os.access(directory, os.W_OK | os.X_OK):
             raise SharingUnavailable(f"cannot write to {directory}")
     except SharingUnavailable:
         raise
+    except NotPrivate as exc:
+        raise SharingUnavailable(str(exc)) from None
     except OSError as exc:
         reason = exc.strerror or errno.errorcode.get(exc.errno or 0, "error")
         raise SharingUnavailable(f"cannot use {directory}: {reason}") from None

@@ -18,12 +18,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from cdx.client import private_state as state
 from cdx.commands.printable import PrintableFormatter
 
 log = logging.getLogger(__name__)
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-DIR_MODE = 0o700
 FILE_MODE = 0o600
 
 
@@ -33,8 +33,7 @@ class LogFileError(OSError):
 
 def log_path() -> Path:
     """Where cdx logs: `$XDG_STATE_HOME/cdx/cdx.log` (default `~/.local/state/cdx/cdx.log`)."""
-    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(state) / "cdx" / "cdx.log"
+    return state.state_directory() / "cdx.log"
 
 
 class PrivateFileHandler(logging.FileHandler):
@@ -51,26 +50,18 @@ class PrivateFileHandler(logging.FileHandler):
 
 
 def private_directory(directory: Path) -> None:
-    """Create `directory` 0700, or tighten it to 0700; refuse one that is not ours."""
+    """Create `directory` 0700, or tighten it to 0700; refuse one that is not ours
+    (`cdx.client.private_state`), with a `LogFileError` that says how to log elsewhere."""
     try:
-        directory.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-        info = os.stat(directory)
+        state.private_directory(directory)
+    except state.NotPrivate as exc:
+        if exc.foreign:
+            raise LogFileError(
+                f"{exc}; refusing to log there (set XDG_STATE_HOME to a directory of your own)"
+            ) from None
+        raise LogFileError(str(exc)) from None
     except OSError as exc:
         raise LogFileError(f"cannot create {directory}: {exc.strerror}") from None
-    if not stat.S_ISDIR(info.st_mode):
-        raise LogFileError(f"{directory} is not a directory")
-    if info.st_uid != os.geteuid():
-        raise LogFileError(
-            f"{directory} belongs to another user; refusing to log there "
-            "(set XDG_STATE_HOME to a directory of your own)"
-        )
-    if stat.S_IMODE(info.st_mode) != DIR_MODE:
-        try:
-            os.chmod(directory, DIR_MODE)
-        except OSError as exc:
-            raise LogFileError(
-                f"cannot make {directory} private (mode 0700): {exc.strerror}"
-            ) from None
 
 
 def _private_opener(path: str, flags: int) -> int:

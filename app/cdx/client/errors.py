@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol
 
 from cdx.model.order import OrderType, Side
 from cdx.protocol.errors import AUTH_CODES, ORDER_REJECT_CODES, ErrorCode
@@ -89,6 +90,26 @@ class Baseline:
     newest_id: str | None
 
 
+class PlacementFields(Protocol):
+    """What a lost placement is looked for by: an `OrderRequest`, what `RestClient` sent, or
+    an `OrderStateUnknown` itself."""
+
+    @property
+    def symbol(self) -> str: ...
+
+    @property
+    def side(self) -> Side: ...
+
+    @property
+    def type(self) -> OrderType: ...
+
+    @property
+    def volume(self) -> Decimal: ...
+
+    @property
+    def price(self) -> Decimal | None: ...
+
+
 class OrderStateUnknown(CdxError):
     """An order placement may have reached the server but no well-formed answer came back
     (timeout, dropped connection, a 5xx, a body that is not the protocol).
@@ -128,18 +149,22 @@ class OrderStateUnknown(CdxError):
             "check open orders before placing it again"
         )
 
+    @classmethod
+    def of(
+        cls,
+        sent: PlacementFields,
+        sent_at_ms: int,
+        cause: str = "",
+        baseline: Baseline | None = None,
+    ) -> OrderStateUnknown:
+        """The lost placement of `sent`, stamped `sent_at_ms`: the one way every layer (the
+        REST client, `send_order`, the UI) states a placement it cannot vouch for."""
+        what = (sent.symbol, sent.side, sent.type, sent.volume, sent.price)
+        return cls(*what, sent_at_ms, cause, baseline=baseline)
+
     def because(self, cause: str) -> OrderStateUnknown:
         """The same lost placement, with what the latest look at the exchange found."""
-        return OrderStateUnknown(
-            self.symbol,
-            self.side,
-            self.type,
-            self.volume,
-            self.price,
-            self.sent_at_ms,
-            cause,
-            baseline=self.baseline,
-        )
+        return OrderStateUnknown.of(self, self.sent_at_ms, cause, self.baseline)
 
 
 NO_KEYS = "no_keys"

@@ -112,15 +112,7 @@ async def send_order(rest: RestClient, request: OrderRequest) -> Outcome:
         return NotPlaced(f"order {request.describe()} not placed: {exc}")
     except CdxError as exc:
         # Not expected for a placement; it may have reached the server, so it is unknown.
-        lost = OrderStateUnknown(
-            request.symbol,
-            request.side,
-            request.type,
-            request.volume,
-            request.price,
-            rest.now_ms(),
-            str(exc),
-        )
+        lost = OrderStateUnknown.of(request, rest.now_ms(), str(exc))
         return Unknown(str(lost), lost)
     except ValueError as exc:
         # A request that cannot be sent as asked (a limit order without a price): not sent.

@@ -51,16 +51,7 @@ class PlacementSent:
 
     def unknown(self, sent_ms: int, cause: str) -> OrderStateUnknown:
         log.warning("order placement answer lost (%s); must reconcile", cause)
-        return OrderStateUnknown(
-            self.symbol,
-            self.side,
-            self.type,
-            self.volume,
-            self.price,
-            sent_ms,
-            cause,
-            baseline=self.baseline,
-        )
+        return OrderStateUnknown.of(self, sent_ms, cause, self.baseline)
 
 
 def check_placement_answer(

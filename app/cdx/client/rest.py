@@ -133,10 +133,7 @@ class RestClient(RestSession):
         priority: Priority = Priority.BACKGROUND,
     ) -> Page[Order]:
         params = {"symbol": _name(symbol), "page": str(page), "pageSize": str(page_size)}
-        data = await self._call(ep.OPEN_ORDERS, params, priority)
-        return self._decode(
-            ep.OPEN_ORDERS, lambda: Page.parse(data, ep.OPEN_ORDERS, codec.order_from_wire)
-        )
+        return await self._page(ep.OPEN_ORDERS, params, priority, codec.order_from_wire)
 
     async def every_open_order(
         self,
@@ -234,10 +231,7 @@ class RestClient(RestSession):
             "page": str(page),
             "pageSize": str(page_size),
         }
-        data = await self._call(ep.ALL_ORDERS, params, priority)
-        return self._decode(
-            ep.ALL_ORDERS, lambda: Page.parse(data, ep.ALL_ORDERS, codec.order_from_wire)
-        )
+        return await self._page(ep.ALL_ORDERS, params, priority, codec.order_from_wire)
 
     async def my_trades(
         self,
@@ -248,10 +242,7 @@ class RestClient(RestSession):
         priority: Priority = Priority.BACKGROUND,
     ) -> Page[Fill]:
         params = {"symbol": _name(symbol), "page": str(page), "pageSize": str(page_size)}
-        data = await self._call(ep.MY_TRADES, params, priority)
-        return self._decode(
-            ep.MY_TRADES, lambda: Page.parse(data, ep.MY_TRADES, codec.fill_from_wire)
-        )
+        return await self._page(ep.MY_TRADES, params, priority, codec.fill_from_wire)
 
     # orders ------------------------------------------------------------------------------
 

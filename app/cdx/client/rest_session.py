@@ -34,6 +34,7 @@ from cdx.protocol import endpoints as ep
 from cdx.protocol.envelope import Envelope, EnvelopeError
 from cdx.protocol.envelope import parse as parse_envelope
 from cdx.protocol.errors import ErrorCode
+from cdx.protocol.page import Page
 from cdx.protocol.signing import signed_params
 
 log = logging.getLogger(__name__)
@@ -149,6 +150,17 @@ class RestSession:
         """Send one logical request (with the safe retries) and return the envelope's data."""
         data, _ = await self._request(endpoint, params, priority, retry_time=retry_time)
         return data
+
+    async def _page(
+        self,
+        endpoint: ep.Endpoint,
+        params: Mapping[str, str],
+        priority: Priority,
+        decode: Callable[[Any], T],
+    ) -> Page[T]:
+        """One page of a paged endpoint, each entry read by `decode` (a bad one is skipped)."""
+        data = await self._call(endpoint, params, priority)
+        return self._decode(endpoint, lambda: Page.parse(data, endpoint, decode))
 
     async def _call_placing(
         self, params: Mapping[str, str], placing: PlacementSent

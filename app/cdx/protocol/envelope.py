@@ -73,6 +73,18 @@ def loads_json(body: bytes | str) -> Any:
     return obj
 
 
+def loads_json_object(body: bytes | str, what: str, error: type[ValueError]) -> dict[str, Any]:
+    """`body` as a JSON object (read by `loads_json`), or `error` saying that `what` (a
+    "response", a "frame") is not JSON or not an object: the one shape every message has."""
+    try:
+        obj = loads_json(body)
+    except ValueError as exc:
+        raise error(f"{what} is not JSON: {exc}") from None
+    if not isinstance(obj, dict):
+        raise error(f"{what} is not a JSON object")
+    return obj
+
+
 @dataclass(frozen=True, slots=True)
 class Unreadable:
     """A JSON number the reader refused to convert (too long, `NaN`, `Infinity`).
@@ -117,12 +129,7 @@ def _check_depth(obj: Any) -> None:
 
 def parse(body: bytes | str) -> Envelope:
     """Decode a response body into an `Envelope`, or raise `EnvelopeError` saying why."""
-    try:
-        obj = loads_json(body)
-    except ValueError as exc:
-        raise EnvelopeError(f"response is not JSON: {exc}") from None
-    if not isinstance(obj, dict):
-        raise EnvelopeError("response is not a JSON object")
+    obj = loads_json_object(body, "response", EnvelopeError)
     code = obj.get("code")
     if isinstance(code, int) and not isinstance(code, bool):
         code = str(code)

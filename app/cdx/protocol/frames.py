@@ -7,7 +7,7 @@ import json
 import zlib
 from typing import Any
 
-from cdx.protocol.envelope import loads_json
+from cdx.protocol.envelope import loads_json_object
 from cdx.protocol.limits import MAX_FRAME_INFLATED
 
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -51,13 +51,7 @@ def decode(frame: bytes | str) -> dict[str, Any]:
         text = frame
     else:
         raise FrameError(f"unexpected frame type {type(frame).__name__}")
-    try:
-        obj = loads_json(text)
-    except ValueError as exc:
-        raise FrameError(f"frame is not JSON: {exc}") from None
-    if not isinstance(obj, dict):
-        raise FrameError("frame is not a JSON object")
-    return obj
+    return loads_json_object(text, "frame", FrameError)
 
 
 def _gunzip(data: bytes, limit: int) -> bytes:

@@ -7,6 +7,10 @@ from decimal import Decimal
 
 from cdx.model.order import Side
 
+FEE_RATE = Decimal("0.001")
+"""The exchange's fee (PROTOCOL.md section 5: 0.1 % of what an order receives, maker and taker
+alike), charged in the order's `Symbol.fee_coin`."""
+
 
 @dataclass(frozen=True, slots=True)
 class Symbol:

@@ -27,7 +27,7 @@ from cdx.model.account import Account, Fill
 from cdx.model.book import Book, Level, aggregate
 from cdx.model.market import Kline, Ticker, Trade
 from cdx.model.order import Order, OrderStatus, OrderType, Side
-from cdx.model.symbol import Symbol
+from cdx.model.symbol import FEE_RATE, Symbol
 from cdx.protocol.decimals import normalized_str
 from cdx.protocol.errors import ErrorCode
 from cdx.protocol.refusal import Refusal
@@ -76,7 +76,7 @@ class Engine:
     unchanged.
     """
 
-    def __init__(self, symbols: Sequence[Symbol], *, fee_rate: Decimal = Decimal("0.001")) -> None:
+    def __init__(self, symbols: Sequence[Symbol], *, fee_rate: Decimal = FEE_RATE) -> None:
         self.symbols: Mapping[str, Symbol] = {s.name: s for s in symbols}
         self.fee_rate = fee_rate
         self._markets = {s.name: _Market(s) for s in symbols}

@@ -59,7 +59,24 @@ class Dashboard:
             ),
             "book and account",
         )
-        await pilot.pause(0.15)
+        # Paint what arrived now instead of at the next repaint tick.
+        app.repaint_now()
+        await pilot.pause()
+
+    async def polls(self, pilot: Pilot, rounds: int = 2) -> None:
+        """Wait until the poller has brought `rounds` more account answers and the app took
+        them (a user watching a few refreshes go by); each answer is a new `Account`."""
+        seen: list[object] = []
+
+        def fresh() -> bool:
+            account = self.app.account
+            if account is not None and (not seen or seen[-1] is not account):
+                seen.append(account)
+            return len(seen) > rounds
+
+        await self.until(pilot, fresh, f"{rounds} more account polls")
+        self.app.repaint_now()
+        await pilot.pause()
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ from cdx.client.rest import MAX_PAGES, RestClient
 from cdx.client.tracker import TrackedState
 from cdx.ui.app import DashboardApp
 from cdx.ui.screens.confirm import ConfirmScreen
-from cdx.ui.widgets import ladder as ladder_module
+from cdx.ui.widgets import ladder_layout as ladder_module
 from cdx.ui.widgets.contained import DISPLAY_ERROR
 from cdx.ui.widgets.open_orders import OpenOrders
 
@@ -44,6 +44,7 @@ WAIT_S = 10.0
 DEPTH = f"market_{SYMBOL}_depth_step0"
 TRADES = f"market_{SYMBOL}_trade_ticker"
 TICKER = f"market_{SYMBOL}_ticker"
+ACCOUNT_PATH = "/v1/account"
 LOW_PRICE = "1000.00"
 """A limit buy this far below the seeded market rests in the book and costs 10 USDT."""
 
@@ -109,6 +110,29 @@ class Hostile:
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out waiting for: {what}\n{self.screen()}")
             await self.pilot.pause(0.02)
+
+    def requests_to(self, path: str) -> int:
+        """How many REST requests for `path` the front has received so far."""
+        return sum(1 for _, seen in self.server.requests if seen == path)
+
+    async def polls(self, rounds: int = 3) -> None:
+        """Wait until the poller has completed `rounds` more rounds and the app has painted
+        what they brought (a user watching several refreshes go by).
+
+        A round ends before the next one asks for the account, so `rounds` + 1 new account
+        requests mean `rounds` whole rounds have been answered and posted.
+        """
+        assert self.pilot is not None
+        target = self.requests_to(ACCOUNT_PATH) + rounds + 1
+        await self.until(lambda: self.requests_to(ACCOUNT_PATH) >= target, f"{rounds} polls")
+        await self.repainted()
+
+    async def repainted(self) -> None:
+        """Handle every message posted so far, then paint everything, as the timer would."""
+        assert self.pilot is not None
+        await self.pilot.pause()
+        self.app.repaint_now()
+        await self.pilot.pause()
 
     def screen(self) -> str:
         """Every line on the terminal as the user reads it, then the notifications shown."""
@@ -324,7 +348,7 @@ async def test_an_absurd_balance_and_an_escaping_coin_name_are_not_shown(
         await running(dash, pilot)
         await dash.until(lambda: dash.app.account is not None, "balances")
         await dash.until(lambda: "USDT" in dash.screen(), "balances on screen")
-        await pilot.pause(0.3)  # a few more polls of the same answer
+        await dash.polls()  # a few more polls of the same answer
         dash.assert_clean()
         await dash.good_book("27006.00", "27005.00")
 
@@ -429,7 +453,7 @@ async def test_an_executed_order_answered_with_garbage_ends_as_one_row_with_its_
             lambda: [r.endswith(f"open {order.id}") for r in dash.shown_orders()] == [True],
             f"exactly one row, open {order.id}",
         )
-        await pilot.pause(0.5)  # several polls later: still one row, no ghost
+        await dash.polls()  # several polls later: still one row, no ghost
         assert [r.endswith(f"open {order.id}") for r in dash.shown_orders()] == [True]
         assert len(exchange_orders(hostile)) == 1  # never resent
         dash.assert_clean()
@@ -474,7 +498,7 @@ async def test_a_lost_answer_shows_unknown_then_the_one_real_order(
             "reconciled to the exchange's order, one row",
         )
         release.set()
-        await pilot.pause(0.5)  # several polls later: still exactly one row
+        await dash.polls()  # several polls later: still exactly one row
         assert [r.endswith(f"open {order.id}") for r in dash.shown_orders()] == [True]
         assert len(exchange_orders(hostile)) == 1  # never resent
         dash.assert_clean()
@@ -626,7 +650,8 @@ async def test_values_that_slip_past_the_gate_are_shown_marked_not_fatal(dash: H
             app.post_message(message)
         await dash.until(lambda: "1.00e400" in dash.screen(), "the huge price, marked")
         await dash.until(lambda: app.tracker.get("77") is not None, "the polled order")
-        await pilot.pause(0.3)  # several repaints of it all
+        for _ in range(3):  # several repaints of it all
+            await dash.repainted()
         text = dash.screen()
         for bad in SHOWN_SAFELY:
             assert bad not in text, f"{bad!r} on screen:\n{text}"

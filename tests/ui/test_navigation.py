@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from textual.command import CommandPalette
@@ -150,7 +151,10 @@ async def test_read_only_without_keys(exchange: RunningExchange) -> None:
     async with RestClient(exchange.rest_url, None) as rest:
         app = DashboardApp(rest, exchange.ws_url, "btcusdt", poll_interval=0.2)
         async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.pause(0.5)
+            deadline = asyncio.get_running_loop().time() + 10
+            while app.symbol is None:  # the form knows it is read-only once symbols load
+                assert asyncio.get_running_loop().time() < deadline, "symbols never loaded"
+                await pilot.pause(0.02)
             assert app.query_one(StatusBar).read_only
             await pilot.press("b", "tab", *"0.01", "enter")
             message = str(app.query_one("#form-message", Static).render())

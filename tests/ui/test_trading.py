@@ -174,7 +174,7 @@ async def test_escape_aborts_the_confirmation(dashboard: Dashboard) -> None:
         await pilot.press("tab", *"0.01", "enter")
         await dashboard.until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirmation")
         await pilot.press("escape")
-        await pilot.pause(0.3)
+        await dashboard.polls(pilot)  # long enough for an order, had one been sent
         assert not isinstance(app.screen, ConfirmScreen)
         assert dashboard.open_orders() == []
 
@@ -262,7 +262,7 @@ async def test_invalid_amounts_show_a_message_and_send_nothing(dashboard: Dashbo
             await pilot.pause()
             assert str(message.render()).startswith(expected), typed
             assert not isinstance(app.screen, ConfirmScreen)
-        await pilot.pause(0.3)
+        await dashboard.polls(pilot)  # long enough for an order, had one been sent
         assert dashboard.open_orders() == []
         assert app.tracker.all() == []
 

@@ -119,6 +119,7 @@ class DashboardApp(OrderDesk, App[None]):
         self._orders_dirty = False
         self._account_dirty = False
         self._poke = asyncio.Event()
+        self._unsettled = {}
         self._last_poll_error = ""
         self._watchlist: list[str] = []
         self._load_failures = 0

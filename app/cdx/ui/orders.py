@@ -54,6 +54,10 @@ class OrderDesk(_Base):
     _poke: asyncio.Event
     """Set to poll account and open orders now instead of after `poll_interval`."""
 
+    _unsettled: dict[str, OrderDraft]
+    """Placements whose answer was lost, by tracker key, until the user is told how they
+    ended (by `_settle`, or by the poller's reconcile if it gets there first)."""
+
     def poke_poller(self) -> None:
         """Poll account and open orders now instead of at the next interval."""
         self._poke.set()
@@ -91,7 +95,20 @@ class OrderDesk(_Base):
         listed = await self.rest.every_open_order(symbol, priority=Priority.BACKGROUND)
         self.post_message(OpenOrdersPolled(symbol, listed.items, token, complete=listed.complete))
         if self.tracker.needs_reconcile and await self.tracker.reconcile(self.rest):
+            self._announce_reconciled()
             self.post_message(OrdersChanged())
+
+    def _announce_reconciled(self) -> None:
+        """Tell the user how each lost placement the reconcile has just settled ended."""
+        for key, draft in list(self._unsettled.items()):
+            current = self.tracker.get(key)
+            if current is None or current.state is TrackedState.UNKNOWN:
+                continue
+            del self._unsettled[key]
+            if current.state is TrackedState.REJECTED:
+                self._announce(draft, NotPlaced(current.detail or "not placed"))
+            elif current.order_id is not None:
+                self._announce(draft, Placed(current.order_id, current.order))
 
     @contained
     def on_account_polled(self, message: AccountPolled) -> None:
@@ -165,6 +182,7 @@ class OrderDesk(_Base):
         self.orders_changed(select=key)
         self._poke.set()
         if isinstance(outcome, Unknown):
+            self._unsettled[key] = draft
             self._settle(key, draft, outcome)
 
     def _lost(self, request: OrderRequest, exc: Exception) -> Unknown:
@@ -196,9 +214,10 @@ class OrderDesk(_Base):
         final = await settle(self.rest, outcome, exclude=acknowledged)
         current = self.tracker.get(key)
         if current is None or current.state is not TrackedState.UNKNOWN:
-            return  # the poller's reconcile got there first
+            return  # the poller's reconcile got there first (and told the user)
         self.tracker.settled(key, final)
         if not isinstance(final, Unknown):
+            self._unsettled.pop(key, None)
             self._announce(draft, final)
         self.orders_changed(select=key)
         self._poke.set()

@@ -171,58 +171,7 @@ def ticker_fields(
     Pure, so it can be fed any value: it never raises on a finite or infinite `Decimal`.
     `spark_room` is the room a sparkline needs; a labelled layout that leaves it is preferred.
     """
-    with display_math():
-        rose_class = (
-            "ticker-bar--up"
-            if ticker.rose > 0
-            else "ticker-bar--down"
-            if ticker.rose < 0
-            else "ticker-bar--flat"
-        )
-    last_class = {1: "ticker-bar--up", -1: "ticker-bar--down"}.get(direction, "ticker-bar--value")
-    label, value, name_class = "ticker-bar--label", "ticker-bar--value", "ticker-bar--symbol"
-    arrow = {1: "▲", -1: "▼"}.get(direction, " ")
-    base, quote = fmt_text(symbol.base.upper(), 12), fmt_text(symbol.quote.upper(), 12)
-    name = f"{base}/{quote}"
-    decimals = symbol.price_precision
-    high = fmt_price(ticker.high, decimals)
-    low = fmt_price(ticker.low, decimals)
-    last = (f"{fmt_price(ticker.last, decimals)}{arrow}", last_class)
-    rose = (f" {fmt_pct(ticker.rose)}", rose_class)
-    volume = fmt_compact(ticker.vol)
-    # Candidates from richest to plainest; the first that fits is drawn.
-    layouts: list[list[tuple[str, str]]] = [
-        [
-            (f" {name} ", name_class),
-            last,
-            rose,
-            ("  24h High ", label),
-            (high, value),
-            ("  Low ", label),
-            (low, value),
-            ("  Vol ", label),
-            (f"{volume} {base}", value),
-        ],
-        [
-            (f" {name} ", name_class),
-            last,
-            rose,
-            ("  H ", label),
-            (high, value),
-            (" L ", label),
-            (low, value),
-            (" V ", label),
-            (volume, value),
-        ],
-        [
-            (f" {fmt_text(symbol.name.upper(), 16)} ", name_class),
-            last,
-            rose,
-            (" V ", label),
-            (volume, value),
-        ],
-        [last, rose],
-    ]
+    layouts = _layouts(ticker, symbol, direction)
     # A sparkline is worth more than long labels (not more than the symbol's name): prefer
     # a labelled layout that leaves room for one, then the richest layout that fits.
     lengths = [sum(len(text) for text, _ in layout) for layout in layouts]
@@ -237,3 +186,58 @@ def ticker_fields(
             layouts[-1],
         ),
     )
+
+
+def _layouts(ticker: Ticker, symbol: Symbol, direction: int) -> list[list[tuple[str, str]]]:
+    """Candidate layouts of the bar, from richest to plainest."""
+    with display_math():
+        rose_class = (
+            "ticker-bar--up"
+            if ticker.rose > 0
+            else "ticker-bar--down"
+            if ticker.rose < 0
+            else "ticker-bar--flat"
+        )
+    last_class = {1: "ticker-bar--up", -1: "ticker-bar--down"}.get(direction, "ticker-bar--value")
+    label, value, name_class = "ticker-bar--label", "ticker-bar--value", "ticker-bar--symbol"
+    arrow = {1: "▲", -1: "▼"}.get(direction, " ")
+    base, quote = fmt_text(symbol.base.upper(), 12), fmt_text(symbol.quote.upper(), 12)
+    name = (f" {base}/{quote} ", name_class)
+    decimals = symbol.price_precision
+    high = (fmt_price(ticker.high, decimals), value)
+    low = (fmt_price(ticker.low, decimals), value)
+    last = (f"{fmt_price(ticker.last, decimals)}{arrow}", last_class)
+    rose = (f" {fmt_pct(ticker.rose)}", rose_class)
+    volume = fmt_compact(ticker.vol)
+    return [
+        [
+            name,
+            last,
+            rose,
+            ("  24h High ", label),
+            high,
+            ("  Low ", label),
+            low,
+            ("  Vol ", label),
+            (f"{volume} {base}", value),
+        ],
+        [
+            name,
+            last,
+            rose,
+            ("  H ", label),
+            high,
+            (" L ", label),
+            low,
+            (" V ", label),
+            (volume, value),
+        ],
+        [
+            (f" {fmt_text(symbol.name.upper(), 16)} ", name_class),
+            last,
+            rose,
+            (" V ", label),
+            (volume, value),
+        ],
+        [last, rose],
+    ]

@@ -110,6 +110,12 @@ class PlacementFields(Protocol):
     def price(self) -> Decimal | None: ...
 
 
+def describe_placement(sent: PlacementFields) -> str:
+    """`BUY LIMIT 0.01 btcusdt @ 27000`: how every message of the client names a placement."""
+    at = f" @ {sent.price}" if sent.price is not None else ""
+    return f"{sent.side.value} {sent.type.name} {sent.volume} {sent.symbol}{at}"
+
+
 class OrderStateUnknown(CdxError):
     """An order placement may have reached the server but no well-formed answer came back
     (timeout, dropped connection, a 5xx, a body that is not the protocol).
@@ -140,9 +146,7 @@ class OrderStateUnknown(CdxError):
         self.sent_at_ms = sent_at_ms
         self.cause = cause
         self.baseline = baseline
-        what = f"{side.value} {type.name} {volume} {symbol}" + (
-            f" @ {price}" if price is not None else ""
-        )
+        what = describe_placement(self)
         detail = f" ({cause})" if cause else ""
         super().__init__(
             f"order {what} may or may not have been placed: the answer was lost{detail}; "

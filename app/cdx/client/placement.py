@@ -36,6 +36,7 @@ from cdx.client.errors import (
     InsecureTransport,
     OrderStateUnknown,
     TransportError,
+    describe_placement,
 )
 from cdx.client.placement_answer import id_order
 from cdx.client.ratelimit import Priority
@@ -63,8 +64,7 @@ class OrderRequest:
 
     def describe(self) -> str:
         """`BUY LIMIT 0.01 btcusdt @ 27000`, for messages."""
-        at = f" @ {self.price}" if self.price is not None else ""
-        return f"{self.side.value} {self.type.name} {self.volume} {self.symbol}{at}"
+        return describe_placement(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +148,7 @@ async def reconcile_once(
     wait: bool = True,
 ) -> Outcome:
     """The outcome of `lost` as the exchange's order list shows it now (see `settle`)."""
-    what = _describe(lost)
+    what = describe_placement(lost)
     horizon_ms = lost.sent_at_ms + rest.placement_horizon_ms
     # The server accepted the stamp only within TIME_WINDOW_MS of its clock, so the order
     # cannot have been created earlier than this (a wider list only costs pages).
@@ -198,15 +198,10 @@ async def reconcile_once(
 
 
 def _unknown(lost: OrderStateUnknown, why: str) -> Unknown:
-    what = _describe(lost)
+    what = describe_placement(lost)
     log.info("placement of %s still unknown: %s", what, why)
     reason = f"order {what} may or may not have been placed: {why}; {CHECK_FIRST}"
     return Unknown(reason, lost.because(why))
-
-
-def _describe(lost: OrderStateUnknown) -> str:
-    at = f" @ {lost.price}" if lost.price is not None else ""
-    return f"{lost.side.value} {lost.type.name} {lost.volume} {lost.symbol}{at}"
 
 
 def _matches(order: Order, lost: OrderStateUnknown) -> bool:

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 from textual.pilot import Pilot
+from textual.widgets import Static
 
+from cdx.client.tracker import TrackedState
 from cdx.ui.app import DashboardApp
 from cdx.ui.screens.confirm import ConfirmScreen
 from cdx.ui.screens.help import HelpScreen
 
 Settle = Callable[[Pilot], Awaitable[None]]
+WAIT_S = 15.0
+
+
+async def until(pilot: Pilot, condition: Callable[[], object], what: str) -> None:
+    """Let the app run until `condition()` holds, within an overall deadline."""
+    deadline = asyncio.get_running_loop().time() + WAIT_S
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for: {what}")
+        await pilot.pause(0.02)
 
 
 def test_main_screen_120x40(
@@ -43,3 +56,46 @@ def test_confirmation_dialog(
         assert isinstance(pilot.app.screen, ConfirmScreen)
 
     assert snap_compare(make_app(), terminal_size=(120, 40), run_before=confirm_limit_buy)
+
+
+def test_open_order_and_its_ladder_marker(
+    snap_compare, make_app: Callable[[], DashboardApp], settle: Settle
+) -> None:
+    async def place_resting_buy(pilot: Pilot) -> None:
+        app = pilot.app
+        assert isinstance(app, DashboardApp)
+        await settle(pilot)
+        await pilot.press("b", *"26950.5", "tab", *"0.25", "enter")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the dialog")
+        await pilot.press("enter")
+        await until(
+            pilot,
+            lambda: any(o.state is TrackedState.OPEN for o in app.tracker.live("btcusdt")),
+            "the order open with its id",
+        )
+        app.poke_poller()
+        await until(
+            pilot,
+            lambda: app.account is not None and bool(app.account.balance("usdt").locked),
+            "the locked funds polled",
+        )
+        await settle(pilot)
+        app.clear_notifications()  # a toast's lifetime is wall-clock time
+        await until(pilot, lambda: any(row.own for row in app.ladder.rows), "the marker")
+
+    assert snap_compare(make_app(), terminal_size=(120, 40), run_before=place_resting_buy)
+
+
+def test_an_error_in_the_order_form(
+    snap_compare, make_app: Callable[[], DashboardApp], settle: Settle
+) -> None:
+    async def too_large_a_buy(pilot: Pilot) -> None:
+        app = pilot.app
+        assert isinstance(app, DashboardApp)
+        await settle(pilot)
+        await pilot.press("b", *"26950.5", "tab", *"500", "enter")
+        message = app.query_one("#form-message", Static)
+        await until(pilot, lambda: "Not enough" in str(message.render()), "the form's error")
+        assert not isinstance(app.screen, ConfirmScreen)
+
+    assert snap_compare(make_app(), terminal_size=(120, 40), run_before=too_large_a_buy)

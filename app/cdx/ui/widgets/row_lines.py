@@ -11,7 +11,7 @@ the cache: old entries simply age out of the LRU (the shape of Textual's `DataTa
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
-from typing import Generic, TypeVar
+from typing import ClassVar, Generic, TypeVar
 
 from rich.style import Style
 from textual.cache import LRUCache
@@ -57,8 +57,11 @@ class RowLines(Contained, Widget, Generic[RowT]):
 
     A subclass lays out its rows and calls `set_rows(rows, layout)`; `layout` is a hashable
     value of everything besides the row that the drawing reads (column widths). Lines past the
-    last row are blank.
+    last row are blank. Component classes named in `PARTIAL_STYLES` are resolved as partial
+    styles (to lay over others, like a cursor), the rest as full styles.
     """
+
+    PARTIAL_STYLES: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(
         self,
@@ -87,14 +90,15 @@ class RowLines(Contained, Widget, Generic[RowT]):
     def palette(self) -> Palette:
         """The styles to draw in, resolved on first use after a style change."""
         if self._palette is None:
-            names = sorted(self._component_classes())
+            partial = self.PARTIAL_STYLES
             self._palette = Palette(
-                self.rich_style, ((n, self.get_component_rich_style(n)) for n in names)
+                self.rich_style,
+                (
+                    (name, self.get_component_rich_style(name, partial=name in partial))
+                    for name in sorted(self.COMPONENT_CLASSES)
+                ),
             )
         return self._palette
-
-    def _component_classes(self) -> set[str]:
-        return set(type(self).COMPONENT_CLASSES)
 
     def set_rows(self, rows: Sequence[RowT], layout: Hashable) -> None:
         """Show `rows`; repaint the lines whose row changed (all of them for a new layout)."""

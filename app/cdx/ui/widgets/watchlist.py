@@ -1,4 +1,8 @@
-"""The watchlist: a few symbols with their last price and 24 h change; Enter switches to one."""
+"""The watchlist: a few symbols with their last price and 24 h change; Enter switches to one.
+
+Tickers arrive with every push, so the watchlist is a `RowLines` widget like the ladder: only
+lines whose row changed are repainted.
+"""
 
 from __future__ import annotations
 
@@ -12,16 +16,16 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
-from textual.widget import Widget
 
 from cdx.model.market import Ticker
 from cdx.model.symbol import Symbol
 from cdx.ui.format import display_math, fmt_pct, fmt_price, fmt_text
-from cdx.ui.widgets.contained import Contained, contained
+from cdx.ui.widgets.contained import contained
+from cdx.ui.widgets.row_lines import Palette, RowLines
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +46,7 @@ class WatchRow:
     cursor: bool = False
 
 
-class Watchlist(Contained, Widget, can_focus=True):
+class Watchlist(RowLines[WatchRow], can_focus=True):
     """One row per symbol: name, last price, change % coloured by sign.
 
     The symbol on screen (`current`) is marked; with focus, up/down move a cursor and Enter
@@ -71,6 +75,7 @@ class Watchlist(Contained, Widget, can_focus=True):
         "watchlist--current",
         "watchlist--cursor",
     }
+    PARTIAL_STYLES: ClassVar[frozenset[str]] = frozenset({"watchlist--cursor"})
 
     class Selected(Message):
         """Enter on a row: show `symbol` (its lower-case name, as the wire spells it)."""
@@ -95,13 +100,12 @@ class Watchlist(Contained, Widget, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self._symbols: tuple[Symbol, ...] = ()
         self._tickers: dict[str, Ticker] = {}
-        self._rows: list[WatchRow] = []
 
     def set_symbols(self, symbols: Sequence[Symbol]) -> None:
         """The symbols to list, in this order (tickers already received are kept)."""
         self._symbols = tuple(symbols)
         self.cursor = min(self.cursor, max(len(self._symbols) - 1, 0))
-        self._update(full=True)
+        self._update()
         self.refresh(layout=True)
 
     def update_ticker(self, ticker: Ticker) -> None:
@@ -143,13 +147,13 @@ class Watchlist(Contained, Widget, can_focus=True):
         names = self.symbols
         if self.current in names:
             self.cursor = names.index(self.current)
-        self._update(full=True)
+        self._update()
 
     def on_blur(self) -> None:
-        self._update(full=True)
+        self._update()
 
     def on_resize(self, event: events.Resize) -> None:
-        self._update(full=True)
+        self._update()
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return max(len(self._symbols), 1)
@@ -181,32 +185,17 @@ class Watchlist(Contained, Widget, can_focus=True):
         return rows
 
     @contained
-    def _update(self, *, full: bool = False) -> None:
+    def _update(self) -> None:
         if not self.is_mounted:
             return
-        rows = self._layout(self.size.width)
-        if len(rows) != len(self._rows):
-            full = True
-        old_rows, self._rows = self._rows, rows
-        if full:
-            self.refresh()
-            return
-        for y, (old, new) in enumerate(zip(old_rows, rows, strict=True)):
-            if old != new:
-                self.refresh(Region(0, y, self.size.width, 1))
+        self.set_rows(self._layout(self.size.width), None)
 
-    def render_line(self, y: int) -> Strip:
-        width = self.size.width
-        base = self.rich_style
-        if y >= len(self._rows):
-            return Strip.blank(width, base)
-        row = self._rows[y]
-        change_style = self.get_component_rich_style(
+    def draw_row(self, row: WatchRow, width: int, palette: Palette) -> Strip:
+        base = palette.base
+        change_style = palette[
             {1: "watchlist--up", -1: "watchlist--down"}.get(row.sign, "watchlist--flat")
-        )
-        name_style = self.get_component_rich_style(
-            "watchlist--current" if row.current else "watchlist--name"
-        )
+        ]
+        name_style = palette["watchlist--current" if row.current else "watchlist--name"]
         marker = CURRENT_MARKER if row.current else " "
         left = f"{marker}{row.name}"
         right_change = f" {row.change}" if row.change else ""
@@ -218,14 +207,14 @@ class Watchlist(Contained, Widget, can_focus=True):
         segments = [
             Segment(left, name_style),
             Segment(" " * gap, base),
-            Segment(row.last, self.get_component_rich_style("watchlist--last")),
+            Segment(row.last, palette["watchlist--last"]),
         ]
         if right_change:
             segments.append(Segment(right_change, change_style))
         if row.cursor:
-            overlay = self.get_component_rich_style("watchlist--cursor", partial=True)
+            overlay = palette["watchlist--cursor"]
             segments = [Segment(s.text, (s.style or Style()) + overlay) for s in segments]
-        return Strip(segments).crop_extend(0, width, base).simplify()
+        return Strip(segments)
 
 
 def _sign(value: Decimal) -> int:

@@ -88,6 +88,12 @@ class RestClient(RestSession):
         rules = symbol if isinstance(symbol, Symbol) else None
         return self._decode(ep.TICKER, lambda: codec.ticker_from_rest(data, symbol=rules))
 
+    async def tickers(self, symbols: Mapping[str, Symbol] | None = None) -> list[Ticker]:
+        """Every symbol's ticker in one call (`GET /v1/ticker` without `symbol`, rev 2); with
+        `symbols`, tickers of other symbols are skipped and the rest checked against them."""
+        data = await self._call(ep.TICKER, {})
+        return self._decode(ep.TICKER, lambda: codec.tickers_from_rest(data, symbols=symbols)[1])
+
     async def depth(self, symbol: Symbol | str, step: int = 0) -> Book:
         if f"step{step}" not in ep.DEPTH_TYPES:
             raise ValueError(f"depth step must be 0, 1 or 2, got {step}")

@@ -66,10 +66,11 @@ def loads_json(body: bytes | str) -> Any:
     if len(body) > MAX_JSON_TEXT:
         raise ValueError(f"{len(body)} bytes is more than the {MAX_JSON_TEXT} read")
     try:
-        obj = json.loads(body, parse_float=_number, parse_int=_integer, parse_constant=Unreadable)
+        obj = _DECODER.decode(_text(body))
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
-    _check_depth(obj)
+    if not _shallow(body):
+        _check_depth(obj)
     return obj
 
 
@@ -109,6 +110,54 @@ def _number(text: str) -> Decimal | Unreadable:
 
 def _integer(text: str) -> int | Unreadable:
     return int(text) if len(text) <= MAX_NUMBER_TEXT else Unreadable(text)
+
+
+_NOT_STRUCTURE = bytes(byte for byte in range(256) if byte not in b'[]{}"\\')
+"""Every byte but brackets, braces, quotes and backslashes: what `_shallow` deletes."""
+
+
+def _shallow(body: bytes | str) -> bool:
+    """Whether well-formed JSON `body` is plainly nested no deeper than `MAX_JSON_DEPTH`.
+
+    `_check_depth` walks every container of the parsed value in Python: for a 150-level depth
+    push that walk cost more than parsing it. This decides the common case from the text with
+    a few C-level byte operations: keep only brackets, braces and quotes, drop the strings
+    (each an empty pair of quotes by then, unless it holds a bracket), then strip empty `[]`
+    and `{}` pairs; each round of the two strips removes at most two levels, so text gone
+    within `MAX_JSON_DEPTH // 2` rounds is at most that deep. False (walk the value) when it
+    cannot tell: a backslash (an escape may hide a quote), a bracket inside a string, text
+    that is not UTF-8-encodable, or deeper nesting.
+    """
+    try:
+        raw = body.encode() if isinstance(body, str) else bytes(body)
+    except UnicodeEncodeError:
+        return False
+    marks = raw.translate(None, _NOT_STRUCTURE)
+    if b"\\" in marks:
+        return False
+    # Without escapes, a string holding no bracket is `""` here; one that holds any leaves a
+    # quote behind once the pairs are gone (the first quote of each string opens it).
+    bare = marks.replace(b'""', b"")
+    if b'"' in bare:
+        return False
+    for _ in range(MAX_JSON_DEPTH // 2):
+        if not bare:
+            return True
+        bare = bare.replace(b"[]", b"").replace(b"{}", b"")
+    return not bare
+
+
+def _text(body: bytes | str) -> str:
+    """`body` as `json.loads` reads it: bytes in the encoding JSON detects, no leading BOM."""
+    if isinstance(body, bytes | bytearray):
+        return body.decode(json.detect_encoding(body), "surrogatepass")
+    if body.startswith("\ufeff"):
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", body, 0)
+    return body
+
+
+_DECODER = json.JSONDecoder(parse_float=_number, parse_int=_integer, parse_constant=Unreadable)
+"""`loads_json`'s reader, made once (`json.loads` with hooks builds one per call)."""
 
 
 def _check_depth(obj: Any) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from cdx.model.book import Book, Level
 from cdx.model.market import Ticker
 from cdx.model.symbol import Symbol
-from cdx.protocol import gate
+from cdx.protocol import fields, gate
 from cdx.protocol.decimals import to_wire
 from cdx.protocol.fields import (
     CodecError,
@@ -228,17 +228,109 @@ def _level(price_precision: int | None, amount_precision: int | None) -> Callabl
     return decode
 
 
-def _book(tick: Any, bids_field: str, time: int, symbol: Symbol | None, what: str) -> Book:
+class DepthMemo:
+    """The levels a depth channel's recent snapshots held, by the exact wire row they came from.
+
+    A depth push is a full snapshot of up to 150 levels a side, of which a handful change
+    between pushes (PROTOCOL.md section 6). Keeping `("27001.00", "0.250000") -> Level` lets
+    the next snapshot reuse the `Level` of every row it repeats and send only the rows it has
+    not seen through the gate. A `Level` is a pure function of its row and the symbol's
+    precisions, so the reused one is the one a full decode would make (same value, same
+    exponent); the memo is emptied when the precisions differ (a symbol learnt later).
+    Only rows of exactly two strings are remembered: a JSON number may equal another of a
+    different form (`1.0 == 1`) and a string never equals anything but the same string.
+    Bounded: past `MEMO_LIMIT` rows it keeps only the latest snapshot's.
+    """
+
+    __slots__ = ("_levels", "_precisions")
+
+    def __init__(self) -> None:
+        self._levels: dict[tuple[Any, ...], Level] = {}
+        self._precisions: tuple[int | None, int | None] | None = None
+
+    def levels(self, of: tuple[int | None, int | None]) -> dict[tuple[Any, ...], Level]:
+        """The remembered levels for these (price, amount) precisions."""
+        if of != self._precisions:
+            self._levels = {}
+            self._precisions = of
+        return self._levels
+
+
+MEMO_LIMIT = 4 * 2 * MAX_LEVELS_READ
+"""Rows a `DepthMemo` may hold before it keeps only the latest snapshot's: far more than two
+sides of 150 ever change in a few seconds, far less memory than one frame may inflate to."""
+
+
+def _side(
+    rows: Any, decode: Callable[[Any], Level], what: str, memo: DepthMemo | None, of: Any
+) -> list[Level]:
+    """`decode_each(rows, decode, ...)`, reusing the levels of rows already seen.
+
+    Exactly the same result and log lines as `decode_each`: rows are looked up by their exact
+    content (a list of anything else than lists is read the full way), rows not found go
+    through the same `decode`, and a row that fails is never remembered, so it fails again
+    with the same reason. Skips are reported by `decode_each`'s logger, in its words.
+    """
+    if memo is None or type(rows) is not list or len(rows) > MAX_LEVELS_READ:
+        return decode_each(rows, decode, what, MAX_LEVELS_READ)
+    if rows and set(map(type, rows)) != {list}:
+        return decode_each(rows, decode, what, MAX_LEVELS_READ)
+    levels = memo.levels(of)
+    try:
+        keys = list(map(tuple, rows))
+        found: list[Level | None] = list(map(levels.get, keys))
+    except TypeError:  # a row holding a list or an object: not a key, read the full way
+        return decode_each(rows, decode, what, MAX_LEVELS_READ)
+    if None not in found:
+        return found  # type: ignore[return-value]  # every row seen before
+    if len(levels) > MEMO_LIMIT:
+        levels.clear()
+        levels.update((key, level) for key, level in zip(keys, found, strict=True) if level)
+    skipped, first_error = 0, ""
+    index = found.index(None)  # the misses, found by C-level scans: a handful per push
+    while True:
+        row = rows[index]
+        try:
+            found[index] = level = decode(row)
+        except CodecError as exc:
+            skipped += 1
+            first_error = first_error or str(exc)
+        else:
+            if len(row) == 2 and type(row[0]) is str and type(row[1]) is str:
+                levels[keys[index]] = level
+        try:
+            index = found.index(None, index + 1)
+        except ValueError:
+            break
+    if skipped:
+        fields.log.warning(
+            "%s: skipped %d of %d malformed (%s)", what, skipped, len(rows), first_error
+        )
+        return [level for level in found if level is not None]
+    return found  # type: ignore[return-value]  # every None was replaced
+
+
+def _book(
+    tick: Any,
+    bids_field: str,
+    time: int,
+    symbol: Symbol | None,
+    what: str,
+    memo: DepthMemo | None = None,
+) -> Book:
     """Both sides decoded level by level, then repaired (see `gate.book_side`, `gate.uncross`).
 
     A side that is missing or not a list refuses the whole book; a bad level costs that level.
+    With `memo`, rows seen in a recent snapshot of the channel reuse their level (`_side`);
+    the repairs are the same either way, made on the same levels by the same gate.
     """
-    decode = _level(*precisions(symbol))
+    of = precisions(symbol)
+    decode = _level(*of)
     what = f"{what} {symbol.name}" if symbol is not None else what
     sides = []
     for name, descending in (("asks", False), (bids_field, True)):
         rows = field(tick, name, lambda value: value)
-        levels = decode_each(rows, decode, f"{what} {name}", MAX_LEVELS_READ)
+        levels = _side(rows, decode, f"{what} {name}", memo, of)
         sides.append(gate.book_side(levels, descending=descending, what=f"{what} {name}"))
     asks, bids = gate.uncross(sides[0], sides[1], what=what)
     return Book(asks=asks, bids=bids, time=time)
@@ -253,9 +345,16 @@ def depth_from_rest(data: Any, *, symbol: Symbol | None = None) -> Book:
     return _book(tick, "bids", time, symbol, "depth")
 
 
-def depth_from_push(ts: Any, tick: Any, *, symbol: Symbol | None = None) -> Book:
-    """A depth push's `tick` (legacy name `buys`); `ts` out of range refuses the whole push."""
-    return _book(as_object(tick, "'tick'"), "buys", time_ms(ts), symbol, "depth push")
+def depth_from_push(
+    ts: Any, tick: Any, *, symbol: Symbol | None = None, memo: DepthMemo | None = None
+) -> Book:
+    """A depth push's `tick` (legacy name `buys`); `ts` out of range refuses the whole push.
+
+    `memo` (one per channel, kept by the reader between pushes) makes the decode incremental:
+    only rows the channel has not sent recently are converted and checked; the `Book` is the
+    one a decode without it gives.
+    """
+    return _book(as_object(tick, "'tick'"), "buys", time_ms(ts), symbol, "depth push", memo)
 
 
 # Every symbol at once (rev 2) -----------------------------------------------------------------

@@ -16,7 +16,7 @@ else. The server's own error texts live here too: a client message it cannot ser
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -27,6 +27,7 @@ from cdx.protocol import channels, codec, gate
 from cdx.protocol.channels import Channel, ChannelKind
 from cdx.protocol.envelope import MAX_MSG_TEXT
 from cdx.protocol.limits import MAX_NUMBER_TEXT
+from cdx.protocol.market_data import DepthMemo
 
 EVENTS: tuple[str, ...] = ("sub", "unsub", "req")
 """The `event` values a client may send."""
@@ -428,10 +429,18 @@ class KlinePush:
 Push = TickerPush | DepthPush | TradePush | KlinePush
 
 
-def parse_push(message: Mapping[str, Any], symbols: Mapping[str, Symbol] | None = None) -> Push:
+def parse_push(
+    message: Mapping[str, Any],
+    symbols: Mapping[str, Symbol] | None = None,
+    memos: MutableMapping[str, DepthMemo] | None = None,
+) -> Push:
     """A push: its channel must be one of the protocol, its `ts` pass the gate and its `tick`
     be an object (any of these wrong refuses the push); with the channel's symbol in
-    `symbols`, prices and amounts must also fit its precisions."""
+    `symbols`, prices and amounts must also fit its precisions.
+
+    `memos` (channel name -> `DepthMemo`, kept by the reader) makes depth decoding
+    incremental: a reader that keeps one converts only the levels that changed since the
+    channel's recent pushes, and gets the same `Book` as without it."""
     name = message.get("channel")
     channel = channels.parse(name) if isinstance(name, str) else None
     if channel is None:
@@ -442,17 +451,26 @@ def parse_push(message: Mapping[str, Any], symbols: Mapping[str, Symbol] | None 
         tick = message.get("tick")
         if not isinstance(tick, Mapping):
             raise codec.CodecError(f"'tick' is {gate.shown(tick)}, not an object")
-        return _push(channel, ts, tick, symbol)
+        memo = None
+        if memos is not None and channel.kind is ChannelKind.DEPTH:
+            memo = memos.get(channel.name) or memos.setdefault(channel.name, DepthMemo())
+        return _push(channel, ts, tick, symbol, memo)
     except codec.CodecError as exc:
         raise MessageError(f"push on {channel.name}: {exc}") from None
 
 
-def _push(channel: Channel, ts: int, tick: Mapping[str, Any], symbol: Symbol | None) -> Push:
+def _push(
+    channel: Channel,
+    ts: int,
+    tick: Mapping[str, Any],
+    symbol: Symbol | None,
+    memo: DepthMemo | None = None,
+) -> Push:
     match channel.kind:
         case ChannelKind.TICKER:
             return TickerPush(codec.ticker_from_push(channel.symbol, ts, tick, symbol=symbol), ts)
         case ChannelKind.DEPTH:
-            book = codec.depth_from_push(ts, tick, symbol=symbol)
+            book = codec.depth_from_push(ts, tick, symbol=symbol, memo=memo)
             return DepthPush(channel.symbol, channel.step, book, ts)
         case ChannelKind.TRADE:
             return TradePush(channel.symbol, codec.trades_from_push(tick, symbol=symbol), ts)
@@ -466,11 +484,13 @@ ServerMessage = Ping | Pong | Reply | Push
 
 
 def parse_server(
-    message: Mapping[str, Any], symbols: Mapping[str, Symbol] | None = None
+    message: Mapping[str, Any],
+    symbols: Mapping[str, Symbol] | None = None,
+    memos: MutableMapping[str, DepthMemo] | None = None,
 ) -> ServerMessage:
     """A message a server sent: a heartbeat, a reply (it holds `event_rep`) or a push.
 
-    Raises `MessageError` for anything else; see `parse_reply` and `parse_push`.
+    Raises `MessageError` for anything else; see `parse_reply` and `parse_push` (`memos`).
     """
     if not isinstance(message, Mapping):
         raise MessageError(f"message is {gate.shown(message)}, not an object")
@@ -480,4 +500,4 @@ def parse_server(
         return Pong(value)
     if "event_rep" in message:
         return parse_reply(message, symbols)
-    return parse_push(message, symbols)
+    return parse_push(message, symbols, memos)

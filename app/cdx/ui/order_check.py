@@ -13,12 +13,9 @@ from decimal import Decimal, InvalidOperation
 
 from cdx.model.account import Account
 from cdx.model.order import OrderType, Side
-from cdx.model.symbol import Symbol
+from cdx.model.symbol import FEE_RATE, Symbol
 from cdx.protocol.decimals import places
 from cdx.ui.format import display_math, fmt_amount, fmt_exact, fmt_price, fmt_text
-
-FEE_RATE = Decimal("0.001")
-"""The exchange's fee (PROTOCOL.md: 0.1 % of what the order receives, maker and taker)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +168,7 @@ def _validate(
 
     draft = None
     if not errors and volume is not None:
-        fee_coin = symbol.base if side is Side.BUY else symbol.quote
+        fee_coin = symbol.fee_coin(side)
         draft = OrderDraft(symbol, side, type, volume, price, total, fee, fee_coin)
     return Check(draft, tuple(errors), total, fee)
 
@@ -212,7 +209,8 @@ def _limit_error(
         return f"Total below the minimum {fmt_amount(symbol.min_value)} {quote}"
     if account is None:
         return ""
-    coin, need = (symbol.quote, total) if side is Side.BUY else (symbol.base, volume)
+    coin = symbol.held_coin(side)
+    need = total if side is Side.BUY else volume
     available = account.balance(coin).available
     shown = symbol.price_precision if side is Side.BUY else symbol.amount_precision
     if need is not None and need > available:

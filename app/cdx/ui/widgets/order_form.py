@@ -21,10 +21,10 @@ from cdx.model.account import Account
 from cdx.model.order import OrderType, Side
 from cdx.model.symbol import Symbol
 from cdx.ui.format import fmt_amount, fmt_price, fmt_text
-from cdx.ui.order_check import FEE_RATE, Check, OrderDraft, exact, validate
+from cdx.ui.order_check import Check, OrderDraft, exact, validate
 from cdx.ui.widgets.contained import Contained, contained
 
-__all__ = ["FEE_RATE", "Check", "OrderDraft", "OrderForm", "exact", "validate"]
+__all__ = ["Check", "OrderDraft", "OrderForm", "exact", "validate"]
 
 
 class OrderForm(Contained, Vertical):

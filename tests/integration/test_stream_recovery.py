@@ -35,6 +35,7 @@ from cdx.client.stream import (
     StreamEvent,
     SubscriptionEvent,
     TickerEvent,
+    TradesEvent,
 )
 from cdx.protocol import channels
 
@@ -617,27 +618,35 @@ async def test_nothing_a_server_sends_raises_out_of_the_stream(
     hostile, events, running, gzip_frame, caplog
 ) -> None:
     """Each hostile frame is followed by a good push; every good push must arrive, on the
-    same connection, and `run()` ends normally when stopped (the `running` fixture checks)."""
+    same connection, and `run()` ends normally when stopped (the `running` fixture checks).
+
+    The good pushes are trade pushes: a stream that falls behind keeps only the newest ticker
+    or depth snapshot of a burst, but never drops a trade."""
     caplog.set_level(logging.WARNING, logger="cdx.client.stream")
+    trades = channels.trade("btcusdt")
+
+    def trade_push(trade_id: int) -> dict[str, Any]:
+        ts = int(time.time() * 1000)
+        row = {"id": str(trade_id), "side": "BUY", "price": "27000.00", "vol": "0.5"}
+        return {"channel": trades, "ts": ts, "tick": {"data": [{**row, "amount": "1", "ts": ts}]}}
 
     async def hostile_then_good(ws: web.WebSocketResponse, _: web.Request) -> None:
         async for message in ws:
             if message.type is aiohttp.WSMsgType.TEXT and json.loads(message.data).get("event"):
-                await ws.send_bytes(gzip_frame(subed(TICKER)))
+                await ws.send_bytes(gzip_frame(subed(trades)))
                 for index, (_, frame) in enumerate(HOSTILE_FRAMES):
                     if isinstance(frame, str):
                         await ws.send_str(frame)
                     else:
                         await ws.send_bytes(frame)
-                    await ws.send_bytes(gzip_frame(ticker_push(f"{index + 1}.00")))
+                    await ws.send_bytes(gzip_frame(trade_push(index + 1)))
 
     hostile.on_ws(hostile_then_good)
     market = running(hostile.ws_url, events)
-    market.subscribe(TICKER)
+    market.subscribe(trades)
     for index, (what, _) in enumerate(HOSTILE_FRAMES):
-        close = f"{index + 1}.00"
         await events.next(
-            lambda e, close=close: isinstance(e, TickerEvent) and str(e.ticker.last) == close,
+            lambda e, i=str(index + 1): isinstance(e, TradesEvent) and e.trades[0].id == i,
             f"the push after: {what}",
         )
     assert not any(state_is(ConnectionState.RECONNECTING)(e) for e in events.events)

@@ -24,16 +24,25 @@ class ConnectionState(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class TickerEvent:
+    """A ticker push (`ticker.time` is its `ts`); `lag` as on `DepthEvent`."""
+
     ticker: Ticker
+    lag: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
 class DepthEvent:
-    """A full snapshot of one depth channel (not a diff): replace what was shown."""
+    """A full snapshot of one depth channel (not a diff): replace what was shown.
+
+    `book.time` is the push's `ts`. `lag` is how old the data already was when it arrived,
+    in seconds: its `ts` against the stream's estimate of the server's clock (see
+    `MarketStream`); 0 when that is not known. A link that delivers a backlog shows here.
+    """
 
     symbol: str
     step: int
     book: Book
+    lag: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +51,7 @@ class TradesEvent:
 
     symbol: str
     trades: tuple[Trade, ...]
+    lag: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +59,7 @@ class KlineEvent:
     symbol: str
     interval: str
     kline: Kline
+    lag: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +75,12 @@ class HeartbeatEvent:
     """A message without market data (a ping, a pong, an acknowledgement) arrived.
 
     The link is alive, so the data last pushed is still current: the server would have pushed
-    a change. A consumer that shows staleness counts these as it counts pushes.
+    a change. A consumer that shows staleness counts these as it counts pushes. `lag` is how
+    old that proof already was on arrival: from the server's ping time, or the round trip
+    of our own ping (everything the server sent before its answer has arrived).
     """
+
+    lag: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

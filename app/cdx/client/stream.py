@@ -9,6 +9,25 @@ again to everything it had. A subscription the server refuses is retried on its 
 and reported until it is accepted. Pushes reach the consumer as immutable model events; a
 malformed frame is logged and skipped, never half-delivered, and nothing a server sends is
 raised out of `run()`.
+
+Behind, it drops to the newest: frames that have already arrived are read together (a slow
+link delivers a backlog in bursts; a busy UI leaves the loop late), and of the depth and
+ticker pushes among them (full snapshots) only the newest per channel is decoded and passed
+on; trade and kline pushes, replies and heartbeats are all handled, in order. Depth pushes
+are decoded incrementally (`DepthMemo`: only levels not seen recently pass the gate again).
+
+Each event says how old its data already was on arrival (`lag`): the push's `ts` against an
+estimate of the server's clock learnt from the stream itself. Every message stamped by the
+server (a push's `ts`, a reply's `ts`, the server's own `{"ping": server_ms}`) bounds the
+offset between its clock and ours from below (it cannot arrive before it was sent), and the
+largest bound, from the quickest message, is the estimate: it never makes data look older
+than it is, and one prompt message (the subscription's answer, a ping) is enough for a
+backlog behind it to show its true age. The server's pings alone (every 10 s) would leave the
+first seconds of a session unknown; the REST client's `clock_offset_ms` is only corrected when
+the server refuses a signed request's time, so it is not used here. The estimate may fall by
+`CLOCK_DRIFT` (a clock drifting or stepped back is learnt again) and starts over with each
+connection. Our own pings' answers need no clock at all: everything sent before the pong has
+arrived, so the data is current as of the ping.
 """
 
 from __future__ import annotations
@@ -41,8 +60,9 @@ from cdx.client.market_events import (
 )
 from cdx.client.transport_security import is_loopback
 from cdx.model.symbol import Symbol
-from cdx.protocol import channels, frames, messages
+from cdx.protocol import channels, frames, gate, messages
 from cdx.protocol.channels import ChannelKind
+from cdx.protocol.market_data import DepthMemo
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +105,20 @@ may inflate to is bounded separately, by `frames.decode`."""
 
 MAX_REASON_CHARS = 80
 """Characters of a server's refusal reason passed on to the UI."""
+
+MAX_BATCH = 1000
+"""Frames read together at most when more have already arrived: a backlog of minutes at 10
+pushes a second per channel is read in a few batches, and memory stays bounded by this many
+decoded frames (each bounded by `frames.decode`)."""
+
+CLOCK_DRIFT = 0.001
+"""How fast the estimate of the server's clock may fall behind the best bound seen, in ms per
+ms (0.1 %): ten times the drift of an undisciplined quartz clock, so a clock stepped back is
+learnt again within minutes, and a backlog that lasts an hour still shows within 4 s of its
+true age."""
+
+MAX_PINGS_TRACKED = 64
+"""Our pings remembered until answered (an unanswered one is forgotten past this many)."""
 
 
 @dataclass(slots=True)
@@ -156,6 +190,10 @@ class MarketStream:
         self._pending: dict[str, asyncio.Future[list[Any]]] = {}
         self._pending_channel: dict[str, str] = {}  # tag -> channel of a pending `req`
         self._tags = itertools.count(1)
+        self._memos: dict[str, DepthMemo] = {}  # depth channel -> levels of recent snapshots
+        self._offset_ms: float | None = None  # server clock - ours, a lower bound (see module)
+        self._offset_at = 0.0  # our clock when the bound was last raised
+        self._pings_sent: dict[int, float] = {}  # our ping id -> our clock when sent
         self.symbols: dict[str, Symbol] = {}
         """Symbols by name, once known: pushes of a symbol here are checked against its
         precisions by the codec's gate (the app fills this when it has loaded them)."""
@@ -182,6 +220,7 @@ class MarketStream:
         if channel in self._channels:
             del self._channels[channel]
             self._send(messages.Unsub(channel))
+        self._memos.pop(channel, None)
         refusal = self._refusals.pop(channel, None)
         if refusal is not None:
             refusal.cancel()
@@ -276,6 +315,8 @@ class MarketStream:
         """
         self._ws = ws
         self._outbox = asyncio.Queue()
+        self._offset_ms = None  # another connection may reach another server
+        self._pings_sent.clear()
         for channel in self._channels:
             self._outbox.put_nowait(frames.encode_text(_sub(channel).encode()))
         self._set_state(ConnectionState.CONNECTED, f"connected to {self.ws_url}")
@@ -298,17 +339,14 @@ class MarketStream:
                         )
                         ws.transport.abort()
                         return f"no message for {self._silence_timeout:g} s"
-                    self._send(messages.Ping(next(self._ping_ids)))
+                    self._ping()
                     continue
                 heard_at = loop.time()
                 self._got_messages = True
+                batch = [frame]
+                await _drain(ws, batch)
                 self.last_message_at = self._clock()
-                try:
-                    self._handle(frame)
-                except Exception:
-                    # Nothing a server sends may end the stream; `_handle` skips what it
-                    # knows to be malformed, this catches what nobody foresaw.
-                    log.exception("skipping a frame that could not be handled")
+                self._handle_batch(batch)
         except websockets.ConnectionClosed as exc:
             return _printable(f"connection closed: {exc}")
         finally:
@@ -326,32 +364,98 @@ class MarketStream:
         if self._outbox is not None:
             self._outbox.put_nowait(frames.encode_text(message.encode()))
 
-    def _handle(self, frame: str | bytes) -> None:
+    def _ping(self) -> None:
+        """Ping the server, remembering when: its answer proves the data current as of then."""
+        ping_id = next(self._ping_ids)
+        if len(self._pings_sent) >= MAX_PINGS_TRACKED:
+            self._pings_sent.pop(next(iter(self._pings_sent)))
+        self._pings_sent[ping_id] = self._clock()
+        self._send(messages.Ping(ping_id))
+
+    def _handle_batch(self, batch: list[str | bytes]) -> None:
+        """Handle frames that arrived together, in order, skipping replaced snapshots.
+
+        A depth or ticker push followed in the batch by another of the same channel is not
+        decoded: the newer replaces it whole. If the newest fails the gate, the one before it
+        is tried, so the consumer ends with what handling every push would have left.
+        """
+        decoded: list[dict[str, Any]] = []
+        for frame in batch:
+            try:
+                decoded.append(frames.decode(frame))
+            except frames.FrameError as exc:
+                log.warning("skipping malformed frame: %s", exc)
+        snapshots: dict[str, list[int]] = {}
+        for index, message in enumerate(decoded):
+            channel = messages.snapshot_channel(message)
+            if channel is not None:
+                snapshots.setdefault(channel, []).append(index)
+        newest = {indices[-1]: indices for indices in snapshots.values()}
+        skip = {index for indices in snapshots.values() for index in indices[:-1]}
+        if skip:
+            log.debug("behind: %d snapshots replaced by newer ones", len(skip))
+        now = self._clock()
+        for index, message in enumerate(decoded):
+            if index in skip:
+                continue
+            try:
+                if index in newest:
+                    for candidate in reversed(newest[index]):
+                        if self._handle(decoded[candidate], now):
+                            break
+                else:
+                    self._handle(message, now)
+            except Exception:
+                # Nothing a server sends may end the stream; `_handle` skips what it knows
+                # to be malformed, this catches what nobody foresaw.
+                log.exception("skipping a frame that could not be handled")
+
+    def _handle(self, decoded: dict[str, Any], now: float) -> bool:
+        """Handle one decoded frame that arrived by `now`; False if it was skipped."""
         try:
-            message = messages.parse_server(frames.decode(frame), self.symbols)
-        except frames.FrameError as exc:
-            log.warning("skipping malformed frame: %s", exc)
-            return
+            message = messages.parse_server(decoded, self.symbols, self._memos)
         except messages.MessageError as exc:
             log.warning("skipping malformed message: %s", exc)
             future = self._pending.get(exc.tag) if exc.tag is not None else None
             if future is not None and not future.done():
                 future.set_exception(BadResponse(f"malformed answer: {exc}"))
-            return
+            return False
         match message:
             case messages.Ping(value):
                 self._send(messages.Pong(value))
-                self._emit(HeartbeatEvent())
-            case messages.Pong():
-                self._emit(HeartbeatEvent())
+                self._emit(HeartbeatEvent(self._lag(_server_time(value), now)))
+            case messages.Pong(value):
+                sent = self._pings_sent.pop(value, None)
+                self._emit(HeartbeatEvent(0.0 if sent is None else max(now - sent, 0.0)))
             case messages.Subed() | messages.Unsubed() | messages.Rep() | messages.ErrorReply():
-                self._handle_reply(message)
+                self._handle_reply(message, self._lag(getattr(message, "ts", None), now))
             case _ if message.channel not in self._channels:
                 pass  # still in flight after an unsubscribe
             case _:
-                self._emit(_event(message))
+                self._emit(_event(message, self._lag(message.ts, now)))
+        return True
 
-    def _handle_reply(self, reply: messages.Reply) -> None:
+    def _lag(self, server_ms: int | None, now: float) -> float:
+        """How old a message stamped `server_ms` by the server was when it arrived by `now`.
+
+        Raises the estimate of the server's clock if this message proves it later (see the
+        module's docstring); 0 when the message carries no time.
+        """
+        if server_ms is None:
+            return 0.0
+        now_ms = now * 1000.0
+        bound = server_ms - now_ms
+        if self._offset_ms is None:
+            self._offset_ms, self._offset_at = bound, now_ms
+        else:
+            drifted = self._offset_ms - CLOCK_DRIFT * max(now_ms - self._offset_at, 0.0)
+            if bound >= drifted:
+                self._offset_ms, self._offset_at = bound, now_ms
+            else:
+                self._offset_ms, self._offset_at = drifted, now_ms
+        return max(now_ms + self._offset_ms - server_ms, 0.0) / 1000.0
+
+    def _handle_reply(self, reply: messages.Reply, lag: float = 0.0) -> None:
         channel, tag = reply.channel, reply.tag
         if not channel and tag is not None and tag.startswith("sub-"):
             channel = tag.removeprefix("sub-")  # our own sub tag names its channel
@@ -376,7 +480,7 @@ class MarketStream:
                 self._refusals.pop(channel).cancel()
                 log.info("server accepts %s again", channel)
                 self._emit(SubscriptionEvent(channel, None))
-            self._emit(HeartbeatEvent())
+            self._emit(HeartbeatEvent(lag))
             return
         err = _printable(reply.reason or "refused")
         kind = reply.event
@@ -445,18 +549,46 @@ def _sub(channel: str) -> messages.Sub:
     return messages.Sub(channel, f"sub-{channel}")
 
 
-def _event(push: messages.Push) -> StreamEvent:
+async def _drain(ws: ClientConnection, batch: list[str | bytes]) -> None:
+    """Append to `batch` the frames that have already arrived, without waiting for more.
+
+    `recv()` returns at once while websockets holds a frame; a zero timeout ends the first
+    wait (cancelling `recv()` loses nothing). Two empty tries in a row (each lets the loop
+    read the socket once) end the batch, and so does `MAX_BATCH` or a closed connection
+    (the next `recv()` reports it, after this batch is handled).
+    """
+    empty = 0
+    while len(batch) < MAX_BATCH and empty < 2:
+        try:
+            async with asyncio.timeout(0):
+                batch.append(await ws.recv())
+            empty = 0
+        except TimeoutError:
+            empty += 1
+        except websockets.ConnectionClosed:
+            return
+
+
+def _server_time(value: int) -> int | None:
+    """A server ping's number as its clock in ms, if it is one (PROTOCOL.md section 6)."""
+    try:
+        return gate.time_ms(value)
+    except ValueError:
+        return None
+
+
+def _event(push: messages.Push, lag: float = 0.0) -> StreamEvent:
     """The consumer's event of a push (the stream's events predate the protocol's values and
-    the UI depends on them)."""
+    the UI depends on them), with how old its data was on arrival."""
     match push:
         case messages.TickerPush(ticker=ticker):
-            return TickerEvent(ticker)
+            return TickerEvent(ticker, lag)
         case messages.DepthPush(symbol=symbol, step=step, book=book):
-            return DepthEvent(symbol, step, book)
+            return DepthEvent(symbol, step, book, lag)
         case messages.TradePush(symbol=symbol, trades=trades):
-            return TradesEvent(symbol, trades)
+            return TradesEvent(symbol, trades, lag)
         case messages.KlinePush(symbol=symbol, interval=interval, kline=kline):
-            return KlineEvent(symbol, interval, kline)
+            return KlineEvent(symbol, interval, kline, lag)
     raise TypeError(f"not a push: {type(push).__name__}")
 
 

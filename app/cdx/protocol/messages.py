@@ -483,6 +483,24 @@ def _push(
 ServerMessage = Ping | Pong | Reply | Push
 
 
+def snapshot_channel(message: Mapping[str, Any]) -> str | None:
+    """The channel of a push that replaces the previous one whole (depth and ticker: full
+    snapshots, PROTOCOL.md section 6), or None for every other message.
+
+    Read from the decoded frame before the gate, so a reader that fell behind can skip the
+    snapshots a newer one of the same channel replaces without checking them. Trade pushes
+    (each carries different trades) and kline pushes (a bar's last update before the next
+    bar) are not snapshots of this kind; heartbeats and replies are not pushes.
+    """
+    name = message.get("channel")
+    if type(name) is not str or "event_rep" in message:
+        return None
+    channel = channels.parse(name)
+    if channel is None or channel.kind not in (ChannelKind.DEPTH, ChannelKind.TICKER):
+        return None
+    return name
+
+
 def parse_server(
     message: Mapping[str, Any],
     symbols: Mapping[str, Symbol] | None = None,

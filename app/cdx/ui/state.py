@@ -5,9 +5,11 @@ app folds every event into `MarketState` at once, and a timer asks `take_dirty()
 number of times a second; only the parts named there are repainted. Keeping this out of the
 widgets makes the coalescing testable without a terminal.
 
-It also decides whether what is shown can be trusted: data is as old as the last message of any
-kind on the link (a push, or a heartbeat proving the server would have pushed a change), and a
-feed the server refused is named until it is accepted again.
+It also decides whether what is shown can be trusted: data is as old as the newest proof on the
+link that nothing changed since (a push, or a heartbeat proving the server would have pushed a
+change), counted from when the server sent it, not from when it arrived: each event's `lag`
+(the stream's reading of its `ts`) is how old it already was on arrival. A feed the server
+refused is named until it is accepted again.
 """
 
 from __future__ import annotations
@@ -89,8 +91,10 @@ class MarketState:
     """Per-symbol ticker, book per depth step, recent closes and trades, plus the connection.
 
     `clock` is the UI's monotonic clock in seconds (injected so data age is testable).
-    `heard_at` is that clock at the last message of any kind; `refused` maps each channel the
-    server refused (and the stream keeps retrying) to the server's reason.
+    `heard_at` is that clock at the last message of any kind; `current_at` the UI-clock time
+    the newest data was current as of (arrival less its `lag`: never after `heard_at`);
+    `refused` maps each channel the server refused (and the stream keeps retrying) to the
+    server's reason.
     """
 
     def __init__(self, clock: Callable[[], float]) -> None:
@@ -101,6 +105,7 @@ class MarketState:
         self.connection: ConnectionState = ConnectionState.CONNECTING
         self.connection_detail = ""
         self.heard_at: float | None = None
+        self.current_at: float | None = None
         self.refused: dict[str, str] = {}
 
     def market(self, symbol: str) -> SymbolMarket:
@@ -121,13 +126,16 @@ class MarketState:
 
         Measured from the last message of any kind, not the last push for `symbol`: a quiet
         market pushes nothing for seconds, and while the link carries heartbeats the server
-        would have pushed a change, so the data shown is current.
+        would have pushed a change, so the data shown is current. Each message counts from
+        when the server sent it (`lag`), so the age is at least the silence since the last
+        message (issue 10's rule) and at least the age of the newest data's `ts`: a ladder
+        that reached us 30 s late behind a slow link is 30 s old, not new.
         """
         market = self._markets.get(symbol)
         if market is None or market.updated_at is None:
             return None
-        heard = market.updated_at if self.heard_at is None else self.heard_at
-        return max(self._clock() - heard, 0.0)
+        current = market.updated_at if self.current_at is None else self.current_at
+        return max(self._clock() - current, 0.0)
 
     def feed_problem(self, symbol: str) -> str:
         """One line naming a refused feed, `symbol`'s first; empty when none is refused."""
@@ -146,27 +154,28 @@ class MarketState:
     def apply(self, event: StreamEvent) -> None:
         """Fold one stream event in and mark what it changed."""
         match event:
-            case TickerEvent(ticker=ticker):
-                market = self._touch(ticker.symbol)
+            case TickerEvent(ticker=ticker, lag=lag):
+                market = self._touch(ticker.symbol, lag)
                 market.ticker = ticker
                 self._mark(ticker.symbol, Part.TICKER)
                 self._dirty_tickers[ticker.symbol] = ticker
-            case DepthEvent(symbol=symbol, step=step, book=book):
-                self._touch(symbol).books[step] = book
+            case DepthEvent(symbol=symbol, step=step, book=book, lag=lag):
+                self._touch(symbol, lag).books[step] = book
                 self._mark(symbol, Part.BOOK)
-            case TradesEvent(symbol=symbol, trades=trades):
-                self._touch(symbol)
+            case TradesEvent(symbol=symbol, trades=trades, lag=lag):
+                self._touch(symbol, lag)
                 self.add_trades(symbol, trades)
-            case KlineEvent(symbol=symbol, kline=kline):
-                self.add_kline(symbol, kline)
+            case KlineEvent(symbol=symbol, kline=kline, lag=lag):
+                self.add_kline(symbol, kline, lag)
             case StatusEvent(state=state, detail=detail):
                 self.connection = state
                 self.connection_detail = detail
                 if state is ConnectionState.CONNECTING:
                     self.refused.clear()  # a new stream: it will report its own refusals
                 self._dirty.add(("", Part.CONNECTION))
-            case HeartbeatEvent():
+            case HeartbeatEvent(lag=lag):
                 self.heard_at = self._clock()
+                self._current(lag)
             case SubscriptionEvent(channel=channel, refused=refused):
                 if refused is None:
                     self.refused.pop(channel, None)
@@ -184,9 +193,9 @@ class MarketState:
             market.closes.append((bar.open_time, bar.close))
         self._mark(symbol, Part.KLINES)
 
-    def add_kline(self, symbol: str, kline: Kline) -> None:
+    def add_kline(self, symbol: str, kline: Kline, lag: float = 0.0) -> None:
         """A kline push updates the current bar or starts the next one."""
-        closes = self._touch(symbol).closes
+        closes = self._touch(symbol, lag).closes
         if closes and closes[-1][0] == kline.open_time:
             closes[-1] = (kline.open_time, kline.close)
         elif not closes or closes[-1][0] < kline.open_time:
@@ -232,10 +241,18 @@ class MarketState:
         self._dirty_tickers.clear()
         return dirty
 
-    def _touch(self, symbol: str) -> SymbolMarket:
+    def _touch(self, symbol: str, lag: float = 0.0) -> SymbolMarket:
         market = self.market(symbol)
         market.updated_at = self.heard_at = self._clock()
+        self._current(lag)
         return market
+
+    def _current(self, lag: float) -> None:
+        """A message proved the data current as of `lag` seconds before now (the newest proof
+        wins: a late heartbeat does not make data that a prompt one proved current older)."""
+        at = self._clock() - max(lag, 0.0)
+        if self.current_at is None or at > self.current_at:
+            self.current_at = at
 
     def _mark(self, symbol: str, part: Part) -> None:
         self._dirty.add((symbol, part))

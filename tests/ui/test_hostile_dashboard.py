@@ -14,6 +14,7 @@ import asyncio
 import gzip
 import itertools
 import json
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -657,3 +658,21 @@ async def test_values_that_slip_past_the_gate_are_shown_marked_not_fatal(dash: H
             assert bad not in text, f"{bad!r} on screen:\n{text}"
         assert app.is_running
         await dash.good_book("27010.00", "27009.00")
+
+
+async def test_a_coin_whose_entry_is_unreadable_shows_unknown_not_zero(
+    dash: Hostile, hostile: HostileServer
+) -> None:
+    def change(envelope: dict) -> str:
+        for coin in envelope["data"]["coin_list"]:
+            if coin["coin"] == "btc":
+                coin["normal"] = "1e400"
+        return json.dumps(envelope)
+
+    rewrite(hostile, "/v1/account", change)
+    async with dash.app.run_test(size=(120, 40)) as pilot:
+        await running(dash, pilot)
+        await dash.until(lambda: "unreadable, see log" in dash.screen(), "the unreadable note")
+        # The base coin keeps its row, but with unknown amounts instead of a false zero.
+        assert re.search(r"│ BTC +\? +\? +│", dash.screen()), dash.screen()
+        dash.assert_clean()

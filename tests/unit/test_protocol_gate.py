@@ -601,3 +601,20 @@ def test_what_the_server_writes_the_client_reads_back_unchanged() -> None:
     assert codec.depth_to_push_tick(book, BTCUSDT, 0) == book_push
     order = codec.order_from_wire(ORDER, symbol=BTCUSDT)
     assert codec.order_from_wire(codec.order_to_wire(order, BTCUSDT), symbol=BTCUSDT) == order
+
+
+def test_an_account_counts_the_entries_it_could_not_read() -> None:
+    from cdx.protocol.codec import account_from_wire
+
+    account = account_from_wire(
+        {
+            "total_asset": "1.5",
+            "coin_list": [
+                {"coin": "btc", "normal": "1e400", "locked": "0", "btcValuatin": "0"},
+                {"coin": "usdt", "normal": "10.5", "locked": "0", "btcValuatin": "0"},
+            ],
+        }
+    )
+    assert [b.coin for b in account.balances] == ["usdt"]
+    assert account.unreadable == 1
+    assert not account.knows("btc") and account.knows("usdt")

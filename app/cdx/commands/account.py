@@ -178,6 +178,12 @@ async def _balances(rest: RestClient, args: argparse.Namespace, out: TextIO) -> 
             for b in account.balances
         ]
         _print_table(out, ["coin", "available", "locked", "total"], rows, numeric_from=1)
+    if account.unreadable:
+        print(
+            f"{args.parser.prog}: warning: {account.unreadable} balance entries of the answer "
+            "were unreadable and are not listed (see the log)",
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 

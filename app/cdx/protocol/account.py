@@ -84,7 +84,12 @@ def account_from_wire(data: Any) -> Account:
     except CodecError as exc:
         log.warning("account: %s; read as 0", exc)
         total = None
-    return Account(balances=tuple(unique.values()), total_asset=total or Decimal(0))
+    read = min(len(coins), MAX_BALANCES)  # decode_each refused `coins` unless it is a list
+    return Account(
+        balances=tuple(unique.values()),
+        total_asset=total or Decimal(0),
+        unreadable=read - len(balances),
+    )
 
 
 # Orders ----------------------------------------------------------------------------------------

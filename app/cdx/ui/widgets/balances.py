@@ -88,7 +88,8 @@ class BalancesPanel(Contained, Widget):
         if self._account is None and self._problem:
             lines = Text(self._problem_text).wrap(self.app.console, max(width, 1))
             return max(2, len(lines))
-        return 1 + max(len(self.balances), 1)
+        unreadable = 1 if self._account is not None and self._account.unreadable else 0
+        return 1 + max(len(self.balances), 1) + unreadable
 
     @property
     def _problem_text(self) -> str:
@@ -113,7 +114,11 @@ class BalancesPanel(Contained, Widget):
         text.append(f" {'Coin'.ljust(coin_w)} {'Available'.rjust(avail_w)}", header_style)
         if show_locked:
             text.append(f" {'Locked'.rjust(locked_w)}", header_style)
+        account = self._account
         for coin, available, locked, balance in cells:
+            if not account.knows(balance.coin):
+                # Its entry may be among the unreadable ones: "?" rather than a false zero.
+                available, locked = "?", "?"
             text.append("\n")
             coin_style = style(
                 "balances--focus" if balance.coin in self._focus else "balances--coin"
@@ -128,6 +133,8 @@ class BalancesPanel(Contained, Widget):
                 text.append(
                     locked.rjust(locked_w), self._amount_style(balance.locked, "balances--locked")
                 )
+        if account.unreadable:
+            text.append(f"\n {account.unreadable} unreadable, see log", header_style)
         return text
 
 

@@ -29,13 +29,17 @@ good_amount = st.sampled_from(["0.5", "1.000000", "2.25", "0.000001", "3"])
 bad_value = st.sampled_from(
     ["0", "-1", "1.1234567", "abc", "", "1e3", "NaN", " 1", "1" * 70, "100.001"]
 )
-json_number = st.sampled_from([Decimal("100.0"), Decimal("100.00"), 100, Decimal("1.5"), True])
+json_number = st.sampled_from(
+    [Decimal("100.0"), Decimal("100.00"), 100, Decimal("1.5"), Decimal("1.50"), True, 1]
+)
 value = st.one_of(good_price, good_amount, bad_value, json_number, st.none())
 row = st.one_of(
     st.tuples(good_price, good_amount).map(list),
     st.tuples(good_price, good_amount).map(list),
     st.lists(value, min_size=0, max_size=3),
     st.tuples(good_price, good_amount, st.one_of(value, st.just([1]))).map(list),
+    st.tuples(json_number, st.sampled_from(["1", "1.5"])).map(list),
+    st.tuples(good_price, json_number).map(list),
     st.sampled_from(["100.00", {"100.00": "1"}, 5, None, [["1", "2"]], ["100.00", ["1"]]]),
 )
 side = st.one_of(st.lists(row, max_size=12), st.sampled_from([None, "x", {"a": 1}]))
@@ -118,3 +122,22 @@ def test_the_memo_stays_bounded() -> None:
         rows = [[f"{1000 + step * 150 + i}.00", "1"] for i in range(150)]
         depth_from_push(TS + step, {"asks": rows, "buys": []}, symbol=SYMBOL, memo=memo)
     assert len(memo.levels((SYMBOL.price_precision, SYMBOL.amount_precision))) <= MEMO_LIMIT + 150
+
+
+def test_numbers_equal_in_value_are_not_the_same_row() -> None:
+    """JSON numbers `1`, `1.0` and `true` are equal keys in Python; the memo keeps strings only,
+    so each is read by the gate as a full decode reads it."""
+    memo = DepthMemo()
+    for price in (Decimal("100.0"), Decimal("100.00"), 100, True):
+        tick = {"asks": [[price, "1"]], "buys": []}
+        assert decode(tick, SYMBOL, memo) == decode(tick, SYMBOL, None)
+
+
+def test_a_row_that_is_not_a_list_is_never_taken_for_one_seen() -> None:
+    """An object or a string holding the same strings as a row seen before is still refused."""
+    memo = DepthMemo()
+    seen = {"asks": [["101.00", "1"], ["5", "1"]], "buys": []}
+    assert decode(seen, SYMBOL, memo) == decode(seen, SYMBOL, None)
+    for row in ({"101.00": "x", "1": "y"}, "51", ("101.00", "1")):
+        tick = {"asks": [row, ["102.00", "1"]], "buys": []}
+        assert decode(tick, SYMBOL, memo) == decode(tick, SYMBOL, None)

@@ -20,14 +20,15 @@ Each event says how old its data already was on arrival (`lag`): the push's `ts`
 estimate of the server's clock learnt from the stream itself. Every message stamped by the
 server (a push's `ts`, a reply's `ts`, the server's own `{"ping": server_ms}`) bounds the
 offset between its clock and ours from below (it cannot arrive before it was sent), and the
-largest bound, from the quickest message, is the estimate: it never makes data look older
-than it is, and one prompt message (the subscription's answer, a ping) is enough for a
-backlog behind it to show its true age. The server's pings alone (every 10 s) would leave the
-first seconds of a session unknown; the REST client's `clock_offset_ms` is only corrected when
-the server refuses a signed request's time, so it is not used here. The estimate may fall by
-`CLOCK_DRIFT` (a clock drifting or stepped back is learnt again) and starts over with each
-connection. Our own pings' answers need no clock at all: everything sent before the pong has
-arrived, so the data is current as of the ping.
+largest bound, from the quickest message, is the estimate: with a server whose stamps are
+true it never makes data look older than it is (one stamped in the future makes later data
+look older, never newer), and one prompt message (the subscription's answer, a ping) is
+enough for a backlog behind it to show its true age. The server's pings alone (every 10 s)
+would leave the first seconds of a session unknown; the REST client's `clock_offset_ms` is
+only corrected when the server refuses a signed request's time, so it is not used here. The
+estimate may fall by `CLOCK_DRIFT` (a clock drifting or stepped back is learnt again) and
+starts over with each connection. Our own pings' answers need no clock at all: everything
+sent before the pong has arrived, so the data is current as of the ping.
 """
 
 from __future__ import annotations

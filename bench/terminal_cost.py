@@ -37,10 +37,14 @@ KINDS = ("cdx", "lineapi", "datatable", "live")
 SYMBOL = "btcusdt"
 SEED = 7
 WARMUP_S = 3.0
+PROFILE_FOR_S = 0.0
+"""In a profiled child: exit after this long (a signal would not end the profile cleanly)."""
 NORMAL_RATE = 5.0
 """Changes per second per book: the embedded exchange's default, a normal market."""
 
-_ESCAPE = re.compile(rb"\x1b\[([0-9;?<>=]*)([A-Za-z@`])|\x1b[()][0-9A-Za-z]|\x1b[=>78]|\x1b\][^\x07]*\x07")
+_ESCAPE = re.compile(
+    rb"\x1b\[([0-9;?<>=]*)([A-Za-z@`])|\x1b[()][0-9A-Za-z]|\x1b[=>78]|\x1b\][^\x07]*\x07"
+)
 
 
 class Screen:
@@ -163,7 +167,7 @@ def watch(
     env.pop("TEXTUAL", None)
     argv = [sys.executable, "-m", "bench.terminal_cost", "--child", kind, rest_url, ws_url]
     if profile:
-        argv += ["--profile", profile]
+        argv += ["--profile", profile, "--seconds", str(seconds)]
     child = subprocess.Popen(
         argv,
         stdin=slave,
@@ -229,7 +233,10 @@ async def _run_cdx(rest_url: str, ws_url: str) -> None:
     from cdx.ui.app import DashboardApp
 
     async with RestClient(rest_url) as rest:
-        await DashboardApp(rest, ws_url, SYMBOL).run_async()
+        app = DashboardApp(rest, ws_url, SYMBOL)
+        if PROFILE_FOR_S:
+            asyncio.get_running_loop().call_later(PROFILE_FOR_S, app.exit)
+        await app.run_async()
 
 
 def _ladder_rows(book: object, rows: int) -> list[tuple[str, str, str, str]]:
@@ -274,7 +281,7 @@ def _baseline_app(kind: str, ws_url: str) -> object:
     class LineLadder(Widget):
         """The plainest Line-API ladder: every push refreshes the whole widget."""
 
-        rows: list[tuple[str, str, str, str]] = []
+        rows: tuple[tuple[str, str, str, str], ...] = ()
 
         def render_line(self, y: int) -> Strip:
             if y >= len(self.rows):
@@ -303,7 +310,7 @@ def _baseline_app(kind: str, ws_url: str) -> object:
             rows = _ladder_rows(book, self.size.height - 1)
             if kind == "lineapi":
                 ladder = self.query_one(LineLadder)
-                ladder.rows = rows
+                ladder.rows = tuple(rows)
                 ladder.refresh()
             else:
                 table = self.query_one(DataTable)
@@ -380,6 +387,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.profile:
             import cProfile
 
+            global PROFILE_FOR_S
+            PROFILE_FOR_S = WARMUP_S + args.seconds
+
             profiler = cProfile.Profile()
             profiler.enable()
             try:
@@ -397,7 +407,14 @@ def main(argv: list[str] | None = None) -> int:
         from cdx.server.runner import BackgroundExchange, SimConfig
 
         with BackgroundExchange(SimConfig(seed=SEED, rate=NORMAL_RATE)) as live:
-            run = watch(args.only, live.rest_url, live.ws_url, (width, height), args.seconds, "/tmp/cdx.prof")
+            run = watch(
+                args.only,
+                live.rest_url,
+                live.ws_url,
+                (width, height),
+                args.seconds,
+                "/tmp/cdx.prof",
+            )
         print(run, run.bytes_per_cell, run.cpu_pct)
         return 0
     figures = measure(args.seconds, (width, height))

@@ -313,7 +313,10 @@ async def test_show_repaints_only_the_lines_that_changed() -> None:
         asks = (*ASKS[:3], (D("27003.00"), D("2.100000")))
         ladder.show(Book(asks, BIDS), BTC, 0)
         y = next(y for y, line in enumerate(lines(ladder)) if "27,003.00" in line)
-        assert repainted == [Region(0, y, 60, 1)]
+        assert repainted and {region.y for region in repainted} == {y}
+        # Only the cells that changed: the price stayed, so its cells are not rewritten.
+        price_end = lines(ladder)[y].index("27,003.00") + len("27,003.00")
+        assert all(region.x >= price_end for region in repainted)
 
 
 async def test_empty_ladder_says_it_is_waiting() -> None:

@@ -26,7 +26,8 @@ from cdx.model.symbol import Symbol
 from cdx.ui.format import display_math, fmt_price
 from cdx.ui.widgets.contained import contained
 from cdx.ui.widgets.ladder_layout import (
-    BAR_EIGHTHS,
+    BAR_HALF,
+    BAR_UNITS,
     OWN_MARKER,
     Columns,
     Cursor,
@@ -142,6 +143,7 @@ class Ladder(RowLines[LadderRow], can_focus=True):
         self._own_orders: tuple[Order, ...] = ()
         self._cursor: Cursor | None = None
         self._shown_asks: tuple[Level, ...] = ()
+        self._bar_scale: Decimal | None = None
         self._shown_bids: tuple[Level, ...] = ()
 
     # ------------------------------------------------------------------ public API
@@ -285,6 +287,7 @@ class Ladder(RowLines[LadderRow], can_focus=True):
             amount_decimals=symbol.amount_precision,
             own=own_levels(self._own_orders, symbol, step),
             cursor=self._cursor,
+            bar_scale=self._bar_scale,
         )
 
     def lay_out_at(self, width: int, height: int) -> Layout:
@@ -300,6 +303,7 @@ class Ladder(RowLines[LadderRow], can_focus=True):
         layout = self.lay_out_at(*self.size)
         self._shown_asks, self._shown_bids = layout.asks, layout.bids
         self._cursor = layout.cursor
+        self._bar_scale = layout.bar_scale
         self.set_rows(layout.rows, layout.columns)
 
     # ------------------------------------------------------------------ drawing
@@ -341,8 +345,8 @@ class Ladder(RowLines[LadderRow], can_focus=True):
         if columns.total:
             segments += [Segment(" ", base), Segment(right(row.total, columns.total), amount_style)]
         if columns.bar:
-            full, eighths = divmod(row.bar, 8)
-            bar = "█" * full + (BAR_EIGHTHS[eighths] if eighths else "")
+            full, part = divmod(row.bar, BAR_UNITS)
+            bar = "█" * full + (BAR_HALF if part else "")
             bar_style = palette["ladder--ask-bar" if is_ask else "ladder--bid-bar"]
             segments += [Segment(" ", base), Segment(bar.ljust(columns.bar), bar_style)]
         if row.cursor:

@@ -22,7 +22,17 @@ Cursor = tuple[Side, int]
 """(side the row trades, depth index from the spread): SELL = ask rows, BUY = bid rows."""
 
 OWN_MARKER = "◆"
-BAR_EIGHTHS = " ▏▎▍▌▋▊▉"
+BAR_UNITS = 2
+"""Depth bars move in half cells (`█` and `▌`). Eighths looked smoother but moved the end of
+every bar below a changed level on almost every push; halves are still finer than the eye
+compares bars at, and one change now redraws a bar end only when a total crosses a half cell."""
+BAR_HALF = "▌"
+SCALE_STEPS = (Decimal(1), Decimal(2), Decimal(5))
+"""Bar scales are 1, 2 or 5 times a power of ten: the scale is a round number that holds
+while the book breathes, instead of the deepest total that changes with every push."""
+SCALE_KEEP = Decimal("0.4")
+"""A scale is kept while the deepest total is above this fraction of it (and not above it), so
+a total hovering at a step boundary does not flip every bar back and forth."""
 MIN_BAR_WIDTH = 4
 """Below this many free cells the depth bars are dropped (narrow mode)."""
 
@@ -42,7 +52,8 @@ class RowKind(StrEnum):
 class LadderRow:
     """Everything that decides how one line looks; two equal rows draw the same line.
 
-    `bar` is the depth bar length in eighths of a cell; `text` carries the selector or spread text.
+    `bar` is the depth bar length in `BAR_UNITS` of a cell; `text` carries the selector or
+    spread text.
     """
 
     kind: RowKind
@@ -77,6 +88,8 @@ class LadderView:
     amount_decimals: int = 4
     own: frozenset[tuple[Side, Decimal]] = frozenset()
     cursor: Cursor | None = None
+    bar_scale: Decimal | None = None
+    """The scale the bars were last drawn at, kept while it still fits (see `bar_scale`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +101,7 @@ class Layout:
     asks: tuple[Level, ...] = ()
     bids: tuple[Level, ...] = ()
     cursor: Cursor | None = None
+    bar_scale: Decimal | None = None
 
 
 def lay_out(view: LadderView, width: int, height: int) -> Layout:
@@ -110,15 +124,17 @@ def _lay_out(view: LadderView, width: int, height: int) -> Layout:
     cursor = _clamped(view.cursor, asks, bids)
     ask_totals = _totals(book.asks, ask_index) if book is not None else []
     bid_totals = _totals(book.bids, bid_index) if book is not None else []
-    # Bars scale to the deepest contiguous row, so a pinned far-away own level does not
-    # flatten every other bar.
+    # Bars scale to the deepest contiguous row (rounded up to a round number that holds while
+    # it fits), so a pinned far-away own level does not flatten every other bar, and a push
+    # that changes the deepest total does not redraw every bar.
     deepest = max(
         [*_contiguous_last(ask_totals, ask_index), *_contiguous_last(bid_totals, bid_index)],
         default=Decimal(0),
     )
     levels = list(zip((*asks, *bids), (*ask_totals, *bid_totals), strict=True))
     texts, columns = _fit(view, levels, width)
-    bar_cells = columns.bar * 8
+    bar_cells = columns.bar * BAR_UNITS
+    scale = bar_scale(deepest, view.bar_scale)
 
     def level_row(kind: RowKind, side: Side, index: int, position: int) -> LadderRow:
         (price, _), total = levels[position]
@@ -128,7 +144,7 @@ def _lay_out(view: LadderView, width: int, height: int) -> Layout:
             price=price_text,
             amount=amount_text,
             total=total_text,
-            bar=bar_length(total, bar_cells, deepest),
+            bar=bar_length(total, bar_cells, scale),
             own=(side, price) in view.own,
             cursor=cursor == (side, index),
         )
@@ -140,7 +156,7 @@ def _lay_out(view: LadderView, width: int, height: int) -> Layout:
         rows.append(LadderRow(RowKind.SPREAD, text=view.spread_text))
     rows.extend(level_row(RowKind.BID, Side.BUY, i, len(asks) + i) for i in range(len(bids)))
     rows.extend(LadderRow(RowKind.EMPTY) for _ in range(n_bids - len(bids)))
-    return Layout(tuple(rows[:height]), columns, asks, bids, cursor)
+    return Layout(tuple(rows[:height]), columns, asks, bids, cursor, scale)
 
 
 def _fit(
@@ -255,14 +271,32 @@ def _cumulative(levels: Sequence[Level]) -> list[Decimal]:
     return totals
 
 
+def bar_scale(deepest: Decimal, previous: Decimal | None = None) -> Decimal:
+    """The total a full bar stands for: `previous` while `deepest` still fits in it (above
+    `SCALE_KEEP` of it), else the smallest 1-2-5 round number at or above `deepest`."""
+    if not deepest.is_finite() or deepest <= 0:
+        return Decimal(0)
+    with display_math():
+        if previous is not None and previous * SCALE_KEEP < deepest <= previous:
+            return previous
+        power = Decimal(10) ** deepest.adjusted()
+        for exponent_step in (power, power * 10):
+            for step in SCALE_STEPS:
+                if step * exponent_step >= deepest:
+                    return step * exponent_step
+        return deepest  # unreachable: 10 ** (adjusted + 1) > deepest
+
+
 def bar_length(total: Decimal, cells: int, deepest: Decimal) -> int:
-    """Eighths of a cell for a cumulative `total`; nothing for a value out of range."""
+    """Units of a cell for a cumulative `total` against a full bar of `deepest`: at least one
+    for any depth (a level with an amount never looks empty), nothing for a value out of
+    range."""
     if not (total.is_finite() and deepest.is_finite()) or deepest <= 0 or total <= 0:
         return 0
     with display_math():
-        eighths = total * cells / deepest
+        units = total * cells / deepest
     # Compared before int(): int() of 1e999999999 would build a billion-digit integer.
-    return cells if not eighths.is_finite() or eighths >= cells else int(eighths)
+    return cells if not units.is_finite() or units >= cells else max(int(units), min(1, cells))
 
 
 def right(text: str, width: int) -> str:

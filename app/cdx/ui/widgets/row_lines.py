@@ -26,6 +26,10 @@ RowT = TypeVar("RowT", bound=Hashable)
 LINE_CACHE_SIZE = 512
 """Lines kept: a few screens' worth, so a row that comes back (a price level) is a hit."""
 
+SPAN_GAP = 8
+"""Changed cells this close together are repainted as one span: moving the terminal's cursor
+past the unchanged cells between them costs about as many bytes as rewriting them."""
+
 
 class Palette:
     """The widget's base style and its component styles, resolved once per style change.
@@ -101,17 +105,22 @@ class RowLines(Contained, Widget, Generic[RowT]):
         return self._palette
 
     def set_rows(self, rows: Sequence[RowT], layout: Hashable) -> None:
-        """Show `rows`; repaint the lines whose row changed (all of them for a new layout)."""
+        """Show `rows`; repaint the cells that changed (everything for a new layout).
+
+        Only the spans of a line whose characters or styles differ are refreshed, so Textual
+        writes those cells alone: an amount that moves in its last digit costs the terminal
+        a cursor move and a few characters, not the whole line.
+        """
         new = tuple(rows)
         old, old_layout = self._rows, self._row_layout
         self._rows, self._row_layout = new, layout
         if layout != old_layout or len(new) != len(old):
             self.refresh()
             return
-        width = self.size.width
         for y, (before, after) in enumerate(zip(old, new, strict=True)):
             if before != after:
-                self.refresh(Region(0, y, width, 1))
+                for start, end in changed_spans(self._line(before), self._line(after)):
+                    self.refresh(Region(start, y, end - start, 1))
 
     def notify_style_update(self) -> None:
         """Styles changed (theme, focus, CSS): the palette is resolved again on next use, and
@@ -127,11 +136,14 @@ class RowLines(Contained, Widget, Generic[RowT]):
         self.refresh()
 
     def render_line(self, y: int) -> Strip:
+        if y >= len(self._rows):
+            return Strip.blank(self.size.width, self.palette.base)
+        return self._line(self._rows[y])
+
+    def _line(self, row: RowT) -> Strip:
+        """`row` drawn at the current width, layout, focus and styles (from the cache)."""
         width = self.size.width
         palette = self.palette
-        if y >= len(self._rows):
-            return Strip.blank(width, palette.base)
-        row = self._rows[y]
         key = (row, width, self._row_layout, self.has_focus, palette)
         strip = self._lines.get(key)
         if strip is None:
@@ -143,3 +155,25 @@ class RowLines(Contained, Widget, Generic[RowT]):
     def draw_row(self, row: RowT, width: int, palette: Palette) -> Strip:
         """One row as a line at most `width` cells wide (padded by the caller)."""
         raise NotImplementedError
+
+
+def _cells(strip: Strip) -> list[tuple[str, Style | None]]:
+    return [(char, segment.style) for segment in strip for char in segment.text]
+
+
+def changed_spans(before: Strip, after: Strip) -> list[tuple[int, int]]:
+    """[start, end) cell ranges where `after` differs from `before` in character or style,
+    spans closer than `SPAN_GAP` merged. Lines are one cell per character (the widgets draw
+    no wide characters)."""
+    old, new = _cells(before), _cells(after)
+    if len(old) != len(new):
+        return [(0, max(len(old), len(new)))]
+    spans: list[tuple[int, int]] = []
+    for x, (was, now) in enumerate(zip(old, new, strict=True)):
+        if was == now:
+            continue
+        if spans and x - spans[-1][1] < SPAN_GAP:
+            spans[-1] = (spans[-1][0], x + 1)
+        else:
+            spans.append((x, x + 1))
+    return spans

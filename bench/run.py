@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import limiter_rate, startup
+from bench import limiter_rate, startup, terminal_cost
 
 HERE = Path(__file__).resolve().parent
 
@@ -91,6 +91,14 @@ def main(argv: list[str] | None = None) -> int:
         (
             "depth decode vs the zlib+json floor and a naive pipeline (bench/decode_cost.py)",
             decode_figures,
+        ),
+        (
+            "terminal 120x40: bytes per changed cell, UI CPU, idle (vs Line-API, DataTable, Live)",
+            lambda: terminal_cost.measure(seconds * 0.6, (120, 40)),
+        ),
+        (
+            "terminal 80x24: bytes per changed cell, UI CPU, idle (vs Line-API, DataTable, Live)",
+            lambda: terminal_cost.measure(seconds * 0.6, (80, 24)),
         ),
         (
             "stream vs bare WebSocket reader (bench/stream_throughput.py)",

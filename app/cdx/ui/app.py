@@ -18,9 +18,9 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.notifications import SeverityLevel
 from textual.widgets import Footer, Input
@@ -50,6 +50,7 @@ from cdx.ui.widgets.ladder import Ladder
 from cdx.ui.widgets.open_orders import OpenOrders
 from cdx.ui.widgets.order_form import OrderForm
 from cdx.ui.widgets.status_bar import StatusBar
+from cdx.ui.widgets.text_field import TextField
 from cdx.ui.widgets.ticker_bar import TickerBar
 from cdx.ui.widgets.trades_tape import TradesTape
 from cdx.ui.widgets.watchlist import Watchlist
@@ -80,7 +81,13 @@ class DashboardApp(OrderDesk, App[None]):
     # keys (a fast typist, a paste, tmux send-keys) lands where a slow typist's would.
     # `check_action` turns them off while a text field has focus or a dialog is open, so `b`
     # typed into a field is the letter b.
-    BINDINGS: ClassVar[list[BindingType]] = DASHBOARD_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *DASHBOARD_BINDINGS,
+        # Enter in the order form, resolved as the key is read: the dialog is pushed before
+        # the next key is routed, and without the trip of a bubbling Input.Submitted. No
+        # description: it is the form's Enter (README's Keys table), not a key of its own.
+        Binding("enter", "submit_order", show=False, priority=True, id="form.submit"),
+    ]
 
     _KEY_ACTIONS: ClassVar[frozenset[str]] = priority_actions(BINDINGS)
     """The dashboard keys: off while a field has focus or a dialog is open."""
@@ -309,7 +316,10 @@ class DashboardApp(OrderDesk, App[None]):
         self._resubscribe()
 
     def on_order_form_left(self, message: OrderForm.Left) -> None:
-        self.ladder.focus()
+        """The form has let go of the focus (synchronously, so the next key of a burst is a
+        dashboard key); the ladder takes it unless that key already focused something."""
+        if self.focused is None:
+            self.ladder.focus()
 
     @on(Watchlist.Selected)
     def _watchlist_selected(self, message: Watchlist.Selected) -> None:
@@ -317,9 +327,29 @@ class DashboardApp(OrderDesk, App[None]):
 
     # Actions ----------------------------------------------------------------------------------
 
+    async def on_event(self, event: events.Event) -> None:
+        """A key typed into a text field is applied before the next key is routed.
+
+        Textual routes each key as it is read, to whatever is focused then, but the field
+        applies it later, from its own queue. In a burst (a paste, a fast typist, tmux
+        send-keys) a key that moves the focus or submits (Ctrl+O, Escape, Enter) would be
+        routed before the keys typed ahead of it were applied; waiting for the field here
+        (it takes well under a millisecond) gives a burst the effect of slow typing.
+        """
+        if not isinstance(event, events.Key) or event.is_forwarded:
+            await super().on_event(event)
+            return
+        field = self.focused
+        await super().on_event(event)
+        if isinstance(field, TextField):
+            await field.caught_up()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Dashboard keys act on the main screen only, and never while typing in a field."""
         on_main = self.screen is self.screen_stack[0] if self.screen_stack else True
+        if action == "submit_order":
+            focused = self.focused
+            return on_main and focused is not None and self.form in focused.ancestors_with_self
         if action in self._KEY_ACTIONS:
             return on_main and not isinstance(self.focused, Input)
         return True
@@ -328,6 +358,12 @@ class DashboardApp(OrderDesk, App[None]):
         ladder = self.ladder
         price = ladder.cursor_price if ladder.cursor_side is not None else None
         self._open_form(Side(side), OrderType.LIMIT, price)
+
+    def action_submit_order(self) -> None:
+        """Enter in the form: the confirmation dialog in the next frame, or the reason not."""
+        draft = self.form.submit()
+        if draft is not None:
+            self._confirm_order(draft)
 
     def action_market(self, side: str) -> None:
         self._open_form(Side(side), OrderType.MARKET, None)

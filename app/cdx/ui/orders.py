@@ -150,26 +150,33 @@ class OrderDesk(_Base):
     def _confirm_order(self, draft: OrderDraft) -> None:
         def placed(confirmed: bool | None) -> None:
             if confirmed:
-                self._place(draft)
+                self._place(*self._begin(draft))
                 self.screen.set_focus(self.orders)
 
         tone = "-buy" if draft.side is Side.BUY else "-sell"
         self.push_screen(ConfirmScreen(draft.describe(), title="Place order?", tone=tone), placed)
 
-    @work(group="orders", exit_on_error=False)
-    async def _place(self, draft: OrderDraft) -> None:
-        """Place one confirmed order; never resent when its answer is lost.
-
-        The row shows at once as pending; then exactly one of: open with the exchange's id,
-        gone with the reason in the form (not placed), or unknown, which `_settle` reconciles
-        in the background to the real order or to "not placed".
-        """
+    def _begin(self, draft: OrderDraft) -> tuple[OrderDraft, OrderRequest, str]:
+        """Track a confirmed order as pending and show its row, in the confirming key's own
+        handler: the frame that closes the dialog already has the row, whatever the worker
+        that sends it (started next) has to wait for."""
         request = OrderRequest(draft.symbol.name, draft.side, draft.type, draft.volume, draft.price)
         sent_ms = int(time.time() * 1000)
         key = self.tracker.begin(
             request.symbol, request.side, request.type, request.volume, request.price, sent_ms
         )
         self.orders_changed(select=key)
+        return draft, request, key
+
+    @work(group="orders", exit_on_error=False)
+    async def _place(self, draft: OrderDraft, request: OrderRequest, key: str) -> None:
+        """Send one confirmed order (already shown pending); never resent when its answer
+        is lost.
+
+        Exactly one of: open with the exchange's id, gone with the reason in the form (not
+        placed), or unknown, which `_settle` reconciles in the background to the real order
+        or to "not placed".
+        """
         try:
             outcome: Outcome = await send_order(self.rest, request)
         except Exception as exc:

@@ -23,6 +23,7 @@ from cdx.model.symbol import Symbol
 from cdx.ui.format import fmt_amount, fmt_price, fmt_text
 from cdx.ui.order_check import Check, OrderDraft, exact, validate
 from cdx.ui.widgets.contained import Contained, contained
+from cdx.ui.widgets.text_field import TextField
 
 __all__ = ["Check", "OrderDraft", "OrderForm", "exact", "validate"]
 
@@ -81,11 +82,11 @@ class OrderForm(Contained, Vertical):
         yield Static("", id="form-title", markup=False)
         with Horizontal(classes="form-row"):
             yield Label("Price", classes="form-label")
-            yield Input(placeholder="price", id="price", select_on_focus=True)
+            yield TextField(placeholder="price", id="price", select_on_focus=True)
             yield Label("", id="price-unit", classes="form-unit", markup=False)
         with Horizontal(classes="form-row"):
             yield Label("Amount", classes="form-label")
-            yield Input(placeholder="amount", id="amount", select_on_focus=True)
+            yield TextField(placeholder="amount", id="amount", select_on_focus=True)
             yield Label("", id="amount-unit", classes="form-unit", markup=False)
         yield Static("", id="form-total", markup=False)
         yield Static("", id="form-message", markup=False)
@@ -218,6 +219,11 @@ class OrderForm(Contained, Vertical):
         self.screen.focus_previous()
 
     def action_leave(self) -> None:
+        """Let go of the focus now, not when the app reads `Left`: the next key of a burst
+        (`Escape s`) is then routed as a dashboard key, as it would be typed slowly."""
+        focused = self.screen.focused
+        if focused is not None and self in focused.ancestors_with_self:
+            self.screen.set_focus(None)
         self.post_message(self.Left())
 
     def action_toggle_side(self) -> None:
@@ -244,6 +250,9 @@ class OrderForm(Contained, Vertical):
         self.set_class(self.side is Side.BUY, "-buy")
         self.set_class(self.side is Side.SELL, "-sell")
         price = self.query_one("#price", Input)
+        if market and price.has_focus:
+            # A disabled field drops the focus (and the keys typed next): hand it on first.
+            self.screen.set_focus(self.query_one("#amount", Input))
         price.disabled = market
         price.placeholder = "at market" if market else "price"
         if market:

@@ -1,0 +1,68 @@
+"""A key answers in the next frame whatever the network does: with every account and order
+request stalled, Enter shows the dialog and the confirming Enter the pending row.
+
+The hostile front (tests/conftest.py) holds the stalled requests forever; the screen is read
+from Textual's compositor, as the user would read the terminal, after a single frame.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+import pytest
+from aiohttp import web
+from textual.pilot import Pilot
+
+from cdx.client.credentials import Credentials
+from cdx.client.rest import RestClient
+from cdx.ui.app import DashboardApp
+from cdx.ui.screens.confirm import ConfirmScreen
+
+if TYPE_CHECKING:
+    from conftest import HostileServer
+
+DEMO = Credentials("demo", "demo-secret")
+STALLED = ("/v1/order", "/v1/account", "/v1/openOrders", "/v1/allOrders")
+
+
+async def stall(request: web.Request) -> web.StreamResponse:
+    """A server that never answers (until the test ends and the front closes)."""
+    await asyncio.Event().wait()
+    raise AssertionError("unreachable")
+
+
+@pytest.fixture
+async def app(hostile: HostileServer) -> AsyncIterator[DashboardApp]:
+    async with RestClient(hostile.rest_url, DEMO, timeout=30.0) as rest:
+        yield DashboardApp(rest, hostile.ws_url, "btcusdt", poll_interval=0.2)
+
+
+def screen_text(app: DashboardApp) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def loaded(app: DashboardApp, pilot: Pilot) -> None:
+    for _ in range(500):
+        if app.symbol is not None and app.account is not None:
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("the dashboard did not load")
+
+
+async def test_dialog_and_pending_row_show_in_one_frame_with_the_network_stalled(
+    app: DashboardApp, hostile: HostileServer
+) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        for path in STALLED:
+            hostile.on(path, stall)
+        await pilot.press("b", "ctrl+u", *"20000", "tab", *"0.01")
+        await pilot.press("enter")  # waits for one idle frame, no more
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "Place order?" in screen_text(app)
+        await pilot.press("enter")
+        assert not isinstance(app.screen, ConfirmScreen)
+        text = screen_text(app)
+        assert "20,000.00" in text and "pending" in text

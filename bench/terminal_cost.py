@@ -33,7 +33,8 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal
 
-KINDS = ("cdx", "lineapi", "datatable", "live")
+KINDS = ("cdx", "cdx_textual_driver", "lineapi", "datatable", "live")
+"""cdx_textual_driver: cdx with Textual's own Linux driver instead of `CellDiffDriver`."""
 SYMBOL = "btcusdt"
 SEED = 7
 WARMUP_S = 3.0
@@ -165,6 +166,9 @@ def watch(
     env = dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor", COLUMNS=str(width))
     env["LINES"] = str(height)
     env.pop("TEXTUAL", None)
+    env.pop("TEXTUAL_DRIVER", None)
+    if kind == "cdx_textual_driver":
+        env["TEXTUAL_DRIVER"] = "textual.drivers.linux_driver:LinuxDriver"
     argv = [sys.executable, "-m", "bench.terminal_cost", "--child", kind, rest_url, ws_url]
     if profile:
         argv += ["--profile", profile, "--seconds", str(seconds)]
@@ -220,7 +224,7 @@ def _pump(master: int, screen: Screen, until: float) -> int:
 
 
 def _child(kind: str, rest_url: str, ws_url: str) -> None:
-    if kind == "cdx":
+    if kind.startswith("cdx"):
         asyncio.run(_run_cdx(rest_url, ws_url))
     elif kind == "live":
         asyncio.run(_run_live(ws_url))
@@ -364,8 +368,11 @@ def measure(seconds: float = 8.0, size: tuple[int, int] = (120, 40)) -> dict[str
     print(f"   {'cdx idle':10} {'':10} {idle.cpu_pct:7.2f} {idle.bytes_per_s:9.1f}")
     cdx = runs["cdx"]
     figures[f"terminal_bytes_per_changed_cell_{tag}"] = cdx.bytes_per_cell
-    for kind in KINDS[1:]:
+    for kind in KINDS[2:]:
         figures[f"terminal_bytes_per_cell_{kind}_{tag}"] = runs[kind].bytes_per_cell
+    figures[f"terminal_bytes_per_cell_cdx_textual_driver_{tag}"] = runs[
+        "cdx_textual_driver"
+    ].bytes_per_cell
     figures[f"ui_cpu_pct_{tag}"] = cdx.cpu_pct
     figures[f"ui_cpu_pct_datatable_{tag}"] = runs["datatable"].cpu_pct
     figures[f"ui_cpu_pct_lineapi_{tag}"] = runs["lineapi"].cpu_pct

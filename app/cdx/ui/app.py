@@ -22,6 +22,7 @@ from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.driver import Driver
 from textual.notifications import SeverityLevel
 from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState
@@ -437,6 +438,20 @@ class DashboardApp(OrderDesk, App[None]):
             self.orders.select(select)
 
     # Painting ---------------------------------------------------------------------------------
+
+    def get_driver_class(self) -> type[Driver]:
+        """On a Linux terminal, Textual's driver with a shadow of the screen (`CellDiffDriver`):
+        only cells that changed are written, which is what a dashboard left open over SSH costs.
+        Any other driver (headless tests, Windows, one named in `TEXTUAL_DRIVER`, which is how
+        to opt out) is left as Textual chose it."""
+        from textual import constants
+        from textual.drivers.linux_driver import LinuxDriver
+
+        from cdx.ui.cell_diff import CellDiffDriver
+
+        driver = super().get_driver_class()
+        chosen = constants.DRIVER is not None
+        return CellDiffDriver if driver is LinuxDriver and not chosen else driver
 
     def repaint_now(self) -> None:
         """Paint everything pending at once (the timer does this REPAINT_HZ times a second)."""

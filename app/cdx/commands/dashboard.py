@@ -18,6 +18,8 @@ from cdx.commands import arguments
 from cdx.commands.logfile import configure_logging, log_path
 
 if TYPE_CHECKING:
+    import subprocess
+
     from cdx.client.credentials import Credentials
 
 log = logging.getLogger(__name__)
@@ -75,19 +77,91 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _on_embedded_exchange(symbol: str) -> int:
+    """The dashboard on an embedded exchange started beside it, not before it.
+
+    The port is bound here first (so the URLs are known at once), then the exchange starts in
+    a child process on that socket, on another core, while this one imports and paints the
+    dashboard; the dashboard's first requests wait in the socket's backlog until the exchange
+    serves them. The child stops when the dashboard exits (its stdin closes), however it exits.
+    """
     import asyncio
+    import socket
+    import subprocess
 
     from cdx.client.credentials import Credentials
-    from cdx.server.runner import BackgroundExchange, SimConfig
+    from cdx.sim.symbols import DEMO_API_KEY, DEMO_API_SECRET
 
-    config = SimConfig()
-    exchange = BackgroundExchange(config).start()
-    log.info("embedded exchange at %s", exchange.rest_url)
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(128)
+    port = listener.getsockname()[1]
+    child = subprocess.Popen(
+        [sys.executable, "-m", "cdx.commands.dashboard", "--serve-fd", str(listener.fileno())],
+        pass_fds=(listener.fileno(),),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,  # its log records go to the log file; the TUI owns the tty
+    )
+    listener.close()  # the child holds it now
+    rest_url, ws_url = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}{WS_PATH}"
+    log.info("embedded exchange starting at %s (pid %d)", rest_url, child.pid)
     try:
-        credentials = Credentials(config.api_key, config.api_secret)
-        return asyncio.run(_dashboard(exchange.rest_url, exchange.ws_url, symbol, credentials))
+        credentials = Credentials(DEMO_API_KEY, DEMO_API_SECRET)
+        return asyncio.run(_dashboard(rest_url, ws_url, symbol, credentials))
     finally:
-        exchange.stop()
+        _stop_child(child)
+
+
+WS_PATH = "/kline-api/ws"
+"""Where the embedded exchange serves its WebSocket (`cdx.server.app.WS_PATH`, not imported:
+that would load the server's libraries into the dashboard's process)."""
+
+
+def _stop_child(child: subprocess.Popen[bytes]) -> None:
+    """Close the child's stdin (its signal to stop) and wait for it; kill it if it hangs."""
+    import subprocess
+
+    if child.stdin is not None:
+        child.stdin.close()
+    try:
+        child.wait(3.0)
+    except subprocess.TimeoutExpired:
+        log.warning("embedded exchange did not stop; killing it")
+        child.kill()
+        child.wait()
+
+
+def serve_embedded(fd: int) -> int:
+    """The child of `_on_embedded_exchange`: serve the demo exchange on the listening socket
+    `fd` until stdin closes (the dashboard has exited)."""
+    import asyncio
+    import socket
+    import threading
+
+    from cdx.server.runner import SimConfig, start_exchange
+
+    try:
+        configure_logging(log_path())
+    except OSError:
+        logging.disable(logging.CRITICAL)  # nowhere safe to write; the dashboard reports it
+
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+
+        def wait_for_eof() -> None:
+            sys.stdin.buffer.read()
+            loop.call_soon_threadsafe(stop.set)
+
+        threading.Thread(target=wait_for_eof, name="cdx-parent", daemon=True).start()
+        exchange = await start_exchange(SimConfig(), socket.socket(fileno=fd))
+        try:
+            await stop.wait()
+        finally:
+            await exchange.stop()
+
+    asyncio.run(serve())
+    return 0
 
 
 async def _dashboard(
@@ -109,3 +183,10 @@ async def _dashboard(
         app = DashboardApp(rest, ws_url, symbol)
         await app.run_async()
         return app.return_code or 0
+
+
+if __name__ == "__main__":
+    # `python -m cdx.commands.dashboard --serve-fd N`: the embedded exchange's child process.
+    if len(sys.argv) == 3 and sys.argv[1] == "--serve-fd":
+        sys.exit(serve_embedded(int(sys.argv[2])))
+    sys.exit("usage: python -m cdx.commands.dashboard --serve-fd FD")

@@ -11,6 +11,7 @@ import contextlib
 import functools
 import logging
 import pickle
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -94,8 +95,10 @@ class RunningExchange:
         await self._runner.cleanup()
 
 
-async def start_exchange(config: SimConfig) -> RunningExchange:
-    """Build the engine, open the demo account, start the market and serve on `config.port`.
+async def start_exchange(config: SimConfig, sock: socket.socket | None = None) -> RunningExchange:
+    """Build the engine, open the demo account, start the market and serve on `config.port`,
+    or on `sock`, a socket already bound and listening (the dashboard binds one before it
+    starts the exchange, so it knows the URL at once and need not wait for the exchange).
 
     Returns once the port is listening; everything runs in the calling event loop.
     """
@@ -118,7 +121,11 @@ async def start_exchange(config: SimConfig) -> RunningExchange:
         max_field_size=PARSER_LIMIT,
     )
     await runner.setup()
-    site = web.TCPSite(runner, config.host, config.port)
+    site: web.BaseSite = (
+        web.TCPSite(runner, config.host, config.port)
+        if sock is None
+        else web.SockSite(runner, sock)
+    )
     try:
         await site.start()
     except BaseException:

@@ -24,6 +24,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.driver import Driver
 from textual.notifications import SeverityLevel
+from textual.widget import Widget
 from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState
 
@@ -62,6 +63,9 @@ REPAINT_HZ = 10
 """Upper bound on repaints a second, whatever the stream's rate (slow SSH links)."""
 
 WATCHLIST_SIZE = 8
+
+CONNECTING = "connecting…"
+"""Each panel's subtitle from the first frame until the exchange has answered."""
 
 
 class DashboardApp(OrderDesk, App[None]):
@@ -184,6 +188,11 @@ class DashboardApp(OrderDesk, App[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     @property
+    def _market_panels(self) -> tuple[Widget, ...]:
+        """The panels that stay empty until the exchange answers."""
+        return (self.ladder, self.balances, self.orders, self.watchlist, self.tape)
+
+    @property
     def read_only(self) -> bool:
         return self.rest.read_only
 
@@ -205,6 +214,10 @@ class DashboardApp(OrderDesk, App[None]):
         self.balances.border_title = "Balances"
         self.watchlist.border_title = "Watchlist"
         self.tape.border_title = "Trades"
+        # The first frame is painted before the exchange answers (it may still be starting):
+        # every panel says so until the symbol list arrives and the data follows.
+        for panel in self._market_panels:
+            panel.border_subtitle = CONNECTING
         status = self.status_bar
         status.set_mode(self.read_only)
         status.set_symbol(self.symbol_name)
@@ -228,6 +241,9 @@ class DashboardApp(OrderDesk, App[None]):
             self.set_timer(min(2.0 * self._load_failures, 10.0), self._start)
             return
         self.symbols = {s.name: s for s in symbols}
+        for panel in self._market_panels:
+            if panel.border_subtitle == CONNECTING:
+                panel.border_subtitle = ""
         if self.symbol_name not in self.symbols and symbols:
             self.notify(f"Unknown symbol {self.symbol_name}; showing {symbols[0].name}")
             self.symbol_name = symbols[0].name

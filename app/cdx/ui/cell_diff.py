@@ -29,6 +29,17 @@ _TOKEN = re.compile(
     r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"  # OSC (title, clipboard)
     r"|\x1b[^\[\]]"  # other two-character escapes
 )
+
+
+def _narrow_characters() -> str:
+    """ASCII and the box, block and shape characters panels are drawn with, that take one
+    cell each: text made only of these takes the fast path (no width lookup per character)."""
+    chars = [chr(code) for code in (*range(0x20, 0x7F), *range(0x2000, 0x2800))]
+    return "".join(char for char in chars if get_character_cell_size(char) == 1)
+
+
+NARROW = frozenset(_narrow_characters())
+_NARROW_RUN = re.compile("[" + re.escape("".join(sorted(NARROW))) + "]+")
 _FORGET = frozenset("JKLMPSTX@r")
 """CSI finals that erase, insert, delete or scroll: cells change where the shadow cannot see."""
 
@@ -123,6 +134,31 @@ class CellDiff:
             self._sgr = f"{self._sgr};{params}" if self._sgr else params
 
     def _text(self, text: str) -> None:
+        position = 0
+        for match in _NARROW_RUN.finditer(text):
+            if match.start() > position:
+                self._chars(text[position : match.start()])
+            self._narrow(match.group(0))
+            position = match.end()
+        if position < len(text):
+            self._chars(text[position:])
+
+    def _narrow(self, text: str) -> None:
+        """A run of one-cell characters: the common case, kept to a dictionary lookup each."""
+        x, y, sgr = self._x, self._y, self._sgr
+        shadow, pending = self.shadow, self._pending
+        for char in text:
+            at = (x, y)
+            old = shadow.get(at)
+            if old is None or old[0] != char or old[1] != sgr:
+                if old is not None and old[0] not in NARROW:
+                    self._breaks_wide(at)
+                shadow[at] = (char, sgr)
+                pending.append((at, char, sgr, 1))
+            x += 1
+        self._x = x
+
+    def _chars(self, text: str) -> None:
         for char in text:
             if char == "\r":
                 self._x = 0

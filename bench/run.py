@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import limiter_rate, startup, terminal_cost
+from bench import first_frame, key_latency, limiter_rate, startup, terminal_cost
 
 HERE = Path(__file__).resolve().parent
 
@@ -84,6 +84,14 @@ def main(argv: list[str] | None = None) -> int:
     runs = 7 if args.quick else 15
     benches: list[tuple[str, Callable[[], Figures]]] = [
         ("start-up: cdx --version vs python -c pass", lambda: startup.measure(runs)),
+        (
+            "start-up on a 120x40 pty: first paint and full screen vs a minimal Textual app",
+            lambda: first_frame.measure(3 if args.quick else 5),
+        ),
+        (
+            "keys: Enter -> dialog vs a minimal app pushing a modal; confirm -> order row",
+            lambda: key_latency.measure(20 if args.quick else 40),
+        ),
         (
             "rate limiter: account group, vs fixed margin / per-process",
             lambda: limiter_rate.measure(seconds),

@@ -1,0 +1,144 @@
+"""Start-up as the user sees it: `cdx` in a terminal until its first frame, and until the full
+screen (a ladder of prices, the balances, the trades), against a minimal Textual app's first
+frame in the same run.
+
+Method: each command runs as a whole process on a pseudo-terminal of 120x40 (a real terminal
+driver, as over SSH), with its own empty state directory; the bytes it writes are read as they
+come and, with the escape sequences taken out, searched for what the user waits for. Time
+zero is just before the process is spawned. The commands run in turn, A B A B ..., and the
+figures are medians; the ratio is the median of the pairwise ratios.
+
+- first paint: the first frame with the panels (the ladder's `Depth` title);
+- full screen: ladder prices, the demo balance (`100,000`) and a trade time all written;
+- baseline: `python -c` running an `App` whose only widget is one line of text.
+
+Run alone: python -m bench.first_frame [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import pty
+import re
+import select
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+from pathlib import Path
+
+SIZE = (120, 40)
+ANSI = re.compile(
+    rb"\x1b\[[0-9;?<>=$]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[()][A-Z0-9]|\x1b[=>78]"
+)
+TIMEOUT_S = 15.0
+
+MINIMAL_APP = """
+from textual.app import App
+from textual.widgets import Static
+class Minimal(App):
+    BINDINGS = [("q", "quit", "Quit")]
+    def compose(self):
+        yield Static("minimal textual app ready")
+Minimal().run()
+"""
+
+FIRST = re.compile(rb"Depth")
+FULL = (
+    re.compile(rb"\d{1,3},\d{3}\.\d{2}"),  # a ladder price
+    re.compile(rb"100,000"),  # the demo account's USDT
+    re.compile(rb"\d\d:\d\d:\d\d \d"),  # a trade on the tape
+)
+
+
+def cdx_command() -> list[str]:
+    script = Path(sys.executable).parent / "cdx"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "cdx.cli"]
+
+
+def run_on_pty(command: list[str], first: re.Pattern[bytes], full: tuple[re.Pattern[bytes], ...]):
+    """(seconds to `first`, seconds to every `full` pattern) of one run of `command`."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", SIZE[1], SIZE[0], 0, 0))
+    with tempfile.TemporaryDirectory() as state:
+        env = {**os.environ, "TERM": "xterm-256color", "XDG_STATE_HOME": state}
+        env.pop("TEXTUAL", None)
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            command, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True
+        )
+        os.close(slave)
+        text = b""
+        first_at: float | None = None
+        full_at: float | None = None
+        seen = [False] * len(full)
+        try:
+            while time.perf_counter() - started < TIMEOUT_S:
+                ready, _, _ = select.select([master], [], [], 0.05)
+                if not ready:
+                    continue
+                try:
+                    chunk = os.read(master, 1 << 16)
+                except OSError:
+                    break
+                now = time.perf_counter() - started
+                text += ANSI.sub(b"", chunk)
+                if first_at is None and first.search(text):
+                    first_at = now
+                for index, pattern in enumerate(full):
+                    seen[index] = seen[index] or bool(pattern.search(text))
+                if first_at is not None and all(seen):
+                    full_at = now
+                    break
+        finally:
+            os.write(master, b"q")
+            try:
+                process.wait(5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            os.close(master)
+    if first_at is None or full_at is None:
+        raise RuntimeError(f"{command[-1]!r}: no full screen within {TIMEOUT_S} s")
+    return first_at, full_at
+
+
+def measure(runs: int = 5) -> dict[str, float]:
+    """`cdx` (embedded exchange) against a minimal Textual app, run alternately."""
+    baseline = [sys.executable, "-c", MINIMAL_APP]
+    minimal = re.compile(rb"minimal textual app ready")
+    base, first, full = [], [], []
+    run_on_pty(baseline, minimal, (minimal,))  # warm the file cache
+    for _ in range(runs):
+        base.append(run_on_pty(baseline, minimal, (minimal,))[0])
+        at_first, at_full = run_on_pty(cdx_command(), FIRST, FULL)
+        first.append(at_first)
+        full.append(at_full)
+    return {
+        "baseline_minimal_app_first_paint_s": statistics.median(base),
+        "cdx_first_paint_s": statistics.median(first),
+        "cdx_full_screen_s": statistics.median(full),
+        "cdx_first_paint_over_baseline": statistics.median(
+            f / b for f, b in zip(first, base, strict=True)
+        ),
+        "cdx_full_screen_over_baseline": statistics.median(
+            f / b for f, b in zip(full, base, strict=True)
+        ),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    for name, value in measure(args.runs).items():
+        print(f"{name} = {value:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,230 @@
+"""How long a key takes to reach the screen: Enter in the order form until the confirmation
+dialog is written, and the confirming Enter until the pending order's row is written, against
+a minimal Textual app that pushes a modal on Enter, in the same run.
+
+Method: both apps run in this process under Textual's test harness (`run_test`, the same
+pilot the UI tests use) with a driver that is not headless, so every frame is composed and
+rendered to terminal bytes as it would be for a real terminal; the driver records when each
+frame's bytes were written instead of writing them. A key is injected exactly as the terminal
+driver delivers one (`driver.send_message(Key)`), and its latency is the time until the first
+frame whose text contains what the user waits for: the dialog's title, then the order's row
+(`BUY  20,000.01`, a price used once). The market is the embedded exchange at its default
+pace, on its own thread as `cdx` runs it; the baseline app runs while it is running too.
+
+Figures: p50/p90/p99 of each, and the ratio of the dashboard's p90 to the baseline's p90.
+
+Run alone: python -m bench.key_latency [--samples 40] [--rate 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import statistics
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from typing import ClassVar
+
+from textual import events
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.drivers.headless_driver import HeadlessDriver
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+SIZE = (120, 40)
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\x1b[()][A-Z0-9]")
+
+
+class RecordingDriver(HeadlessDriver):
+    """A driver that renders like a terminal's (not headless) and records each frame's text
+    with the time it was written, for `Frames.wait`."""
+
+    frames: Frames | None = None
+
+    @property
+    def is_headless(self) -> bool:
+        return False
+
+    def write(self, data: str) -> None:
+        frames = RecordingDriver.frames
+        if frames is not None:
+            frames.add(time.perf_counter(), data)
+
+
+class Frames:
+    """What the app wrote, and waiters for a frame whose text matches a pattern."""
+
+    def __init__(self) -> None:
+        self._waiters: list[tuple[re.Pattern[str], asyncio.Future[float]]] = []
+
+    def add(self, at: float, data: str) -> None:
+        if not self._waiters:
+            return
+        text = ANSI.sub("", data)
+        for pattern, future in list(self._waiters):
+            if not future.done() and pattern.search(text):
+                future.set_result(at)
+                self._waiters.remove((pattern, future))
+
+    def expect(self, pattern: str) -> asyncio.Future[float]:
+        """A future set to the write time of the first frame matching `pattern` from now."""
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self._waiters.append((re.compile(pattern), future))
+        return future
+
+
+def send(app: App[object], key: str) -> float:
+    """Deliver one key as the terminal driver would; returns when it was sent."""
+    character = key if len(key) == 1 else None
+    event = events.Key(key, character)
+    event.set_sender(app)
+    sent = time.perf_counter()
+    assert app._driver is not None
+    app._driver.send_message(event)
+    return sent
+
+
+async def latency(app: App[object], frames: Frames, key: str, pattern: str) -> float:
+    """Seconds from `key` to the first frame written that matches `pattern` (10 s at most)."""
+    future = frames.expect(pattern)
+    sent = send(app, key)
+    return await asyncio.wait_for(future, 10.0) - sent
+
+
+async def settle(seconds: float = 0.15) -> None:
+    """A pause between samples, as between a user's keystrokes, so samples do not queue."""
+    await asyncio.sleep(seconds)
+
+
+# The baseline: the least a Textual app does to show a dialog on Enter ------------------------
+
+
+class Question(ModalScreen[bool]):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(False)", "Abort")]
+
+    def compose(self) -> ComposeResult:
+        yield Static("Place order?\nBuy 0.001 BTC at 20,000.00 USDT")
+
+
+class MinimalModalApp(App[None]):
+    """One line of text; Enter pushes a modal with two lines, Escape closes it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "ask", "Ask")]
+    CSS = "Question { align: center middle; } Question > Static { width: 50; height: 4; }"
+
+    def compose(self) -> ComposeResult:
+        yield Static("cdx baseline")
+
+    def action_ask(self) -> None:
+        self.push_screen(Question())
+
+
+async def baseline_samples(frames: Frames, samples: int) -> list[float]:
+    app = MinimalModalApp()
+    app.driver_class = RecordingDriver
+    out = []
+    async with app.run_test(headless=False, size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        for _ in range(samples):
+            out.append(await latency(app, frames, "enter", r"Place order\?"))
+            await settle()
+            send(app, "escape")
+            await settle()
+    return out
+
+
+# The dashboard ---------------------------------------------------------------------------------
+
+
+async def dashboard_samples(
+    frames: Frames, rest_url: str, ws_url: str, samples: int
+) -> tuple[list[float], list[float]]:
+    """(Enter → dialog, confirming Enter → row) for `samples` limit buys far below the book."""
+    from cdx.client.credentials import Credentials
+    from cdx.client.rest import RestClient
+    from cdx.sim.symbols import DEMO_API_KEY, DEMO_API_SECRET
+    from cdx.ui.app import DashboardApp
+
+    dialog, row = [], []
+    async with RestClient(rest_url, Credentials(DEMO_API_KEY, DEMO_API_SECRET)) as rest:
+        app = DashboardApp(rest, ws_url, "btcusdt")
+        app.driver_class = RecordingDriver
+        async with app.run_test(headless=False, size=SIZE, notifications=True) as pilot:
+            await until(lambda: app.account is not None and app.market.book("btcusdt", 0))
+            await pilot.pause(0.5)
+            for index in range(samples):
+                price = Decimal("20000.01") + index * Decimal("0.01")
+                for key in ["b", *str(price), "tab", *"0.001"]:
+                    send(app, key)
+                    await asyncio.sleep(0.01)
+                await settle()
+                dialog.append(await latency(app, frames, "enter", r"Place order\?"))
+                await settle()
+                grouped = f"{price:,.2f}".replace(".", r"\.")
+                row.append(await latency(app, frames, "enter", rf"BUY\s+{grouped}"))
+                await settle(0.3)
+                send(app, "escape")  # back from the orders table to the ladder
+                await settle()
+            send(app, "C")
+            await settle()
+            send(app, "enter")
+            await settle(0.5)
+    return dialog, row
+
+
+async def until(condition: Callable[[], object], timeout: float = 20.0) -> None:
+    deadline = time.perf_counter() + timeout
+    while not condition():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the dashboard did not load")
+        await asyncio.sleep(0.05)
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def run(samples: int, rate: float) -> dict[str, float]:
+    from cdx.server.runner import BackgroundExchange, SimConfig
+
+    frames = Frames()
+    RecordingDriver.frames = frames
+    with BackgroundExchange(SimConfig(rate=rate)) as exchange:
+        base = await baseline_samples(frames, samples // 2)
+        dialog, row = await dashboard_samples(frames, exchange.rest_url, exchange.ws_url, samples)
+        base += await baseline_samples(frames, samples - samples // 2)
+    ms = 1000.0
+    figures = {
+        "baseline_modal_p50_ms": statistics.median(base) * ms,
+        "baseline_modal_p90_ms": pct(base, 0.9) * ms,
+        "enter_to_dialog_p50_ms": statistics.median(dialog) * ms,
+        "enter_to_dialog_p90_ms": pct(dialog, 0.9) * ms,
+        "enter_to_dialog_p99_ms": pct(dialog, 0.99) * ms,
+        "enter_to_dialog_over_baseline_p90": pct(dialog, 0.9) / pct(base, 0.9),
+        "confirm_to_row_p50_ms": statistics.median(row) * ms,
+        "confirm_to_row_p90_ms": pct(row, 0.9) * ms,
+        "confirm_to_row_p99_ms": pct(row, 0.99) * ms,
+        "confirm_to_row_max_ms": max(row) * ms,
+    }
+    return figures
+
+
+def measure(samples: int = 40, rate: float = 5.0) -> dict[str, float]:
+    return asyncio.run(run(samples, rate))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=40)
+    parser.add_argument("--rate", type=float, default=5.0, help="market changes a second")
+    args = parser.parse_args()
+    for name, value in measure(args.samples, args.rate).items():
+        print(f"{name} = {value:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -396,6 +396,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child", nargs=3, metavar=("KIND", "REST", "WS"), help=argparse.SUPPRESS)
     parser.add_argument("--profile", default="", help=argparse.SUPPRESS)
     parser.add_argument("--only", default="", help="profile one app: cdx at a normal market")
+    parser.add_argument("--idle", action="store_true", help="with --only: a frozen market")
     args = parser.parse_args(argv)
     if args.child:
         if args.profile:
@@ -420,7 +421,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.only:
         from cdx.server.runner import BackgroundExchange, SimConfig
 
-        with BackgroundExchange(SimConfig(seed=SEED, rate=NORMAL_RATE)) as live:
+        rate = 0 if args.idle else NORMAL_RATE
+        with BackgroundExchange(SimConfig(seed=SEED, rate=rate)) as live:
             run = watch(
                 args.only,
                 live.rest_url,

@@ -31,7 +31,7 @@ from textual.worker import Worker, WorkerState
 from cdx.client.errors import CdxError
 from cdx.client.market_events import TickerEvent
 from cdx.client.rest import RestClient
-from cdx.client.stream import ConnectionState, MarketStream, StreamEvent
+from cdx.client.stream import ConnectionState, HeartbeatEvent, MarketStream, StreamEvent
 from cdx.client.subscriptions import Subscriptions
 from cdx.client.tracker import OrderTracker
 from cdx.model.account import Account
@@ -61,6 +61,13 @@ log = logging.getLogger(__name__)
 
 REPAINT_HZ = 10
 """Upper bound on repaints a second, whatever the stream's rate (slow SSH links)."""
+
+IDLE_REPAINT_HZ = 4
+"""Repaints a second while nothing changes: a dashboard left open all day wakes this often
+instead of `REPAINT_HZ`, and silence still shows as stale within a quarter second of the rule."""
+
+IDLE_AFTER_TICKS = 5
+"""Repaint ticks with nothing to paint before the timer slows to `IDLE_REPAINT_HZ`."""
 
 WATCHLIST_SIZE = 8
 
@@ -223,7 +230,9 @@ class DashboardApp(OrderDesk, App[None]):
         status.set_symbol(self.symbol_name)
         status.set_connection(ConnectionState.CONNECTING)
         self.ladder.focus()
-        self.set_interval(1 / REPAINT_HZ, self._repaint)
+        self._repaint_timer = self.set_interval(1 / REPAINT_HZ, self._repaint)
+        self._idle_ticks = 0
+        self.set_interval(1 / IDLE_REPAINT_HZ, self._idle_repaint)
         self._start()
 
     # Workers ----------------------------------------------------------------------------------
@@ -307,6 +316,8 @@ class DashboardApp(OrderDesk, App[None]):
     @contained
     def on_stream_event_received(self, message: StreamEventReceived) -> None:
         self.market.apply(message.event)
+        if not isinstance(message.event, HeartbeatEvent):
+            self._wake_repaint()  # a heartbeat changes nothing on screen but the age
 
     @contained
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -481,6 +492,7 @@ class DashboardApp(OrderDesk, App[None]):
             return  # shutting down
         symbol = self.symbol
         dirty = self.market.take_dirty()
+        self._note_idle(bool(dirty) or self._account_dirty or self._orders_dirty)
         status = self.status_bar
         if symbol is not None:
             name = symbol.name
@@ -517,6 +529,26 @@ class DashboardApp(OrderDesk, App[None]):
         limiter = getattr(self.rest, "limiter", None)
         if limiter is not None:
             status.set_budgets(limiter.budgets())
+
+    def _note_idle(self, busy: bool) -> None:
+        """Slow the repaint timer after `IDLE_AFTER_TICKS` ticks with nothing to paint."""
+        if busy:
+            self._wake_repaint()
+            return
+        self._idle_ticks += 1
+        if self._idle_ticks == IDLE_AFTER_TICKS:
+            self._repaint_timer.pause()
+
+    def _wake_repaint(self) -> None:
+        """Something changed: back to `REPAINT_HZ`."""
+        if self._idle_ticks >= IDLE_AFTER_TICKS:
+            self._repaint_timer.resume()
+        self._idle_ticks = 0
+
+    def _idle_repaint(self) -> None:
+        """While the fast timer rests, still mark silence as stale and show a poll's answer."""
+        if self._idle_ticks >= IDLE_AFTER_TICKS:
+            self._repaint()
 
     def _show_book(self) -> None:
         symbol = self.symbol

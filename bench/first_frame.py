@@ -4,7 +4,9 @@ frame in the same run.
 
 Method: each command runs as a whole process on a pseudo-terminal of 120x40 (a real terminal
 driver, as over SSH), with its own empty state directory; the bytes it writes are read as they
-come and, with the escape sequences taken out, searched for what the user waits for. Time
+come into a model of the terminal's cells (`bench.terminal_cost.Screen`: cursor moves, styles,
+text; the app's driver writes only changed cells, so the byte stream alone is not the screen),
+and the screen's text is searched for what the user waits for after each read. Time
 zero is just before the process is spawned. The commands run in turn, A B A B ..., and the
 figures are medians; the ratio is the median of the pairwise ratios.
 
@@ -32,10 +34,9 @@ import termios
 import time
 from pathlib import Path
 
+from bench.terminal_cost import Screen
+
 SIZE = (120, 40)
-ANSI = re.compile(
-    rb"\x1b\[[0-9;?<>=$]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[()][A-Z0-9]|\x1b[=>78]"
-)
 TIMEOUT_S = 15.0
 
 MINIMAL_APP = """
@@ -56,6 +57,16 @@ FULL = (
 )
 
 
+def shown(screen: Screen) -> bytes:
+    """The screen's text, row by row, as the user reads it."""
+    width, height = SIZE
+    cells = screen.cells
+    return b"\n".join(
+        "".join(cells.get((x, y), (" ", ""))[0] for x in range(width)).encode()
+        for y in range(height)
+    )
+
+
 def cdx_command() -> list[str]:
     script = Path(sys.executable).parent / "cdx"
     return [str(script)] if script.exists() else [sys.executable, "-m", "cdx.cli"]
@@ -73,7 +84,7 @@ def run_on_pty(command: list[str], first: re.Pattern[bytes], full: tuple[re.Patt
             command, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True
         )
         os.close(slave)
-        text = b""
+        screen = Screen(*SIZE)
         first_at: float | None = None
         full_at: float | None = None
         seen = [False] * len(full)
@@ -82,12 +93,20 @@ def run_on_pty(command: list[str], first: re.Pattern[bytes], full: tuple[re.Patt
                 ready, _, _ = select.select([master], [], [], 0.05)
                 if not ready:
                     continue
-                try:
-                    chunk = os.read(master, 1 << 16)
-                except OSError:
+                # Read all that is there first (its time is the last read's), then model it:
+                # modelling as it comes would fall behind and count its own cost.
+                chunks = []
+                while ready:
+                    try:
+                        chunks.append(os.read(master, 1 << 16))
+                    except OSError:
+                        break
+                    now = time.perf_counter() - started
+                    ready, _, _ = select.select([master], [], [], 0)
+                if not chunks:
                     break
-                now = time.perf_counter() - started
-                text += ANSI.sub(b"", chunk)
+                screen.feed(b"".join(chunks))
+                text = shown(screen)
                 if first_at is None and first.search(text):
                     first_at = now
                 for index, pattern in enumerate(full):

@@ -9,19 +9,21 @@ frame's bytes were written instead of writing them. A key is injected exactly as
 driver delivers one (`driver.send_message(Key)`), and its latency is the time until the first
 frame whose text contains what the user waits for: the dialog's title, then the order's row
 (`BUY  20,000.01`, a price used once). The market is the embedded exchange at its default
-pace, on its own thread as `cdx` runs it; the baseline app runs while it is running too.
+pace, in a child process as `cdx` runs it; the baseline app runs while it is running too.
 
 Figures: p50/p90/p99 of each, and the ratio of the dashboard's p90 to the baseline's p90.
 
-Run alone: python -m bench.key_latency [--samples 40] [--rate 5]
+Run alone: python -m bench.key_latency [--samples 40]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
 from decimal import Decimal
@@ -188,15 +190,20 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def run(samples: int, rate: float) -> dict[str, float]:
-    from cdx.server.runner import BackgroundExchange, SimConfig
+async def run(samples: int) -> dict[str, float]:
+    from cdx.commands.dashboard import spawn_embedded_exchange, stop_embedded_exchange
 
     frames = Frames()
     RecordingDriver.frames = frames
-    with BackgroundExchange(SimConfig(rate=rate)) as exchange:
-        base = await baseline_samples(frames, samples // 2)
-        dialog, row = await dashboard_samples(frames, exchange.rest_url, exchange.ws_url, samples)
-        base += await baseline_samples(frames, samples - samples // 2)
+    with tempfile.TemporaryDirectory() as state:
+        os.environ["XDG_STATE_HOME"] = state  # the child's log file
+        rest_url, ws_url, child = spawn_embedded_exchange()
+        try:
+            base = await baseline_samples(frames, samples // 2)
+            dialog, row = await dashboard_samples(frames, rest_url, ws_url, samples)
+            base += await baseline_samples(frames, samples - samples // 2)
+        finally:
+            stop_embedded_exchange(child)
     ms = 1000.0
     figures = {
         "baseline_modal_p50_ms": statistics.median(base) * ms,
@@ -213,16 +220,15 @@ async def run(samples: int, rate: float) -> dict[str, float]:
     return figures
 
 
-def measure(samples: int = 40, rate: float = 5.0) -> dict[str, float]:
-    return asyncio.run(run(samples, rate))
+def measure(samples: int = 40) -> dict[str, float]:
+    return asyncio.run(run(samples))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=40)
-    parser.add_argument("--rate", type=float, default=5.0, help="market changes a second")
     args = parser.parse_args()
-    for name, value in measure(args.samples, args.rate).items():
+    for name, value in measure(args.samples).items():
         print(f"{name} = {value:.3f}")
 
 

@@ -31,7 +31,15 @@ DEFAULT_SYMBOL = "btcusdt"
 CHILD_NICENESS = 10
 """How much lower the embedded exchange's process runs than the dashboard's."""
 
-__all__ = ["DEFAULT_SYMBOL", "add_arguments", "configure_logging", "log_path", "run"]
+__all__ = [
+    "DEFAULT_SYMBOL",
+    "add_arguments",
+    "configure_logging",
+    "log_path",
+    "run",
+    "spawn_embedded_exchange",
+    "stop_embedded_exchange",
+]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -82,19 +90,30 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _on_embedded_exchange(symbol: str) -> int:
-    """The dashboard on an embedded exchange started beside it, not before it.
-
-    The port is bound here first (so the URLs are known at once), then the exchange starts in
-    a child process on that socket, on another core, while this one imports and paints the
-    dashboard; the dashboard's first requests wait in the socket's backlog until the exchange
-    serves them. The child stops when the dashboard exits (its stdin closes), however it exits.
-    """
+    """The dashboard on an embedded exchange started beside it, not before it."""
     import asyncio
-    import socket
-    import subprocess
 
     from cdx.client.credentials import Credentials
     from cdx.sim.symbols import DEMO_API_KEY, DEMO_API_SECRET
+
+    rest_url, ws_url, child = spawn_embedded_exchange()
+    try:
+        credentials = Credentials(DEMO_API_KEY, DEMO_API_SECRET)
+        return asyncio.run(_dashboard(rest_url, ws_url, symbol, credentials))
+    finally:
+        stop_embedded_exchange(child)
+
+
+def spawn_embedded_exchange() -> tuple[str, str, subprocess.Popen[bytes]]:
+    """Start the demo exchange in a child process; its (REST URL, WebSocket URL, process).
+
+    The port is bound here first, so the URLs are known at once; the exchange starts on that
+    socket in the child, on another core, while the caller goes on (the dashboard imports
+    and paints); requests made before it serves wait in the socket's backlog. The child
+    stops when its stdin closes (`stop_embedded_exchange`, or this process ending anyhow).
+    """
+    import socket
+    import subprocess
 
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
@@ -110,11 +129,7 @@ def _on_embedded_exchange(symbol: str) -> int:
     listener.close()  # the child holds it now
     rest_url, ws_url = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}{WS_PATH}"
     log.info("embedded exchange starting at %s (pid %d)", rest_url, child.pid)
-    try:
-        credentials = Credentials(DEMO_API_KEY, DEMO_API_SECRET)
-        return asyncio.run(_dashboard(rest_url, ws_url, symbol, credentials))
-    finally:
-        _stop_child(child)
+    return rest_url, ws_url, child
 
 
 WS_PATH = "/kline-api/ws"
@@ -122,7 +137,7 @@ WS_PATH = "/kline-api/ws"
 that would load the server's libraries into the dashboard's process)."""
 
 
-def _stop_child(child: subprocess.Popen[bytes]) -> None:
+def stop_embedded_exchange(child: subprocess.Popen[bytes]) -> None:
     """Close the child's stdin (its signal to stop) and wait for it; kill it if it hangs."""
     import subprocess
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 from aiohttp import web
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from cdx.client.credentials import Credentials
 from cdx.client.rest import RestClient
@@ -66,3 +67,27 @@ async def test_dialog_and_pending_row_show_in_one_frame_with_the_network_stalled
         assert not isinstance(app.screen, ConfirmScreen)
         text = screen_text(app)
         assert "20,000.00" in text and "pending" in text
+
+
+async def test_next_order_typed_while_the_last_is_placed_keeps_its_amount(
+    app: DashboardApp, hostile: HostileServer
+) -> None:
+    release = asyncio.Event()
+
+    async def held(request: web.Request) -> web.StreamResponse:
+        await release.wait()
+        forwarded = await hostile.forward(request)
+        return web.Response(body=forwarded.body, content_type="application/json")
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        hostile.on("/v1/order", held)
+        await pilot.press("b", "ctrl+u", *"20000", "tab", *"0.01", "enter", "enter")
+        await pilot.press("b", "ctrl+u", *"20001", "tab", *"0.02")
+        release.set()
+        for _ in range(500):
+            if any(order.order_id for order in app.tracker.all()):
+                break
+            await pilot.pause(0.02)
+        await pilot.pause()
+        assert app.query_one("#amount", Input).value == "0.02"

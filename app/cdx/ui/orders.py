@@ -54,6 +54,9 @@ class OrderDesk(_Base):
     _poke: asyncio.Event
     """Set to poll account and open orders now instead of after `poll_interval`."""
 
+    _confirmed_edits: int | None = None
+    """The form's edit count when the last order was confirmed (see `OrderForm.reset_amount`)."""
+
     _unsettled: dict[str, OrderDraft]
     """Placements whose answer was lost, by tracker key, until the user is told how they
     ended (by `_settle`, or by the poller's reconcile if it gets there first)."""
@@ -150,6 +153,7 @@ class OrderDesk(_Base):
     def _confirm_order(self, draft: OrderDraft) -> None:
         def placed(confirmed: bool | None) -> None:
             if confirmed:
+                self._confirmed_edits = self.form.edits
                 self._place(*self._begin(draft))
                 self.screen.set_focus(self.orders)
 
@@ -232,7 +236,7 @@ class OrderDesk(_Base):
     def _announce(self, draft: OrderDraft, outcome: Outcome) -> None:
         """Tell the user how a placement ended, in the form and as a notification."""
         if isinstance(outcome, Placed):
-            self.form.reset_amount()
+            self.form.reset_amount(unless_edited_since=self._confirmed_edits)
             self.notify(f"{draft.describe()} — order {outcome.order_id}", title="Order placed")
         elif isinstance(outcome, NotPlaced):
             self.form.show_error(f"Not placed: {outcome.reason}")

@@ -74,6 +74,8 @@ class OrderForm(Contained, Vertical):
         """The exchange's last refusal; it stays shown until the user edits or submits again,
         so a balance poll revalidating the fields cannot wipe it before it is read."""
         self._amount_unit = ""
+        self.edits = 0
+        """Counts every change of a field; `reset_amount` leaves alone what was typed since."""
         """The coin the amount field is counted in; when it changes (a market buy counts the
         quote coin, every other order the base coin) the amount typed for the old one is
         cleared rather than silently reread in the new one."""
@@ -155,8 +157,11 @@ class OrderForm(Contained, Vertical):
         message.update(text)
         message.set_class(True, "-error")
 
-    def reset_amount(self) -> None:
-        self.query_one("#amount", Input).value = ""
+    def reset_amount(self, unless_edited_since: int | None = None) -> None:
+        """Clear the amount after a placement, unless the fields changed since `edits` read
+        `unless_edited_since`: the answer came while the user was typing the next order."""
+        if unless_edited_since is None or unless_edited_since == self.edits:
+            self.query_one("#amount", Input).value = ""
 
     def check(self) -> Check | None:
         if self.symbol is None:
@@ -181,6 +186,7 @@ class OrderForm(Contained, Vertical):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
+        self.edits += 1
         self._refusal = None
         self._revalidate()
 

@@ -154,3 +154,13 @@ def test_a_new_screen_is_written_in_full() -> None:
     diff.encode(frame)
     assert "cdx" not in diff.encode(frame)
     assert "cdx" in diff.encode("\x1b[?1049h" + frame)
+
+
+def test_leaving_the_alternate_screen_hands_the_cursor_back() -> None:
+    """Quitting must leave the shell's cursor where it was: no move after the screen switch
+    (a trailing move once put the shell prompt in the middle of a line)."""
+    cells = CellDiff()
+    cells.encode("\x1b[?1049h\x1b[1;1Hhello\x1b[3;7H\x1b[31mx\x1b[0m\x1b[20;40H")
+    tail = cells.encode("\x1b[1;1Hhello\x1b[?1049l\x1b[?25h")
+    after_switch = tail.split("\x1b[?1049l", 1)[1]
+    assert not re.search(r"\x1b\[\d*;?\d*[HfCG]", after_switch), repr(after_switch)

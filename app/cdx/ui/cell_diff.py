@@ -63,6 +63,7 @@ class CellDiff:
         self._out: list[str] = []
         self._pending: list[tuple[tuple[int, int], str, str, int]] = []
         self._in_order = False  # a wide character is involved: write exactly in Textual's order
+        self._placed = False  # the cursor was placed since the last screen switch
 
     def forget(self) -> None:
         """The terminal's content is unknown (a new screen, a resume): write everything next."""
@@ -83,7 +84,9 @@ class CellDiff:
         if self._term_sgr:
             out.append("\x1b[0m")
             self._term_sgr = ""
-        if (self._tx, self._ty) != (self._x, self._y):
+        if self._placed and (self._tx, self._ty) != (self._x, self._y):
+            # Leave the cursor where Textual put it; never after a screen switch, which hands
+            # the cursor back to the terminal (leaving the alternate screen restores it).
             out.append(f"\x1b[{self._y + 1};{self._x + 1}H")
             self._tx, self._ty = self._x, self._y
         return "".join(out)
@@ -96,6 +99,8 @@ class CellDiff:
                 self.forget()
             return
         private = params[:1] in ("?", "<", ">", "=")
+        if final in "HfCG" and not private:
+            self._placed = True
         if final == "m" and not private:
             self._style(params)
         elif final in ("H", "f") and not private:
@@ -122,6 +127,7 @@ class CellDiff:
             self._pass(match.group(0))
             if private and params[1:] in ("1049", "47", "1047"):
                 self.forget()
+                self._placed = False
             elif final in _FORGET or not (private or final in "hlnqtc"):
                 self.forget()  # also any move it does not follow: write from scratch
 
@@ -223,6 +229,7 @@ class CellDiff:
         self._out.append(sequence)
 
     def _emit(self, at: tuple[int, int], text: str, width: int = 1) -> None:
+        self._placed = True
         self._pending.append((at, text, self._sgr, width))
         if width != 1:
             self._in_order = True

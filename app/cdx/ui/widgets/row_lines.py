@@ -3,9 +3,10 @@
 The ladder and the trades tape repaint many times a second. Each lays out its content as rows
 (frozen values that compare equal exactly when they draw the same line) plus a layout value
 (column widths); this base refreshes only the cells of the lines whose row changed (the
-spans where the new line differs from the old) and draws a line only when its cache key is new. The key holds the row, the width, the layout, the focus and the
-resolved styles, so a change of any of them is a different key and nothing ever has to clear
-the cache: old entries simply age out of the LRU (the shape of Textual's `DataTable`).
+spans where the new line differs from the old) and draws a line only when its cache key is
+new. The key holds the row, the width, the layout, the focus and the resolved styles, so a
+change of any of them is a different key and nothing ever has to clear the cache: old
+entries simply age out of the LRU (the shape of Textual's `DataTable`).
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from cdx.model.book import Book
 from cdx.model.market import Kline, Ticker, Trade
+from cdx.protocol import messages
 
 
 class ConnectionState(StrEnum):
@@ -101,3 +102,18 @@ StreamEvent = (
     | HeartbeatEvent
     | SubscriptionEvent
 )
+
+
+def event_of_push(push: messages.Push, lag: float = 0.0) -> StreamEvent:
+    """The consumer's event of a push (the stream's events predate the protocol's values and
+    the UI depends on them), with how old its data was on arrival."""
+    match push:
+        case messages.TickerPush(ticker=ticker):
+            return TickerEvent(ticker, lag)
+        case messages.DepthPush(symbol=symbol, step=step, book=book):
+            return DepthEvent(symbol, step, book, lag)
+        case messages.TradePush(symbol=symbol, trades=trades):
+            return TradesEvent(symbol, trades, lag)
+        case messages.KlinePush(symbol=symbol, interval=interval, kline=kline):
+            return KlineEvent(symbol, interval, kline, lag)
+    raise TypeError(f"not a push: {type(push).__name__}")

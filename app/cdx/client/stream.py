@@ -10,25 +10,14 @@ and reported until it is accepted. Pushes reach the consumer as immutable model 
 malformed frame is logged and skipped, never half-delivered, and nothing a server sends is
 raised out of `run()`.
 
-Behind, it drops to the newest: frames that have already arrived are read together (a slow
-link delivers a backlog in bursts; a busy UI leaves the loop late), and of the depth and
-ticker pushes among them (full snapshots) only the newest per channel is decoded and passed
-on; trade and kline pushes, replies and heartbeats are all handled, in order. Depth pushes
-are decoded incrementally (`DepthMemo`: only levels not seen recently pass the gate again).
+Behind, it drops to the newest (`cdx.client.backlog`): of the depth and ticker pushes read
+together only the newest per channel is decoded and passed on. Depth pushes are decoded
+incrementally (`DepthMemo`: only levels not seen recently pass the gate again).
 
 Each event says how old its data already was on arrival (`lag`): the push's `ts` against an
-estimate of the server's clock learnt from the stream itself. Every message stamped by the
-server (a push's `ts`, a reply's `ts`, the server's own `{"ping": server_ms}`) bounds the
-offset between its clock and ours from below (it cannot arrive before it was sent), and the
-largest bound, from the quickest message, is the estimate: with a server whose stamps are
-true it never makes data look older than it is (one stamped in the future makes later data
-look older, never newer), and one prompt message (the subscription's answer, a ping) is
-enough for a backlog behind it to show its true age. The server's pings alone (every 10 s)
-would leave the first seconds of a session unknown; the REST client's `clock_offset_ms` is
-only corrected when the server refuses a signed request's time, so it is not used here. The
-estimate may fall by `CLOCK_DRIFT` (a clock drifting or stepped back is learnt again) and
-starts over with each connection. Our own pings' answers need no clock at all: everything
-sent before the pong has arrived, so the data is current as of the ping.
+estimate of the server's clock learnt from the stream itself (`cdx.client.server_clock`). Our
+own pings' answers need no clock at all: everything sent before the pong has arrived, so the
+data is current as of the ping.
 """
 
 from __future__ import annotations
@@ -40,28 +29,31 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
 
+from cdx.client.backlog import drain, replaced_snapshots
 from cdx.client.errors import ApiError, BadResponse, TransportError
 from cdx.client.market_events import (
     ConnectionState,
-    DepthEvent,
     HeartbeatEvent,
-    KlineEvent,
     StatusEvent,
     StreamEvent,
     SubscriptionEvent,
-    TickerEvent,
-    TradesEvent,
+    event_of_push,
 )
+from cdx.client.market_events import DepthEvent as DepthEvent  # re-exported for the UI
+from cdx.client.market_events import KlineEvent as KlineEvent
+from cdx.client.market_events import TickerEvent as TickerEvent
+from cdx.client.market_events import TradesEvent as TradesEvent
+from cdx.client.server_clock import ServerClock, ping_time
+from cdx.client.subscription_retry import Refusal, jittered
 from cdx.client.transport_security import is_loopback
 from cdx.model.symbol import Symbol
-from cdx.protocol import channels, frames, gate, messages
+from cdx.protocol import channels, frames, messages
 from cdx.protocol.channels import ChannelKind
 from cdx.protocol.market_data import DepthMemo
 
@@ -107,33 +99,8 @@ may inflate to is bounded separately, by `frames.decode`."""
 MAX_REASON_CHARS = 80
 """Characters of a server's refusal reason passed on to the UI."""
 
-MAX_BATCH = 1000
-"""Frames read together at most when more have already arrived: a backlog of minutes at 10
-pushes a second per channel is read in a few batches, and memory stays bounded by this many
-decoded frames (each bounded by `frames.decode`)."""
-
-CLOCK_DRIFT = 0.001
-"""How fast the estimate of the server's clock may fall behind the best bound seen, in ms per
-ms (0.1 %): ten times the drift of an undisciplined quartz clock, so a clock stepped back is
-learnt again within minutes, and a backlog that lasts an hour still shows within 4 s of its
-true age."""
-
 MAX_PINGS_TRACKED = 64
 """Our pings remembered until answered (an unanswered one is forgotten past this many)."""
-
-
-@dataclass(slots=True)
-class _Refusal:
-    """A channel the server refused: how often in a row, why, and the pending retry."""
-
-    attempts: int
-    reason: str
-    retry: asyncio.TimerHandle | None = None
-
-    def cancel(self) -> None:
-        if self.retry is not None:
-            self.retry.cancel()
-            self.retry = None
 
 
 class MarketStream:
@@ -182,7 +149,7 @@ class MarketStream:
         self._max_size = max_size
         self._got_messages = False  # whether the current session has heard from the server
         self._ping_ids = itertools.count(1)
-        self._refusals: dict[str, _Refusal] = {}
+        self._refusals: dict[str, Refusal] = {}
         self._channels: dict[str, None] = {}  # insertion-ordered set
         self._ws: ClientConnection | None = None
         self._outbox: asyncio.Queue[str] | None = None
@@ -192,8 +159,7 @@ class MarketStream:
         self._pending_channel: dict[str, str] = {}  # tag -> channel of a pending `req`
         self._tags = itertools.count(1)
         self._memos: dict[str, DepthMemo] = {}  # depth channel -> levels of recent snapshots
-        self._offset_ms: float | None = None  # server clock - ours, a lower bound (see module)
-        self._offset_at = 0.0  # our clock when the bound was last raised
+        self._server_clock = ServerClock()
         self._pings_sent: dict[int, float] = {}  # our ping id -> our clock when sent
         self.symbols: dict[str, Symbol] = {}
         """Symbols by name, once known: pushes of a symbol here are checked against its
@@ -316,7 +282,7 @@ class MarketStream:
         """
         self._ws = ws
         self._outbox = asyncio.Queue()
-        self._offset_ms = None  # another connection may reach another server
+        self._server_clock.reset()  # another connection may reach another server
         self._pings_sent.clear()
         for channel in self._channels:
             self._outbox.put_nowait(frames.encode_text(_sub(channel).encode()))
@@ -345,7 +311,7 @@ class MarketStream:
                 heard_at = loop.time()
                 self._got_messages = True
                 batch = [frame]
-                await _drain(ws, batch)
+                await drain(ws, batch)
                 self.last_message_at = self._clock()
                 self._handle_batch(batch)
         except websockets.ConnectionClosed as exc:
@@ -386,13 +352,7 @@ class MarketStream:
                 decoded.append(frames.decode(frame))
             except frames.FrameError as exc:
                 log.warning("skipping malformed frame: %s", exc)
-        snapshots: dict[str, list[int]] = {}
-        for index, message in enumerate(decoded):
-            channel = messages.snapshot_channel(message)
-            if channel is not None:
-                snapshots.setdefault(channel, []).append(index)
-        newest = {indices[-1]: indices for indices in snapshots.values()}
-        skip = {index for indices in snapshots.values() for index in indices[:-1]}
+        newest, skip = replaced_snapshots(decoded)
         if skip:
             log.debug("behind: %d snapshots replaced by newer ones", len(skip))
         now = self._clock()
@@ -424,37 +384,18 @@ class MarketStream:
         match message:
             case messages.Ping(value):
                 self._send(messages.Pong(value))
-                self._emit(HeartbeatEvent(self._lag(_server_time(value), now)))
+                self._emit(HeartbeatEvent(self._server_clock.lag(ping_time(value), now)))
             case messages.Pong(value):
                 sent = self._pings_sent.pop(value, None)
                 self._emit(HeartbeatEvent(0.0 if sent is None else max(now - sent, 0.0)))
             case messages.Subed() | messages.Unsubed() | messages.Rep() | messages.ErrorReply():
-                self._handle_reply(message, self._lag(getattr(message, "ts", None), now))
+                lag = self._server_clock.lag(getattr(message, "ts", None), now)
+                self._handle_reply(message, lag)
             case _ if message.channel not in self._channels:
                 pass  # still in flight after an unsubscribe
             case _:
-                self._emit(_event(message, self._lag(message.ts, now)))
+                self._emit(event_of_push(message, self._server_clock.lag(message.ts, now)))
         return True
-
-    def _lag(self, server_ms: int | None, now: float) -> float:
-        """How old a message stamped `server_ms` by the server was when it arrived by `now`.
-
-        Raises the estimate of the server's clock if this message proves it later (see the
-        module's docstring); 0 when the message carries no time.
-        """
-        if server_ms is None:
-            return 0.0
-        now_ms = now * 1000.0
-        bound = server_ms - now_ms
-        if self._offset_ms is None:
-            self._offset_ms, self._offset_at = bound, now_ms
-        else:
-            drifted = self._offset_ms - CLOCK_DRIFT * max(now_ms - self._offset_at, 0.0)
-            if bound >= drifted:
-                self._offset_ms, self._offset_at = bound, now_ms
-            else:
-                self._offset_ms, self._offset_at = drifted, now_ms
-        return max(now_ms + self._offset_ms - server_ms, 0.0) / 1000.0
 
     def _handle_reply(self, reply: messages.Reply, lag: float = 0.0) -> None:
         channel, tag = reply.channel, reply.tag
@@ -500,11 +441,11 @@ class MarketStream:
         """
         refusal = self._refusals.get(channel)
         if refusal is None:
-            refusal = self._refusals[channel] = _Refusal(0, reason)
+            refusal = self._refusals[channel] = Refusal(0, reason)
         refusal.cancel()
         refusal.attempts += 1
         refusal.reason = reason
-        delay = self._jittered(self._sub_retry_initial, self._sub_retry_max, refusal.attempts)
+        delay = jittered(self._rng, self._sub_retry_initial, self._sub_retry_max, refusal.attempts)
         log.warning("server refused %s: %s; retrying in %.1f s", channel, reason, delay)
         loop = asyncio.get_running_loop()
         refusal.retry = loop.call_later(delay, self._retry_subscription, channel)
@@ -523,15 +464,7 @@ class MarketStream:
                 future.set_exception(TransportError("market stream disconnected"))
 
     def _backoff(self, attempt: int) -> float:
-        return self._jittered(self._backoff_initial, self._backoff_max, attempt)
-
-    def _jittered(self, initial: float, cap: float, attempt: int) -> float:
-        """A delay doubling from `initial` per attempt up to `cap`, drawn from its upper half.
-
-        The exponent is bounded so that hours of failed attempts cannot overflow a float.
-        """
-        ceiling = min(cap, initial * 2.0 ** min(attempt - 1, 32))
-        return self._rng.uniform(ceiling / 2, ceiling)
+        return jittered(self._rng, self._backoff_initial, self._backoff_max, attempt)
 
     def _set_state(self, state: ConnectionState, detail: str) -> None:
         self.state = state
@@ -548,49 +481,6 @@ def _sub(channel: str) -> messages.Sub:
     """Our subscriptions are tagged with their channel, so a refusal naming only the tag
     still says which channel it refuses."""
     return messages.Sub(channel, f"sub-{channel}")
-
-
-async def _drain(ws: ClientConnection, batch: list[str | bytes]) -> None:
-    """Append to `batch` the frames that have already arrived, without waiting for more.
-
-    `recv()` returns at once while websockets holds a frame; a zero timeout ends the first
-    wait (cancelling `recv()` loses nothing). Two empty tries in a row (each lets the loop
-    read the socket once) end the batch, and so does `MAX_BATCH` or a closed connection
-    (the next `recv()` reports it, after this batch is handled).
-    """
-    empty = 0
-    while len(batch) < MAX_BATCH and empty < 2:
-        try:
-            async with asyncio.timeout(0):
-                batch.append(await ws.recv())
-            empty = 0
-        except TimeoutError:
-            empty += 1
-        except websockets.ConnectionClosed:
-            return
-
-
-def _server_time(value: int) -> int | None:
-    """A server ping's number as its clock in ms, if it is one (PROTOCOL.md section 6)."""
-    try:
-        return gate.time_ms(value)
-    except ValueError:
-        return None
-
-
-def _event(push: messages.Push, lag: float = 0.0) -> StreamEvent:
-    """The consumer's event of a push (the stream's events predate the protocol's values and
-    the UI depends on them), with how old its data was on arrival."""
-    match push:
-        case messages.TickerPush(ticker=ticker):
-            return TickerEvent(ticker, lag)
-        case messages.DepthPush(symbol=symbol, step=step, book=book):
-            return DepthEvent(symbol, step, book, lag)
-        case messages.TradePush(symbol=symbol, trades=trades):
-            return TradesEvent(symbol, trades, lag)
-        case messages.KlinePush(symbol=symbol, interval=interval, kline=kline):
-            return KlineEvent(symbol, interval, kline, lag)
-    raise TypeError(f"not a push: {type(push).__name__}")
 
 
 def _printable(text: object) -> str:

@@ -2,7 +2,8 @@
 
 `DashboardApp` composes the widgets and routes messages between them and the workers; it
 formats no numbers and signs no requests. Which channels to subscribe is decided by
-`client/subscriptions.py`, what happens to an order by `ui/orders.py` (`OrderDesk`). Every
+`client/subscriptions.py`, what happens to an order by `ui/orders.py` (`OrderDesk`), how the
+symbols, the stream and the history are loaded by `ui/loading.py` (`MarketLoader`). Every
 socket and request lives in a worker (the market stream, the account poller, one worker per
 order action), so a slow link never freezes the keyboard. Stream events are folded into
 `MarketState` as they come and painted by a timer at most `REPAINT_HZ` times a second, only
@@ -18,7 +19,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import ClassVar
 
-from textual import events, on, work
+from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -28,10 +29,8 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState
 
-from cdx.client.errors import CdxError
-from cdx.client.market_events import TickerEvent
 from cdx.client.rest import RestClient
-from cdx.client.stream import ConnectionState, HeartbeatEvent, MarketStream, StreamEvent
+from cdx.client.stream import ConnectionState, HeartbeatEvent, MarketStream
 from cdx.client.subscriptions import Subscriptions
 from cdx.client.tracker import OrderTracker
 from cdx.model.account import Account
@@ -41,6 +40,7 @@ from cdx.ui import STYLES_DIR
 from cdx.ui.commands import DashboardCommands
 from cdx.ui.format import fmt_text
 from cdx.ui.keys import DASHBOARD_BINDINGS, priority_actions
+from cdx.ui.loading import CONNECTING, MarketLoader
 from cdx.ui.messages import StreamEventReceived
 from cdx.ui.orders import OrderDesk
 from cdx.ui.screens.help import HelpScreen
@@ -69,13 +69,8 @@ instead of `REPAINT_HZ`, and silence still shows as stale within a quarter secon
 IDLE_AFTER_TICKS = 5
 """Repaint ticks with nothing to paint before the timer slows to `IDLE_REPAINT_HZ`."""
 
-WATCHLIST_SIZE = 8
 
-CONNECTING = "connecting…"
-"""Each panel's subtitle from the first frame until the exchange has answered."""
-
-
-class DashboardApp(OrderDesk, App[None]):
+class DashboardApp(OrderDesk, MarketLoader, App[None]):
     """The cdx dashboard over any server of PROTOCOL.md.
 
     `rest` carries the credentials (read-only without them); `ws_url` is the market stream;
@@ -234,82 +229,6 @@ class DashboardApp(OrderDesk, App[None]):
         self._idle_ticks = 0
         self.set_interval(1 / IDLE_REPAINT_HZ, self._idle_repaint)
         self._start()
-
-    # Workers ----------------------------------------------------------------------------------
-
-    @work(group="load", exclusive=True, exit_on_error=False)
-    async def _start(self) -> None:
-        """Load the symbol list, then open the stream and start polling."""
-        try:
-            symbols = await self.rest.symbols()
-        except CdxError as exc:
-            if not self._load_failures:
-                self._report_error("Cannot load symbols", exc)
-            self._load_failures += 1
-            self.status_bar.set_connection(ConnectionState.RECONNECTING, str(exc))
-            self.set_timer(min(2.0 * self._load_failures, 10.0), self._start)
-            return
-        self.symbols = {s.name: s for s in symbols}
-        for panel in self._market_panels:
-            if panel.border_subtitle == CONNECTING:
-                panel.border_subtitle = ""
-        if self.symbol_name not in self.symbols and symbols:
-            self.notify(f"Unknown symbol {self.symbol_name}; showing {symbols[0].name}")
-            self.symbol_name = symbols[0].name
-        watch = [s.name for s in symbols][:WATCHLIST_SIZE]
-        if self.symbol_name not in watch:
-            watch[-1:] = [self.symbol_name]
-        self.watchlist.set_symbols([self.symbols[name] for name in watch])
-        self._watchlist = watch
-        self._apply_symbol()
-        self._run_stream()
-        self._load_history(self.symbol_name)
-        self._load_tickers()
-        if not self.read_only:
-            self._poll()
-
-    @work(group="stream", exclusive=True, exit_on_error=False)
-    async def _run_stream(self) -> None:
-        """The market stream: its events become `StreamEventReceived` messages."""
-        stream = MarketStream(self.ws_url, self._on_stream_event)
-        stream.symbols = self.symbols  # pushes are checked against their symbol's precisions
-        self.stream = stream
-        self.subscriptions.restart()
-        self._resubscribe()
-        try:
-            await stream.run()
-        finally:
-            stream.stop()
-
-    def _on_stream_event(self, event: StreamEvent) -> None:
-        self.post_message(StreamEventReceived(event))
-
-    @work(group="history", exclusive=True, exit_on_error=False)
-    async def _load_history(self, symbol: str) -> None:
-        """Recent klines (sparkline) and trades (tape) for a symbol just opened."""
-        try:
-            bars = await self.rest.klines(symbol, period_min=1)
-            trades = await self.rest.trades(symbol)
-        except CdxError as exc:
-            self._report_error("Cannot load history", exc)
-            return
-        if symbol != self.symbol_name:
-            return
-        self.market.set_klines(symbol, list(bars))
-        self.market.add_trades(symbol, trades)
-
-    @work(group="tickers", exclusive=True, exit_on_error=False)
-    async def _load_tickers(self) -> None:
-        """Every watchlist ticker from one `GET /v1/ticker`, so the watchlist is full before
-        each symbol's first push; a push that came first is newer and is kept."""
-        try:
-            tickers = await self.rest.tickers(self.symbols)
-        except CdxError as exc:
-            log.warning("cannot load the tickers: %s", exc)  # the pushes will fill them in
-            return
-        for ticker in tickers:
-            if self.market.ticker(ticker.symbol) is None:
-                self.market.apply(TickerEvent(ticker))
 
     # Messages from workers --------------------------------------------------------------------
 

@@ -216,9 +216,10 @@ async def dash(hostile: HostileServer, market: ScriptedMarket) -> AsyncIterator[
 
 @pytest.fixture
 async def impatient(hostile: HostileServer, market: ScriptedMarket) -> AsyncIterator[Hostile]:
-    """Requests time out after half a second; a placement can execute for 1.5 s after its stamp
-    (so a lost one is proven absent quickly)."""
-    build = dashboard_factory(hostile, market, timeout=0.5, placement_horizon_ms=1500)
+    """Requests time out after 1.5 s (room for a loaded machine: the baseline read before a
+    placement must still succeed); a placement can execute for 2.5 s after its stamp (so a lost
+    one is proven absent quickly: the front never executes a request late)."""
+    build = dashboard_factory(hostile, market, timeout=1.5, placement_horizon_ms=2500)
     async for built in build():
         yield built
 

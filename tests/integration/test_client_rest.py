@@ -201,11 +201,11 @@ async def test_placement_answered_503_is_unknown_not_refused(client, exchange) -
 async def test_lost_placement_is_unknown_then_reconciled_without_a_resend(hostile) -> None:
     async def executed_then_silent(request):
         await hostile.forward(request)
-        await asyncio.sleep(1.0)  # longer than the client's deadline
+        await asyncio.sleep(2.0)  # longer than the client's deadline
         raise AssertionError("the client gave up first")
 
     hostile.on("/v1/order", executed_then_silent)
-    async with RestClient(hostile.rest_url, DEMO, timeout=0.3) as rest:
+    async with RestClient(hostile.rest_url, DEMO, timeout=1.0) as rest:
         with pytest.raises(OrderStateUnknown) as info:
             await rest.place_order("btcusdt", Side.BUY, OrderType.LIMIT, Decimal("0.02"), FAR_BID)
         order = await rest.reconcile(info.value)

@@ -93,11 +93,3 @@ async def dashboard(exchange: RunningExchange) -> AsyncIterator[Dashboard]:
     async with RestClient(exchange.rest_url, DEMO) as rest:
         app = DashboardApp(rest, exchange.ws_url, SYMBOL, poll_interval=0.2)
         yield Dashboard(app, exchange)
-
-
-@pytest.fixture
-async def impatient_dashboard(exchange: RunningExchange) -> AsyncIterator[Dashboard]:
-    """A dashboard whose requests time out after half a second (to lose answers on purpose)."""
-    async with RestClient(exchange.rest_url, DEMO, timeout=0.5) as rest:
-        app = DashboardApp(rest, exchange.ws_url, SYMBOL, poll_interval=0.2)
-        yield Dashboard(app, exchange)

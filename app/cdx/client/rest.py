@@ -85,8 +85,7 @@ class RestClient(RestSession):
 
     async def ticker(self, symbol: Symbol | str) -> Ticker:
         data = await self._call(ep.TICKER, {"symbol": _name(symbol)})
-        rules = symbol if isinstance(symbol, Symbol) else None
-        return self._decode(ep.TICKER, lambda: codec.ticker_from_rest(data, symbol=rules))
+        return self._decode(ep.TICKER, lambda: codec.ticker_from_rest(data, symbol=_rules(symbol)))
 
     async def tickers(self, symbols: Mapping[str, Symbol] | None = None) -> list[Ticker]:
         """Every symbol's ticker in one call (`GET /v1/ticker` without `symbol`, rev 2); with
@@ -98,21 +97,18 @@ class RestClient(RestSession):
         if f"step{step}" not in ep.DEPTH_TYPES:
             raise ValueError(f"depth step must be 0, 1 or 2, got {step}")
         data = await self._call(ep.DEPTH, {"symbol": _name(symbol), "type": f"step{step}"})
-        rules = symbol if isinstance(symbol, Symbol) else None
-        return self._decode(ep.DEPTH, lambda: codec.depth_from_rest(data, symbol=rules))
+        return self._decode(ep.DEPTH, lambda: codec.depth_from_rest(data, symbol=_rules(symbol)))
 
     async def trades(self, symbol: Symbol | str) -> list[Trade]:
         data = await self._call(ep.TRADES, {"symbol": _name(symbol)})
-        rules = symbol if isinstance(symbol, Symbol) else None
-        return self._decode(ep.TRADES, lambda: codec.trades_from_rest(data, symbol=rules))
+        return self._decode(ep.TRADES, lambda: codec.trades_from_rest(data, symbol=_rules(symbol)))
 
     async def klines(self, symbol: Symbol | str, period_min: int = 1) -> list[Kline]:
         if period_min not in ep.KLINE_PERIODS_MIN:
             raise ValueError(f"kline period must be one of {ep.KLINE_PERIODS_MIN} minutes")
         params = {"symbol": _name(symbol), "period": str(period_min)}
         data = await self._call(ep.KLINES, params)
-        rules = symbol if isinstance(symbol, Symbol) else None
-        return self._decode(ep.KLINES, lambda: codec.klines_from_rest(data, symbol=rules))
+        return self._decode(ep.KLINES, lambda: codec.klines_from_rest(data, symbol=_rules(symbol)))
 
     # account -----------------------------------------------------------------------------
 
@@ -125,9 +121,9 @@ class RestClient(RestSession):
     ) -> Order:
         params = {"symbol": _name(symbol), "order_id": str(order_id)}
         data = await self._call(ep.SHOW_ORDER, params, priority)
-        rules = symbol if isinstance(symbol, Symbol) else None
         return self._decode(
-            ep.SHOW_ORDER, lambda: codec.order_from_wire(_obj(data)["order_info"], symbol=rules)
+            ep.SHOW_ORDER,
+            lambda: codec.order_from_wire(_obj(data)["order_info"], symbol=_rules(symbol)),
         )
 
     async def open_orders(
@@ -330,6 +326,11 @@ class RestClient(RestSession):
 
 def _name(symbol: Symbol | str) -> str:
     return symbol.name if isinstance(symbol, Symbol) else symbol
+
+
+def _rules(symbol: Symbol | str) -> Symbol | None:
+    """The symbol whose precisions the gate checks an answer against, when the caller has it."""
+    return symbol if isinstance(symbol, Symbol) else None
 
 
 def _obj(data: Any) -> Mapping[str, Any]:

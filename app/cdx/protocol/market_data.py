@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -130,17 +131,7 @@ def _checked_ticker(ticker: Ticker) -> Ticker:
         raise CodecError(f"ticker {ticker.symbol}: low {ticker.low} is above high {ticker.high}")
     if ticker.buy is not None and ticker.sell is not None and ticker.buy >= ticker.sell:
         log.warning("ticker %s: best bid reaches best ask; dropped both", ticker.symbol)
-        return Ticker(
-            ticker.symbol,
-            ticker.time,
-            ticker.open,
-            ticker.high,
-            ticker.low,
-            ticker.last,
-            ticker.vol,
-            ticker.amount,
-            ticker.rose,
-        )
+        return replace(ticker, buy=None, sell=None)
     return ticker
 
 

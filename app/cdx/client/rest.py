@@ -45,6 +45,7 @@ from cdx.model.order import Order, OrderType, Side
 from cdx.model.symbol import Symbol
 from cdx.protocol import codec, gate, limits
 from cdx.protocol import endpoints as ep
+from cdx.protocol.fields import as_object
 from cdx.protocol.page import Page
 
 __all__ = [
@@ -123,7 +124,9 @@ class RestClient(RestSession):
         data = await self._call(ep.SHOW_ORDER, params, priority)
         return self._decode(
             ep.SHOW_ORDER,
-            lambda: codec.order_from_wire(_obj(data)["order_info"], symbol=_rules(symbol)),
+            lambda: codec.order_from_wire(
+                as_object(data, "showOrder data")["order_info"], symbol=_rules(symbol)
+            ),
         )
 
     async def open_orders(
@@ -285,7 +288,7 @@ class RestClient(RestSession):
         placing = PlacementSent(name, Side(side), OrderType(type), volume, price, baseline)
         data, sent_ms = await self._call_placing(params, placing)
         try:
-            order_id = _digits(_obj(data)["order_id"])
+            order_id = _digits(as_object(data, "order data")["order_id"])
             if len(order_id) > limits.MAX_ID_DIGITS:
                 raise codec.CodecError(f"order_id of {len(order_id)} digits")
         except (codec.CodecError, KeyError, TypeError, ValueError) as exc:
@@ -331,12 +334,6 @@ def _name(symbol: Symbol | str) -> str:
 def _rules(symbol: Symbol | str) -> Symbol | None:
     """The symbol whose precisions the gate checks an answer against, when the caller has it."""
     return symbol if isinstance(symbol, Symbol) else None
-
-
-def _obj(data: Any) -> Mapping[str, Any]:
-    if not isinstance(data, Mapping):
-        raise codec.CodecError(f"expected an object, got {type(data).__name__}")
-    return data
 
 
 def _digits(value: Any) -> str:

@@ -50,7 +50,7 @@ from cdx.client.market_events import KlineEvent as KlineEvent
 from cdx.client.market_events import TickerEvent as TickerEvent
 from cdx.client.market_events import TradesEvent as TradesEvent
 from cdx.client.server_clock import ServerClock, ping_time
-from cdx.client.subscription_retry import Refusal, jittered
+from cdx.client.subscription_retry import RefusedChannel, jittered
 from cdx.client.transport_security import is_loopback
 from cdx.model.symbol import Symbol
 from cdx.protocol import channels, frames, messages
@@ -149,7 +149,7 @@ class MarketStream:
         self._max_size = max_size
         self._got_messages = False  # whether the current session has heard from the server
         self._ping_ids = itertools.count(1)
-        self._refusals: dict[str, Refusal] = {}
+        self._refusals: dict[str, RefusedChannel] = {}
         self._channels: dict[str, None] = {}  # insertion-ordered set
         self._ws: ClientConnection | None = None
         self._outbox: asyncio.Queue[str] | None = None
@@ -441,7 +441,7 @@ class MarketStream:
         """
         refusal = self._refusals.get(channel)
         if refusal is None:
-            refusal = self._refusals[channel] = Refusal(0, reason)
+            refusal = self._refusals[channel] = RefusedChannel(0, reason)
         refusal.cancel()
         refusal.attempts += 1
         refusal.reason = reason

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 
 @dataclass(slots=True)
-class Refusal:
+class RefusedChannel:
     """A channel the server refused: how often in a row, why, and the pending retry."""
 
     attempts: int

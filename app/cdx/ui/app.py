@@ -24,7 +24,6 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.driver import Driver
-from textual.notifications import SeverityLevel
 from textual.widget import Widget
 from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState
@@ -38,17 +37,19 @@ from cdx.model.order import OrderType, Side
 from cdx.model.symbol import Symbol
 from cdx.ui import STYLES_DIR
 from cdx.ui.commands import DashboardCommands
-from cdx.ui.format import fmt_text
 from cdx.ui.keys import DASHBOARD_BINDINGS, priority_actions
 from cdx.ui.loading import CONNECTING, MarketLoader
 from cdx.ui.messages import StreamEventReceived
+from cdx.ui.notice_desk import NoticeDesk
 from cdx.ui.orders import OrderDesk
-from cdx.ui.screens.help import HelpScreen
+from cdx.ui.panel_views import PanelViews
 from cdx.ui.screens.symbol_picker import SymbolPicker
 from cdx.ui.state import MarketState, Part
+from cdx.ui.trading_gate import TradingGate, trading_allowed
 from cdx.ui.widgets.balances import BalancesPanel
 from cdx.ui.widgets.contained import DISPLAY_ERROR, FailureLog, contained
 from cdx.ui.widgets.ladder import Ladder
+from cdx.ui.widgets.message_line import MessageLine
 from cdx.ui.widgets.open_orders import OpenOrders
 from cdx.ui.widgets.order_form import OrderForm
 from cdx.ui.widgets.status_bar import StatusBar
@@ -70,7 +71,7 @@ IDLE_AFTER_TICKS = 5
 """Repaint ticks with nothing to paint before the timer slows to `IDLE_REPAINT_HZ`."""
 
 
-class DashboardApp(OrderDesk, MarketLoader, App[None]):
+class DashboardApp(OrderDesk, MarketLoader, NoticeDesk, PanelViews, TradingGate, App[None]):
     """The cdx dashboard over any server of PROTOCOL.md.
 
     `rest` carries the credentials (read-only without them); `ws_url` is the market stream;
@@ -142,25 +143,6 @@ class DashboardApp(OrderDesk, MarketLoader, App[None]):
 
     # Containment ------------------------------------------------------------------------------
 
-    def notify(
-        self,
-        message: str,
-        *,
-        title: str = "",
-        severity: SeverityLevel = "information",
-        timeout: float | None = None,
-        markup: bool = False,
-    ) -> None:
-        """A toast, always as plain text: messages carry server words (a refusal, a coin name),
-        and markup in them would be interpreted (`[@click=...]`) or fail to parse."""
-        super().notify(
-            fmt_text(str(message), 500),
-            title=fmt_text(title, 80),
-            severity=severity,
-            timeout=timeout,
-            markup=False,
-        )
-
     def contained_failure(self, where: str, exc: Exception) -> None:
         """A handler or the repaint timer failed: logged and reported, never the app's end.
 
@@ -186,6 +168,7 @@ class DashboardApp(OrderDesk, MarketLoader, App[None]):
             with Vertical(id="side"):
                 yield Watchlist(id="watchlist")
                 yield TradesTape(id="tape")
+        yield MessageLine(self.clock, id="messages")
         yield StatusBar(id="status")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -224,6 +207,7 @@ class DashboardApp(OrderDesk, MarketLoader, App[None]):
         status.set_mode(self.read_only)
         status.set_symbol(self.symbol_name)
         status.set_connection(ConnectionState.CONNECTING)
+        self.show_read_only()
         self.ladder.focus()
         self._repaint_timer = self.set_interval(1 / REPAINT_HZ, self._repaint)
         self._idle_ticks = 0
@@ -294,6 +278,8 @@ class DashboardApp(OrderDesk, MarketLoader, App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Dashboard keys act on the main screen only, and never while typing in a field."""
         on_main = self.screen is self.screen_stack[0] if self.screen_stack else True
+        if not trading_allowed(action, self.read_only):
+            return False  # hidden from the footer; a trading key says why (`refuse_trading`)
         if action == "submit_order":
             focused = self.focused
             return on_main and focused is not None and self.form in focused.ancestors_with_self
@@ -324,9 +310,6 @@ class DashboardApp(OrderDesk, MarketLoader, App[None]):
                 self.switch_symbol(name)
 
         self.push_screen(SymbolPicker(list(self.symbols.values()), self.symbol_name), picked)
-
-    def action_help(self) -> None:
-        self.push_screen(HelpScreen())
 
     # State changes ----------------------------------------------------------------------------
 

@@ -68,6 +68,10 @@ def hint(app: KeyDisplay, owner: type[DOMNode], *ids: str) -> str:
     return "    ".join(f"{' / '.join(keys)}: {words}" for keys, words in actions.values())
 
 
+TRADING_KEYS = "b,s,B,S,c,C,x,m"
+"""The keys that place, cancel or move orders: off in read-only mode."""
+
+
 def _dashboard(key: str, action: str, description: str, id: str, tooltip: str = "") -> Binding:
     """A dashboard key: priority (routed as it is read), and shown as typed when a symbol."""
     display = {"question_mark": "?", "left_square_bracket": "[", "right_square_bracket": "]"}
@@ -87,6 +91,10 @@ DASHBOARD_BINDINGS: list[BindingType] = [
     # must still see how to find every other key.
     _dashboard("question_mark", "help", "Help", "help", "Help: every key of the dashboard"),
     _dashboard("q", "quit", "Quit", "quit", "Quit cdx"),
+    # Third, so that it shows at 80 columns too, where it is the way to the hidden panels.
+    _dashboard(
+        "v", "side_panel", "Panels", "side-panel", "Panels: show the trades / watchlist in turn"
+    ),
     _dashboard("b", "limit('BUY')", "Buy", "limit-buy", "Limit buy: order form at a price"),
     _dashboard("s", "limit('SELL')", "Sell", "limit-sell", "Limit sell: order form at a price"),
     _dashboard("B", "market('BUY')", "Mkt buy", "market-buy", "Market buy: spend quote coin"),
@@ -109,6 +117,9 @@ DASHBOARD_BINDINGS: list[BindingType] = [
     ),
     _dashboard("slash", "pick_symbol", "Symbol", "pick-symbol", "Pick symbol: type to filter"),
     Binding("ctrl+p", "command_palette", "Palette", id="command-palette"),
+    # Read-only: the trading keys above are hidden, and this says why when one is pressed
+    # (`cdx.ui.trading_gate`). No description: not a key of its own in the help or footer.
+    Binding(TRADING_KEYS, "refuse_trading", show=False, priority=True, id="refuse-trading"),
 ]
 """The dashboard's own keys (README's Keys table); the id names each for a keymap, the
 tooltip is its command palette entry (and the footer's tooltip)."""

@@ -52,11 +52,15 @@ class OpenOrdersPolled(Message):
 
 
 class PollFailed(Message):
-    """A background poll failed; shown in the status bar, never as a traceback."""
+    """A background poll failed; shown in the status bar, never as a traceback.
 
-    def __init__(self, what: str, reason: str) -> None:
+    `key_refused`: the exchange refused the API key itself (not the clock), so polling stops.
+    """
+
+    def __init__(self, what: str, reason: str, *, key_refused: bool = False) -> None:
         self.what = what
         self.reason = reason
+        self.key_refused = key_refused
         super().__init__()
 
 

@@ -78,8 +78,9 @@ class OrderDesk(_Base):
             try:
                 await self._poll_once(self.symbol_name)
             except AuthError as exc:
-                self.post_message(PollFailed("account", str(exc)))
-                if exc.code != ErrorCode.TIME_WINDOW:
+                refused = exc.code != ErrorCode.TIME_WINDOW
+                self.post_message(PollFailed("account", str(exc), key_refused=refused))
+                if refused:
                     # Wrong key, secret or IP: every further poll would be refused the same
                     # way, so stop asking until the user fixes the setup and restarts.
                     log.warning("account polling stopped: %s", exc)
@@ -133,7 +134,9 @@ class OrderDesk(_Base):
 
     @contained
     def on_poll_failed(self, message: PollFailed) -> None:
-        if message.reason != self._last_poll_error:
+        if message.key_refused:
+            self.key_refused(message.reason)  # KEY REFUSED, not TRADING (ui/trading_gate.py)
+        elif message.reason != self._last_poll_error:
             self._last_poll_error = message.reason
             self.notify(message.reason, title="Account update failed", severity="warning")
         if self.account is None:

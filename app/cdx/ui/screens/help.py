@@ -1,10 +1,13 @@
-"""The `?` screen: every key binding of the app and its widgets, generated from BINDINGS.
+"""The `?` screen: the status and the recent messages in full, then every key binding of the
+app and its widgets, generated from BINDINGS.
 
-Nothing here is hand-written, so the help can never disagree with what the keys do.
+Nothing here is hand-written, so the help can never disagree with what the keys do. The message
+line and the status bar shorten what does not fit; this is where the whole text is read.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.table import Table
@@ -16,7 +19,9 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from cdx.ui.format import fmt_seconds
 from cdx.ui.keys import declared, hint, key_label
+from cdx.ui.notices import Notice
 from cdx.ui.screens.confirm import ConfirmScreen
 from cdx.ui.screens.symbol_picker import SymbolPicker
 
@@ -40,14 +45,25 @@ def binding_sections(app: App[object]) -> list[tuple[str, list[Binding]]]:
     return sections
 
 
+def _ago(seconds: float) -> str:
+    """How long ago a message was told: `now`, `42s ago`, `3m05s ago`."""
+    return "now" if seconds < 1 else f"{fmt_seconds(seconds)} ago"
+
+
 def _words(name: str) -> str:
     """`OpenOrders` -> `Open orders`."""
     spaced = "".join(f" {c.lower()}" if c.isupper() else c for c in name).strip()
     return spaced[:1].upper() + spaced[1:]
 
 
+SEVERITY_STYLE: dict[str, str] = {"information": "", "warning": "bold yellow", "error": "bold red"}
+"""How a message's severity is marked in the list (the message line's colours, in words)."""
+
+
 class HelpScreen(ModalScreen[None]):
-    """Lists every binding; Escape, `q` or `?` closes it."""
+    """Lists the status in full (`status`: label and text), the `notices` (newest first,
+    their age counted from `now` on the app's clock) and every binding; Escape, `q` or `?`
+    closes it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="help.close"),
@@ -55,17 +71,51 @@ class HelpScreen(ModalScreen[None]):
         Binding("question_mark", "close", "Close", key_display="?", show=False, id="help.close-?"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        notices: Sequence[Notice] = (),
+        *,
+        now: float = 0.0,
+        status: Sequence[tuple[str, str]] = (),
+    ) -> None:
         super().__init__()
+        self.notices = tuple(notices)
+        self.now = now
+        self.status = tuple(status)
         self.rows: list[tuple[str, str]] = []
         """(key, description) as shown; a section title has an empty key."""
+        self.messages: list[str] = []
+        """The status and message lines as shown, whole."""
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
+            if self.status or self.notices:
+                yield Static(self._news(), id="help-news")
             yield Static(self._table(), id="help-table")
 
     def on_mount(self) -> None:
         self.query_one("#help-box").border_title = f"Keys ({hint(self.app, HelpScreen)})"
+
+    def _news(self) -> Table:
+        """The status, then the recent messages, each whole (wrapped, never cut)."""
+        table = Table.grid(padding=(0, 2))
+        table.add_column(justify="right", style="bold", no_wrap=True)
+        table.add_column(overflow="fold")
+        if self.status:
+            table.add_row("", Text("Status", style="bold underline"))
+            for label, text in self.status:
+                table.add_row(label, Text(text))
+                self.messages.append(f"{label}: {text}")
+        if self.notices:
+            table.add_row("", Text("Recent messages (newest first)", style="bold underline"))
+            for notice in self.notices:
+                line = notice.line + (f"  ×{notice.repeats}" if notice.repeats > 1 else "")
+                table.add_row(
+                    _ago(self.now - notice.at), Text(line, SEVERITY_STYLE[notice.severity])
+                )
+                self.messages.append(line)
+        table.add_row("", "")
+        return table
 
     def _table(self) -> Table:
         table = Table.grid(padding=(0, 2))

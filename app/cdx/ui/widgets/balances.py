@@ -65,10 +65,13 @@ class BalancesPanel(Contained, Widget):
         self._account, self._focus = account, focus
         self.refresh(layout=len(self.balances) != rows_before)
 
-    def show_problem(self, text: str) -> None:
-        """Why there are no balances to show yet (until an account arrives)."""
-        if text != self._problem:
-            self._problem = text
+    _problem_label = "balances: "
+
+    def show_problem(self, text: str, *, label: str = "balances: ") -> None:
+        """Why there are no balances to show yet (until an account arrives); `label` leads
+        it ("" for a sentence of its own, such as read-only mode's)."""
+        if (text, label) != (self._problem, self._problem_label):
+            self._problem, self._problem_label = text, label
             self.refresh(layout=True)
 
     @property
@@ -93,7 +96,7 @@ class BalancesPanel(Contained, Widget):
 
     @property
     def _problem_text(self) -> str:
-        return f" balances: {fmt_text(self._problem, 200)}"
+        return f" {self._problem_label}{fmt_text(self._problem, 200)}"
 
     def _amount_style(self, value: Decimal, name: str) -> Style:
         return self.get_component_rich_style("balances--zero" if value == 0 else name)

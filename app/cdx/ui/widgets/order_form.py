@@ -22,6 +22,7 @@ from cdx.model.order import OrderType, Side
 from cdx.model.symbol import Symbol
 from cdx.ui.format import fmt_amount, fmt_price, fmt_text
 from cdx.ui.order_check import Check, OrderDraft, exact, validate
+from cdx.ui.widgets.clamped_text import ClampedText
 from cdx.ui.widgets.contained import Contained, contained
 from cdx.ui.widgets.text_field import TextField
 
@@ -91,7 +92,7 @@ class OrderForm(Contained, Vertical):
             yield TextField(placeholder="amount", id="amount", select_on_focus=True)
             yield Label("", id="amount-unit", classes="form-unit", markup=False)
         yield Static("", id="form-total", markup=False)
-        yield Static("", id="form-message", markup=False)
+        yield ClampedText(id="form-message")  # wraps; a cut is marked (whole on `?`)
 
     def on_mount(self) -> None:
         self.border_title = "Order"

@@ -2,13 +2,15 @@
 
 One line that tells a user whether what they see can be trusted: stale data, a feed the server
 refused, or a nearly spent rate budget is shown in the warning style before it becomes a wrong
-decision or a refused order.
+decision or a refused order; a key the exchange refused says KEY REFUSED where TRADING would.
+What does not fit is shortened (`…`); the whole text is logged as it changes and listed on the
+help screen (`full_texts`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.style import Style
@@ -36,6 +38,12 @@ act on (what matters is whether it is within `STALE_AFTER_S`), yet it rewrote th
 ten times a second: 5 kB/s on an idle screen over SSH. Past the threshold the age is shown in
 whole seconds (`stale 3s`), which changes once a second and says how far behind the data is.
 """
+
+MIN_SHORTENED = 12
+"""A reason is shortened to no fewer characters than this; with less room it is dropped."""
+
+KEY_REFUSED = "KEY REFUSED"
+"""The mode once the exchange refused the API key (wrong key, secret or IP address)."""
 
 LOW_BUDGET_FRACTION = 0.2
 """A group with at most this fraction of its limit left is shown in the warning style."""
@@ -71,6 +79,7 @@ class StatusBar(Widget):
         "status-bar--symbol",
         "status-bar--trading",
         "status-bar--read-only",
+        "status-bar--refused",
     }
 
     connection: reactive[str] = reactive("connecting")
@@ -83,6 +92,8 @@ class StatusBar(Widget):
     """Seconds since the last market data arrived, None before any did (see `set_data_age`)."""
     symbol: reactive[str] = reactive("")
     read_only: reactive[bool] = reactive(True)
+    refused: reactive[str] = reactive("")
+    """Why the exchange refused the API key, "" while it has not."""
     budgets: reactive[tuple[tuple[str, int, int], ...]] = reactive(())
     """(group, remaining, limit) per rate-limit group."""
 
@@ -115,9 +126,32 @@ class StatusBar(Widget):
     def set_symbol(self, name: str) -> None:
         self.symbol = name
 
-    def set_mode(self, read_only: bool) -> None:
-        """READ-ONLY without API keys, TRADING with them."""
+    def set_mode(self, read_only: bool, *, refused: str = "") -> None:
+        """READ-ONLY without API keys, TRADING with them, KEY REFUSED (and why) once the
+        exchange refused them."""
         self.read_only = read_only
+        self.refused = refused
+
+    def watch_detail(self, text: str) -> None:
+        if text:
+            log.info("status: %s %s", self.connection, text)
+
+    def watch_feed_problem(self, text: str) -> None:
+        if text:
+            log.info("status: %s", text)
+
+    def full_texts(self) -> list[tuple[str, str]]:
+        """(label, whole text) of each part of the line, for the help screen."""
+        texts = [("Connection", " ".join(filter(None, [self.connection, self.detail])))]
+        if self.feed_problem:
+            texts.append(("Feed", self.feed_problem))
+        texts.append(("Data", self.age_text))
+        if self.refused:
+            mode = f"{KEY_REFUSED}: {self.refused}"
+        else:
+            mode = "READ-ONLY: no API key set" if self.read_only else "TRADING"
+        texts.append(("Mode", mode))
+        return texts
 
     @property
     def stale(self) -> bool:
@@ -129,6 +163,7 @@ class StatusBar(Widget):
         label = style("status-bar--label")
         # (priority, pieces): lower priority numbers are dropped first.
         parts: list[tuple[int, list[tuple[str, Style]]]] = []
+        shortenable = (1, 7)  # the detail and the refused feed: reasons, read whole on `?`
         warn = style("status-bar--warn")
         state_class = _STATE_CLASS.get(self.connection, "status-bar--error")
         if self.feed_problem and state_class == "status-bar--ok":
@@ -153,29 +188,52 @@ class StatusBar(Widget):
             parts.append((5, budget_pieces))
         if self.symbol:
             parts.append((6, [(self.symbol.upper(), style("status-bar--symbol"))]))
-        mode = (
-            ("READ-ONLY", "status-bar--read-only")
-            if self.read_only
-            else ("TRADING", "status-bar--trading")
-        )
-        parts.append((10, [(mode[0], style(mode[1]))]))
-
-        width = self.size.width
-        separator = "  "
-
-        def length(chosen: list[tuple[int, list[tuple[str, Style]]]]) -> int:
-            body = sum(len(text) for _, pieces in chosen for text, _ in pieces)
-            return 1 + body + len(separator) * (len(chosen) - 1)
-
-        while len(parts) > 1 and length(parts) > width:
-            parts.remove(min(parts, key=lambda part: part[0]))
+        parts.append((10, [self._mode(style)]))
+        fit(parts, self.size.width, shortenable)
         line = Text(" ", no_wrap=True, overflow="crop", end="")
         for index, (_, pieces) in enumerate(parts):
             if index:
-                line.append(separator, label)
+                line.append(SEPARATOR, label)
             for text, piece_style in pieces:
                 line.append(text, piece_style)
         return line
+
+    def _mode(self, style: Callable[[str], Style]) -> tuple[str, Style]:
+        if self.refused:
+            return KEY_REFUSED, style("status-bar--refused")
+        if self.read_only:
+            return "READ-ONLY", style("status-bar--read-only")
+        return "TRADING", style("status-bar--trading")
+
+
+SEPARATOR = "  "
+
+Part = tuple[int, list[tuple[str, Style]]]
+"""(priority, pieces of text and their styles): lower priorities give way first."""
+
+
+def fit(parts: list[Part], width: int, shortenable: tuple[int, ...]) -> None:
+    """Make `parts` fit `width` cells (with a leading space and separators), in place.
+
+    The lowest priority gives way first: shortened with `…` if it is a reason (its priority in
+    `shortenable`) and at least `MIN_SHORTENED` characters of it fit, else dropped. The
+    highest-priority part always stays.
+    """
+
+    def length() -> int:
+        body = sum(len(text) for _, pieces in parts for text, _ in pieces)
+        return 1 + body + len(SEPARATOR) * (len(parts) - 1)
+
+    while len(parts) > 1 and length() > width:
+        lowest = min(parts, key=lambda part: part[0])
+        priority, pieces = lowest
+        if priority in shortenable and len(pieces) == 1:
+            text, piece_style = pieces[0]
+            room = len(text) - (length() - width)
+            if room >= MIN_SHORTENED:
+                pieces[0] = (text[: room - 1] + "…", piece_style)
+                continue
+        parts.remove(lowest)
 
 
 def age_text(seconds: float | None) -> str:

@@ -1,0 +1,80 @@
+"""Panels that do not fit take turns: `v` shows the trades tape and the watchlist at 80x24.
+
+Below 110 columns the side column (watchlist and trades) has no room beside the ladder and the
+middle column, and below 32 rows the watchlist has none above the tape, so styles/app.tcss hides
+them. `v` cycles the views of what is hidden, by classes on `#body` that only matter at those
+sizes: `-show-side` puts the side column in place of the middle one, `-show-watchlist` brings
+the watchlist back above the tape. Opening the form or selecting an order (anything focusing the
+middle column) goes back to it, so a trading key never acts on a hidden panel.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import events
+from textual.widget import Widget
+
+if TYPE_CHECKING:
+    from cdx.ui.app import DashboardApp
+
+    _Base = DashboardApp
+else:
+    _Base = object
+
+SHOW_SIDE = "-show-side"
+SHOW_WATCHLIST = "-show-watchlist"
+VIEW_CLASSES = (SHOW_SIDE, SHOW_WATCHLIST)
+
+View = frozenset[str]
+
+
+def views(narrow: bool, short: bool) -> list[View]:
+    """The views `v` cycles through at this size, the usual one first: one view alone when
+    every panel fits."""
+    cycle: list[View] = [frozenset()]
+    if narrow:
+        cycle.append(frozenset({SHOW_SIDE}))
+    if short:
+        cycle.append(cycle[-1] | {SHOW_WATCHLIST})
+    return cycle
+
+
+def next_view(current: View, narrow: bool, short: bool) -> View | None:
+    """The view after `current` at this size (a class that has no effect at it is ignored),
+    or None when there is nothing to cycle."""
+    cycle = views(narrow, short)
+    if len(cycle) == 1:
+        return None
+    effective = frozenset(
+        flag
+        for flag in current
+        if (flag == SHOW_SIDE and narrow) or (flag == SHOW_WATCHLIST and short)
+    )
+    index = cycle.index(effective) if effective in cycle else 0
+    return cycle[(index + 1) % len(cycle)]
+
+
+class PanelViews(_Base):
+    """`v` and the way back to the middle column (a mixin of `DashboardApp`)."""
+
+    def action_side_panel(self) -> None:
+        main = self.screen_stack[0]
+        body = main.query_one("#body")
+        narrow = main.has_class("-narrow")
+        chosen = next_view(frozenset(body.classes), narrow, main.has_class("-short"))
+        if chosen is None:
+            self.notify("Every panel is shown at this size")
+            return
+        for name in VIEW_CLASSES:
+            body.set_class(name in chosen, name)
+        if narrow and SHOW_SIDE in chosen and self._in_middle(self.focused):
+            self.ladder.focus()  # the middle column is hidden now
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """The form or the orders took the focus: show the middle column again."""
+        if self._in_middle(event.widget):
+            self.screen_stack[0].query_one("#body").remove_class(SHOW_SIDE)
+
+    def _in_middle(self, widget: Widget | None) -> bool:
+        return widget is not None and any(node.id == "middle" for node in widget.ancestors)

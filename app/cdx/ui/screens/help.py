@@ -94,7 +94,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(self._table(), id="help-table")
 
     def on_mount(self) -> None:
-        self.query_one("#help-box").border_title = f"Keys ({hint(self.app, HelpScreen)})"
+        self.query_one("#help-box").border_title = f"Help ({hint(self.app, HelpScreen)})"
 
     def _news(self) -> Table:
         """The status, then the recent messages, each whole (wrapped, never cut)."""

@@ -28,10 +28,11 @@ class ClampedText(Static):
     def render(self) -> Text:
         width, height = self.size.width, self.size.height
         lines = self._lines(width)
-        if height > 0 and len(lines) > height:
-            lines = lines[:height]
-            room = max(width - len(MORE) - 1, 0)
-            lines[-1] = lines[-1][:room] + "…" + MORE
+        if height <= 0 or len(lines) <= height:
+            return Text(str(self.content), end="")  # it fits: wrapped as any text
+        lines = lines[:height]
+        room = max(width - len(MORE) - 1, 0)
+        lines[-1] = lines[-1][:room] + "…" + MORE
         return Text("\n".join(lines), end="")
 
     def _lines(self, width: int) -> list[str]:

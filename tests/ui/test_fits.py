@@ -126,8 +126,11 @@ async def test_v_shows_the_trades_then_the_watchlist_at_80x24(dashboard: Dashboa
         assert not on_screen(app.form)
         await pilot.press("v")
         assert on_screen(app.watchlist) and on_screen(app.tape)
+        app.watchlist.focus()
         await pilot.press("v")
+        await pilot.pause()
         assert on_screen(app.form) and not on_screen(app.tape)
+        assert app.focused is app.ladder  # not the watchlist, hidden again
         await pilot.press("v", "b")  # the form opens where it can be seen
         await pilot.pause()
         assert on_screen(app.form) and app.form.has_focus_within

@@ -68,8 +68,14 @@ class PanelViews(_Base):
             return
         for name in VIEW_CLASSES:
             body.set_class(name in chosen, name)
-        if narrow and SHOW_SIDE in chosen and self._in_middle(self.focused):
-            self.ladder.focus()  # the middle column is hidden now
+        self.call_after_refresh(self._focus_shown)
+
+    def _focus_shown(self) -> None:
+        """A panel hidden by the new view gives the focus to the ladder (keys typed next must
+        not act on what cannot be seen)."""
+        focused = self.focused  # None: Textual has already blurred a widget it hid
+        if focused is None or not all(node.display for node in focused.ancestors_with_self):
+            self.ladder.focus()
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         """The form or the orders took the focus: show the middle column again."""

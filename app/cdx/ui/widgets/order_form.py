@@ -74,6 +74,8 @@ class OrderForm(Contained, Vertical):
         """The exchange's last refusal; it stays shown until the user edits or submits again,
         so a balance poll revalidating the fields cannot wipe it before it is read."""
         self._amount_unit = ""
+        self._stale: str | None = None
+        """Why the book is not fit to trade from (`set_stale`), None while it is live."""
         self.edits = 0
         """Counts every change of a field; `reset_amount` leaves alone what was typed since."""
         """The coin the amount field is counted in; when it changes (a market buy counts the
@@ -112,6 +114,13 @@ class OrderForm(Contained, Vertical):
     def set_account(self, account: Account | None) -> None:
         self.account = account
         self._revalidate()
+
+    def set_stale(self, reason: str | None) -> None:
+        """The book is stale (`reason` says how, in words to show) or live again (None).
+
+        Stored only: called on every repaint tick, it draws nothing; Enter reads it.
+        """
+        self._stale = reason
 
     def set_best(self, bid: Decimal | None, ask: Decimal | None) -> None:
         """Best prices of the book, for prefilling and for a market order's estimate."""
@@ -205,6 +214,9 @@ class OrderForm(Contained, Vertical):
         """
         if self.read_only:
             self.show_error("Read-only: set CDX_API_KEY and CDX_API_SECRET to trade")
+            return None
+        if self._stale is not None:
+            self.show_error(self._stale)  # stale means stop: nothing is sent from an old book
             return None
         self._refusal = None
         check = self.check()

@@ -187,6 +187,7 @@ async def test_stopped_server_dims_ladder_and_ticker_and_enter_refuses(hostile) 
             # The server comes back: live again, and the same Enter now places the order.
             outage.on()
             await until(pilot, lambda: live(app), "ladder and ticker live again")
+            assert "not sending" not in form_message(app)  # the refusal goes with the cause
             await pilot.press("enter")
             await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirmation")
             await pilot.press("enter")

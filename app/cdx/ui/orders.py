@@ -207,7 +207,7 @@ class OrderDesk(_Base):
         reason = self.trading_refusal()
         if reason is None:
             return False
-        self.form.show_error(reason)
+        self.form.set_stale(reason, show=True)
         self.notify(reason, title="Order not sent", severity="warning")
         return True
 

@@ -76,6 +76,7 @@ class OrderForm(Contained, Vertical):
         self._amount_unit = ""
         self._stale: str | None = None
         """Why the book is not fit to trade from (`set_stale`), None while it is live."""
+        self._stale_shown = False
         self.edits = 0
         """Counts every change of a field; `reset_amount` leaves alone what was typed since."""
         """The coin the amount field is counted in; when it changes (a market buy counts the
@@ -115,12 +116,21 @@ class OrderForm(Contained, Vertical):
         self.account = account
         self._revalidate()
 
-    def set_stale(self, reason: str | None) -> None:
+    def set_stale(self, reason: str | None, *, show: bool = False) -> None:
         """The book is stale (`reason` says how, in words to show) or live again (None).
 
-        Stored only: called on every repaint tick, it draws nothing; Enter reads it.
+        Called on every repaint tick, it only stores the reason, which Enter reads; `show`
+        also puts it under the fields as a refusal, which goes as soon as the book is live.
         """
         self._stale = reason
+        if show and reason is not None:
+            self.show_error(reason)
+            self._stale_shown = True
+        elif reason is None and self._stale_shown:
+            self._stale_shown = False
+            if self._refusal is not None:
+                self._refusal = None
+                self._revalidate()
 
     def set_best(self, bid: Decimal | None, ask: Decimal | None) -> None:
         """Best prices of the book, for prefilling and for a market order's estimate."""
@@ -216,7 +226,7 @@ class OrderForm(Contained, Vertical):
             self.show_error("Read-only: set CDX_API_KEY and CDX_API_SECRET to trade")
             return None
         if self._stale is not None:
-            self.show_error(self._stale)  # stale means stop: nothing is sent from an old book
+            self.set_stale(self._stale, show=True)  # stale means stop: no order from an old book
             return None
         self._refusal = None
         check = self.check()

@@ -71,19 +71,24 @@ class Outage:
     def __init__(self, hostile: HostileServer) -> None:
         self.hostile = hostile
         self.down = False
+        self.stream_down = False
         self._sockets: set[web.WebSocketResponse] = set()
         for path in REST_PATHS:
             hostile.on(path, self._rest)
         hostile.on_ws(self._ws)
 
-    async def off(self) -> None:
+    async def off(self, *, stream: bool = True) -> None:
+        """Down: REST answers 503; with `stream`, the WebSocket too (else it stays live)."""
         self.down = True
+        self.stream_down = stream
+        if not stream:
+            return
         for ws in list(self._sockets):
             with contextlib.suppress(ConnectionError):
                 await ws.close()
 
     def on(self) -> None:
-        self.down = False
+        self.down = self.stream_down = False
 
     def sent(self, path: str) -> int:
         """Requests for `path` that reached the front (while up or down)."""
@@ -99,7 +104,7 @@ class Outage:
         )
 
     async def _ws(self, ws: web.WebSocketResponse, _: web.Request) -> None:
-        if self.down:
+        if self.stream_down:
             return  # closed at once by the front
         self._sockets.add(ws)
         try:
@@ -315,3 +320,31 @@ async def test_orders_that_changed_while_disconnected_are_announced(hostile) -> 
             await until(pilot, lambda: live(app), "live again")
             cancelled = [o for o in app.tracker.all(SYMBOL) if o.order_id == doomed.id]
             assert [o.state for o in cancelled] == [TrackedState.CANCELLED]
+
+
+async def test_an_order_cancelled_while_the_account_poll_failed_is_announced(hostile) -> None:
+    """Only REST is down (the market stream stays live): the poll's recovery is the reconnect."""
+    outage = Outage(hostile)
+    engine = hostile.exchange.engine
+    now = int(time.time() * 1000)
+    async with RestClient(hostile.rest_url, DEMO) as rest:
+        app = DashboardApp(rest, hostile.ws_url, SYMBOL, poll_interval=0.2)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await ready(pilot, app)
+            book = app.market.book(SYMBOL, app.step)
+            assert book is not None and book.best_ask is not None
+            ask = book.best_ask + Decimal("1000.00")
+            resting = engine.place_order(
+                "demo", SYMBOL, Side.SELL, OrderType.LIMIT, "0.010000", f"{ask}", now
+            )
+            await until(pilot, lambda: app.orders.row_count == 1, "the order listed")
+
+            await outage.off(stream=False)
+            await until(pilot, lambda: bool(app._last_poll_error), "the poll failing")
+            engine.cancel_order("demo", SYMBOL, resting.id, int(time.time() * 1000))
+            outage.on()
+            await until(
+                pilot,
+                lambda: f"Order {resting.id} SELL {ask:,.2f} was cancelled" in notices(app),
+                "the cancelled order announced",
+            )

@@ -124,7 +124,7 @@ class OrderDesk(_Base):
             if isinstance(final, Order):
                 self.tracker.report(final)
         for line in notices(changes, finals, self.symbols.get(symbol)):
-            self.notify(line, title="Changed while disconnected", severity="warning", timeout=10)
+            self.notify(line, title="Changed during the outage", severity="warning", timeout=10)
 
     def _announce_reconciled(self) -> None:
         """Tell the user how each lost placement the reconcile has just settled ended."""

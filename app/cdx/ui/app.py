@@ -294,6 +294,7 @@ class DashboardApp(OrderDesk, MarketLoader, NoticeDesk, PanelViews, TradingGate,
 
     def action_submit_order(self) -> None:
         """Enter in the form: the confirmation dialog in the next frame, or the reason not."""
+        self.form.set_stale(self.trading_refusal())  # the age as of this key, not the last tick
         draft = self.form.submit()
         if draft is not None:
             self._confirm_order(draft)
@@ -428,6 +429,7 @@ class DashboardApp(OrderDesk, MarketLoader, NoticeDesk, PanelViews, TradingGate,
         if self._orders_dirty:
             self._flush_orders()
         status.set_data_age(self.market.data_age(self.symbol_name))
+        self.show_staleness()
         limiter = getattr(self.rest, "limiter", None)
         if limiter is not None:
             status.set_budgets(limiter.budgets())

@@ -14,11 +14,13 @@ import asyncio
 import contextlib
 import logging
 import time
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from textual import work
 
 from cdx.client.errors import ApiError, AuthError, CdxError, OrderStateUnknown, TransportError
+from cdx.client.paging import OpenOrderList
 from cdx.client.placement import (
     NotPlaced,
     OrderRequest,
@@ -30,10 +32,12 @@ from cdx.client.placement import (
 )
 from cdx.client.ratelimit import Priority
 from cdx.client.tracker import TrackedOrder, TrackedState
-from cdx.model.order import Side
+from cdx.model.order import Order, Side
 from cdx.protocol.errors import ErrorCode
 from cdx.ui.messages import AccountPolled, OpenOrdersPolled, OrdersChanged, PollFailed
+from cdx.ui.reconnect import ReconnectWatch, final_states, notices
 from cdx.ui.screens.confirm import ConfirmScreen
+from cdx.ui.stale import StaleMarks, refusal
 from cdx.ui.widgets.contained import contained
 from cdx.ui.widgets.open_orders import OpenOrders
 from cdx.ui.widgets.order_form import OrderDraft, OrderForm
@@ -97,10 +101,31 @@ class OrderDesk(_Base):
         self.post_message(AccountPolled(account))
         token = self.tracker.token()
         listed = await self.rest.every_open_order(symbol, priority=Priority.BACKGROUND)
+        await self._announce_outage_changes(symbol, listed)
         self.post_message(OpenOrdersPolled(symbol, listed.items, token, complete=listed.complete))
         if self.tracker.needs_reconcile and await self.tracker.reconcile(self.rest):
             self._announce_reconciled()
             self.post_message(OrdersChanged())
+
+    async def _announce_outage_changes(self, symbol: str, listed: OpenOrderList) -> None:
+        """After an outage, announce orders that appeared or vanished meanwhile, each
+        vanished one with its final state (`cdx.ui.reconnect`); the tracker takes those
+        reports before this answer is folded in."""
+        changes = self.reconnect_watch.polled(
+            symbol,
+            listed.items,
+            complete=listed.complete,
+            healthy=self.market.staleness(symbol) is None,
+            tracker=self.tracker,
+        )
+        if not changes:
+            return
+        finals = await final_states(changes, self.rest.show_order)
+        for final in finals.values():
+            if isinstance(final, Order):
+                self.tracker.report(final)
+        for line in notices(changes, finals, self.symbols.get(symbol)):
+            self.notify(line, title="Changed during the outage", severity="warning", timeout=10)
 
     def _announce_reconciled(self) -> None:
         """Tell the user how each lost placement the reconcile has just settled ended."""
@@ -134,6 +159,7 @@ class OrderDesk(_Base):
 
     @contained
     def on_poll_failed(self, message: PollFailed) -> None:
+        self.reconnect_watch.lost()
         if message.key_refused:
             self.key_refused(message.reason)  # KEY REFUSED, not TRADING (ui/trading_gate.py)
         elif message.reason != self._last_poll_error:
@@ -153,9 +179,48 @@ class OrderDesk(_Base):
             # the user pressed Enter, Enter for this very order, as a slower typist would.
             screen.action_confirm()
 
+    @cached_property
+    def reconnect_watch(self) -> ReconnectWatch:
+        """The open orders shown before an outage, to announce what changed across it."""
+        return ReconnectWatch()
+
+    @cached_property
+    def stale_marks(self) -> StaleMarks:
+        """What the ladder, ticker and form show of stale data (`cdx.ui.stale`)."""
+        return StaleMarks()
+
+    def show_staleness(self) -> None:
+        """Dim the ladder and ticker and stop the form while the book is stale (each repaint
+        tick); an outage starts the watch for orders that change meanwhile."""
+        staleness = self.market.staleness(self.symbol_name)
+        self.stale_marks.show(staleness, ladder=self.ladder, ticker=self.ticker_bar, form=self.form)
+        if staleness is not None:
+            self.reconnect_watch.lost()
+
+    def trading_refusal(self) -> str | None:
+        """Why no order may be sent now (the book is stale: see `cdx.ui.stale`), or None.
+
+        Every path that sends a new order asks this at the moment it would send; cancels do
+        not: a trader must be able to pull orders whatever the market feed is doing.
+        """
+        return refusal(self.market.staleness(self.symbol_name))
+
+    def _refused_stale(self) -> bool:
+        """Refuse to send while the book is stale: True (and the reason shown) if so."""
+        reason = self.trading_refusal()
+        if reason is None:
+            return False
+        self.form.set_stale(reason, show=True)
+        self.notify(reason, title="Order not sent", severity="warning")
+        return True
+
     def _confirm_order(self, draft: OrderDraft) -> None:
+        if self._refused_stale():
+            return
+
         def placed(confirmed: bool | None) -> None:
-            if confirmed:
+            # A dialog opened while live may be confirmed after the feed went stale.
+            if confirmed and not self._refused_stale():
                 self._confirmed_edits = self.form.edits
                 self._place(*self._begin(draft))
                 self.screen.set_focus(self.orders)

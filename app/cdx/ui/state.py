@@ -50,6 +50,28 @@ FEED_NAMES: dict[ChannelKind, str] = {
 }
 """What a user calls the part of the screen a channel feeds."""
 
+TRADE_STALE_AFTER_S = 2.0
+"""Data older than this is not traded from: the ladder and ticker dim and say STALE, the form
+refuses to send. Twice the status bar's warning (1 s): a healthy quiet link proves itself every
+half second, so only a real stall or a late feed gets here, and a trader who sees `stale 1s`
+in the status bar has a second's notice before the keys stop."""
+
+_FED_KINDS = (ChannelKind.DEPTH, ChannelKind.TICKER)
+"""The feeds whose refusal makes a symbol's data untradeable (its book and its ticker)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Staleness:
+    """Why the data of a symbol is not fit to trade from.
+
+    `age` is its data age in seconds (None before any data); `why` names a link problem
+    ("disconnected", "reconnecting", "ladder feed refused"), empty when the age alone is
+    the reason.
+    """
+
+    age: float | None
+    why: str = ""
+
 
 class Part(StrEnum):
     """A part of the screen that can be repainted on its own."""
@@ -107,6 +129,8 @@ class MarketState:
         self.heard_at: float | None = None
         self.current_at: float | None = None
         self.refused: dict[str, str] = {}
+        self._was_connected = False
+        self._fresh_books: set[str] = set()  # symbols with a book pushed on this connection
 
     def market(self, symbol: str) -> SymbolMarket:
         """The data held for `symbol` (created empty on first use)."""
@@ -137,6 +161,38 @@ class MarketState:
         current = market.updated_at if self.current_at is None else self.current_at
         return max(self._clock() - current, 0.0)
 
+    def staleness(self, symbol: str) -> Staleness | None:
+        """None while `symbol`'s data is fit to trade from, else why not (see the module).
+
+        Before the first connection there is no data to mistake for live, so nothing is
+        stale; after it, a link that is down stales everything whatever its age says, and a
+        book shown from an earlier connection stays stale until this one pushes a new one
+        (heartbeats of a new connection prove the link, not the old book).
+        """
+        age = self.data_age(symbol)
+        why = ""
+        if self._was_connected and self.connection is not ConnectionState.CONNECTED:
+            why = "disconnected" if self.connection is ConnectionState.STOPPED else "reconnecting"
+        elif symbol not in self._fresh_books and self._has_book(symbol):
+            why = "waiting for the book"  # still the last connection's book
+        elif refused := self._refused_feed(symbol):
+            why = f"{refused} feed refused"
+        if why or (age is not None and age > TRADE_STALE_AFTER_S):
+            return Staleness(age, why)
+        return None
+
+    def _has_book(self, symbol: str) -> bool:
+        market = self._markets.get(symbol)
+        return market is not None and bool(market.books)
+
+    def _refused_feed(self, symbol: str) -> str:
+        """The name of `symbol`'s book or ticker feed if the server refuses it, else ""."""
+        for name in self.refused:
+            parsed = channels.parse(name)
+            if parsed is not None and parsed.symbol == symbol and parsed.kind in _FED_KINDS:
+                return FEED_NAMES[parsed.kind]
+        return ""
+
     def feed_problem(self, symbol: str) -> str:
         """One line naming a refused feed, `symbol`'s first; empty when none is refused."""
         if not self.refused:
@@ -161,6 +217,7 @@ class MarketState:
                 self._dirty_tickers[ticker.symbol] = ticker
             case DepthEvent(symbol=symbol, step=step, book=book, lag=lag):
                 self._touch(symbol, lag).books[step] = book
+                self._fresh_books.add(symbol)
                 self._mark(symbol, Part.BOOK)
             case TradesEvent(symbol=symbol, trades=trades, lag=lag):
                 self._touch(symbol, lag)
@@ -172,6 +229,10 @@ class MarketState:
                 self.connection_detail = detail
                 if state is ConnectionState.CONNECTING:
                     self.refused.clear()  # a new stream: it will report its own refusals
+                if state is ConnectionState.CONNECTED:
+                    self._was_connected = True
+                else:
+                    self._fresh_books.clear()  # the next connection must bring new books
                 self._dirty.add(("", Part.CONNECTION))
             case HeartbeatEvent(lag=lag):
                 self.heard_at = self._clock()

@@ -75,6 +75,9 @@ class OrderForm(Contained, Vertical):
         """The exchange's last refusal; it stays shown until the user edits or submits again,
         so a balance poll revalidating the fields cannot wipe it before it is read."""
         self._amount_unit = ""
+        self._stale: str | None = None
+        """Why the book is not fit to trade from (`set_stale`), None while it is live."""
+        self._stale_shown = False
         self.edits = 0
         """Counts every change of a field; `reset_amount` leaves alone what was typed since."""
         """The coin the amount field is counted in; when it changes (a market buy counts the
@@ -113,6 +116,22 @@ class OrderForm(Contained, Vertical):
     def set_account(self, account: Account | None) -> None:
         self.account = account
         self._revalidate()
+
+    def set_stale(self, reason: str | None, *, show: bool = False) -> None:
+        """The book is stale (`reason` says how, in words to show) or live again (None).
+
+        Called on every repaint tick, it only stores the reason, which Enter reads; `show`
+        also puts it under the fields as a refusal, which goes as soon as the book is live.
+        """
+        self._stale = reason
+        if show and reason is not None:
+            self.show_error(reason)
+            self._stale_shown = True
+        elif reason is None and self._stale_shown:
+            self._stale_shown = False
+            if self._refusal is not None:
+                self._refusal = None
+                self._revalidate()
 
     def set_best(self, bid: Decimal | None, ask: Decimal | None) -> None:
         """Best prices of the book, for prefilling and for a market order's estimate."""
@@ -206,6 +225,9 @@ class OrderForm(Contained, Vertical):
         """
         if self.read_only:
             self.show_error("Read-only: set CDX_API_KEY and CDX_API_SECRET to trade")
+            return None
+        if self._stale is not None:
+            self.set_stale(self._stale, show=True)  # stale means stop: no order from an old book
             return None
         self._refusal = None
         check = self.check()

@@ -1,7 +1,9 @@
 """The ticker bar: symbol, last price, 24 h change, high, low, volume and a sparkline.
 
 One line at the top of the screen. It drops its labels, then its least useful fields, as the
-terminal narrows, so the last price and the change are never cut.
+terminal narrows, so the last price and the change are never cut. While the data is stale
+(`set_stale`) it says so first (`STALE 3s`), before anything else is cut, and draws every field
+in the muted style: a price that may be old must not look like a live one.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ class TickerBar(Contained, Widget):
         "ticker-bar--down",
         "ticker-bar--flat",
         "ticker-bar--spark",
+        "ticker-bar--stale",
+        "ticker-bar--dim",
     }
 
     direction: reactive[int] = reactive(0, repaint=False, init=False)
@@ -64,6 +68,7 @@ class TickerBar(Contained, Widget):
         self._symbol: Symbol | None = None
         self._closes: deque[Decimal] = deque(maxlen=KEEP_CLOSES)
         self._last_open_time: int | None = None
+        self._stale: str | None = None
 
     @contained
     def show(self, ticker: Ticker, symbol: Symbol) -> None:
@@ -107,6 +112,22 @@ class TickerBar(Contained, Widget):
         self._last_open_time = kline_open_time
         self.refresh()
 
+    def set_stale(self, label: str | None) -> None:
+        """Say `label` (`STALE 3s`) and dim the fields, or show them live again with None.
+
+        Repaints only when the label changes (at most once a second while stale).
+        """
+        if label == self._stale:
+            return
+        self._stale = label
+        self.set_class(label is not None, "-stale")
+        self.refresh()
+
+    @property
+    def stale(self) -> str | None:
+        """The stale label shown, None while the data is live."""
+        return self._stale
+
     @property
     def closes(self) -> tuple[Decimal, ...]:
         """The closes the sparkline is drawn from, oldest first."""
@@ -118,23 +139,23 @@ class TickerBar(Contained, Widget):
 
     def render(self) -> Text:
         ticker, symbol = self._ticker, self._symbol
+        style = self.get_component_rich_style
+        line = Text(no_wrap=True, overflow="crop", end="")
+        if self._stale is not None:
+            line.append(f" {self._stale} ", style("ticker-bar--stale"))
         if ticker is None or symbol is None:
-            return Text(
-                " waiting for ticker…", style=self.get_component_rich_style("ticker-bar--label")
-            )
-        width = self.size.width
+            line.append(" waiting for ticker…", style("ticker-bar--label"))
+            return line
+        width = self.size.width - line.cell_len
         spark_room = 3 + MIN_SPARK_WIDTH if self._closes else 0
         fields = ticker_fields(ticker, symbol, self.direction, width, spark_room)
-        line = Text(no_wrap=True, overflow="crop", end="")
+        dim = style("ticker-bar--dim") if self._stale is not None else None
         for text, component in fields:
-            line.append(text, self.get_component_rich_style(component))
-        spark_width = width - line.cell_len - 3
+            line.append(text, dim or style(component))
+        spark_width = self.size.width - line.cell_len - 3
         if spark_width >= MIN_SPARK_WIDTH and self._closes:
             line.append("  ")
-            line.append(
-                self._sparkline(spark_width),
-                self.get_component_rich_style("ticker-bar--spark"),
-            )
+            line.append(self._sparkline(spark_width), dim or style("ticker-bar--spark"))
         return line
 
     def _sparkline(self, width: int) -> str:

@@ -144,7 +144,9 @@ def form_message(app: DashboardApp) -> str:
 
 
 def notices(app: DashboardApp) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+    """What the user was told, each message without its title."""
+    line = app.message_line
+    return [notice.text for notice in line.notices.recent()] if line is not None else []
 
 
 async def ready(pilot: Pilot, app: DashboardApp) -> None:

@@ -75,6 +75,12 @@ class NoticeDesk(_Base):
         except NoMatches:
             return None
 
+    def told(self) -> list[str]:
+        """Every message still in the history, newest first, in full (`title: text`): what
+        `?` lists, and what a test reads to know what the user was told."""
+        line = self.message_line
+        return [notice.line for notice in line.notices.recent()] if line is not None else []
+
     def action_help(self) -> None:
         """Every key, the status in full and the recent messages in full."""
         line = self.message_line

@@ -9,6 +9,13 @@ again, never retry blindly). They act on a real account, so they need `--rest-ur
 no point placing an order on an embedded exchange that vanishes when the command ends; run
 `cdx sim` for a demo) and the keys in `CDX_API_KEY` / `CDX_API_SECRET`.
 
+What a person at a terminal gets on top, and a script (stdin not a terminal) does not: `place`
+asks before sending (a script must say `--yes`), `cancel --all` asks before cancelling the N
+open orders it read (a script's `cancel --all` cancels at once, as it always did); declining
+exits 1. `place` first checks the order with the order form's rules (`place_check`), so what
+the form would refuse is "not placed" (exit 1) and never reaches the network. Table columns
+and JSON fields are only ever added after the existing ones (`account_output`).
+
 Every string the server sent (coin names, ids, messages) is escaped before it reaches the
 terminal (`printable`): the server is not trusted to write control sequences to it.
 """
@@ -57,7 +64,9 @@ CHECK_FIRST = "check open orders before placing again"
 
 _ACCOUNT_EXITS = "Exit 0 on success, 1 on an API or connection error, 2 on a usage error."
 _PLACE_EXITS = (
-    "Exit 0 placed (the new order id is printed), 1 not placed (refused, or not confirmed), "
+    "The order is checked with the order form's rules first; what they refuse is not sent. "
+    "Exit 0 placed (the new order id is printed), 1 not placed (refused by those rules or by "
+    "the exchange, or not confirmed), "
     "2 usage error, 3 unknown: the answer was lost and the order may or may not have been "
     f"placed; {CHECK_FIRST}, never retry blindly."
 )
@@ -98,7 +107,12 @@ def register(subparsers: Any) -> None:
     place.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     place.set_defaults(func=_runner(_place), validate=_validate_place)
 
-    cancel = _command(subparsers, "cancel", "cancel one order, or all open orders of a symbol")
+    cancel = _command(
+        subparsers,
+        "cancel",
+        "cancel one order, or all open orders of a symbol",
+        exits="On a terminal, --all asks first (declining exits 1). " + _ACCOUNT_EXITS,
+    )
     cancel.add_argument("--symbol", required=True, type=arguments.symbol, help="e.g. btcusdt")
     which = cancel.add_mutually_exclusive_group(required=True)
     which.add_argument("order_id", nargs="?", type=arguments.order_id, help="the order to cancel")

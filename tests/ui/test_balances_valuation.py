@@ -8,13 +8,16 @@ import time
 from decimal import Decimal as D
 from typing import TYPE_CHECKING
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from textual.app import App, ComposeResult
 
 from cdx.model.account import Account, Balance
 from cdx.model.market import Ticker
 from cdx.model.symbol import Symbol
 from cdx.ui import STYLES_DIR
-from cdx.ui.widgets.balances import BalancesPanel
+from cdx.ui.widgets.balance_table import ValuedIn
+from cdx.ui.widgets.balances import BalancesPanel, balance_table
 
 if TYPE_CHECKING:
     from conftest import Dashboard
@@ -172,3 +175,36 @@ async def test_an_unreadable_account_keeps_question_marks_and_totals_unknown() -
         assert row(panel, "USDT")[1:] == ["?", "?", "?", "?"]
         assert row(panel, "BTC")[-2:] == ["12,500.00", "0.50000000"]
         assert row(panel, "Total")[-2:] == ["?", "?"]
+
+
+# ---------------------------------------------------------------- any figures at all
+
+FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+figures = st.one_of(
+    st.decimals(allow_nan=True, allow_infinity=True),
+    st.sampled_from([D("1e999999999"), D("-1e400"), D("0." + "0" * 40 + "1"), D(0)]),
+)
+coins = st.sampled_from(["btc", "usdt", "eth", "xrp", "\x1b[2J", "ＵＳＤＴ"])
+
+
+@FUZZ
+@given(
+    st.lists(st.builds(Balance, coin=coins, available=figures, locked=figures, btc_value=figures)),
+    st.dictionaries(st.tuples(coins, coins), figures.filter(lambda d: d.is_finite() and d > 0)),
+    coins,
+    st.integers(-3, 40),
+    st.integers(0, 160),
+)
+def test_any_balances_and_prices_lay_out_within_the_width(
+    balances: list[Balance],
+    prices: dict[tuple[str, str], D],
+    quote: str,
+    decimals: int,
+    width: int,
+) -> None:
+    table = balance_table(balances, width, ValuedIn(quote, decimals, prices))
+    assert len(table.cells) == len(balances)
+    if width >= 48:  # room for a coin name and one column of any number, cut and marked
+        assert sum(table.widths) + len(table.widths) <= width
+    for column in table.columns:
+        assert all(cell.isprintable() for cell in (*column.cells, column.total))

@@ -44,8 +44,9 @@ def last_prices(tickers: Iterable[Ticker], symbols: Mapping[str, Symbol]) -> dic
 def btc_value(balance: Balance) -> Decimal | None:
     """The exchange's BTC value of `balance`; None when it sent none for coins held (it writes
     0 for a coin it cannot price, and a missing field reads as 0)."""
-    if balance.total == 0:
-        return Decimal(0)
+    with localcontext(_MATH):
+        if balance.total == 0:
+            return Decimal(0)
     value = balance.btc_value
     return value if value.is_finite() and value > 0 else None
 
@@ -53,10 +54,10 @@ def btc_value(balance: Balance) -> Decimal | None:
 def value_in(balance: Balance, quote: str, prices: Mapping[Pair, Decimal]) -> Decimal | None:
     """`balance` valued in `quote` at `prices`: the coin itself, its `<coin><quote>` market,
     else its BTC value through `btc<quote>`; None when no path prices it."""
-    total = balance.total
-    if total == 0:
-        return Decimal(0)
     with localcontext(_MATH):
+        total = balance.total
+        if total == 0:
+            return Decimal(0)
         if balance.coin == quote:
             return _finite(total)
         direct = prices.get((balance.coin, quote))

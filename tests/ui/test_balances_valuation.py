@@ -208,3 +208,23 @@ def test_any_balances_and_prices_lay_out_within_the_width(
         assert sum(table.widths) + len(table.widths) <= width
     for column in table.columns:
         assert all(cell.isprintable() for cell in (*column.cells, column.total))
+
+
+async def test_while_money_is_locked_the_btc_column_goes_before_locked() -> None:
+    panel = BalancesPanel()
+    account = Account(
+        (
+            Balance("btc", D("4.21580897"), D(0), btc_value=D("4.21580897")),
+            Balance("usdt", D("39800.01684213"), D("200"), btc_value=D("1.48")),
+        )
+    )
+    async with Host(panel).run_test(size=(46, 8)) as pilot:
+        panel.show(account, focus_coins=("btc", "usdt"), value_in=BTCUSDT)
+        panel.set_prices([ticker("btcusdt", "27000")], SYMBOLS)
+        await pilot.pause()
+        assert panel_lines(panel)[0].split() == ["Coin", "Available", "Locked", "≈USDT"]
+        assert row(panel, "USDT") == ["USDT", "39,800.01684213", "200", "40,000.01"]
+        unlocked = Account((account.balances[0], Balance("usdt", D("40000"), D(0))))
+        panel.show(unlocked, focus_coins=("btc", "usdt"), value_in=BTCUSDT)
+        await pilot.pause()
+        assert panel_lines(panel)[0].split() == ["Coin", "Available", "≈USDT", "≈BTC"]

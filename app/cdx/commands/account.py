@@ -374,7 +374,8 @@ async def _cancel(rest: RestClient, args: argparse.Namespace, out: TextIO) -> in
         if not args.yes and sys.stdin.isatty():
             listed = await rest.every_open_order(args.symbol, priority=Priority.USER)
             count = f"{len(listed.items)}{'' if listed.complete else '+'}"
-            question = f"Cancel all {count} open {args.symbol.upper()} orders? [y/N] "
+            orders = "order" if count == "1" else "orders"
+            question = f"Cancel all {count} open {args.symbol.upper()} {orders}? [y/N] "
             # On stderr: stdout stays the command's answer (`--json`), even when piped.
             if listed.items and not await _confirmed(question, sys.stderr):
                 print("nothing cancelled", file=sys.stderr)

@@ -3,8 +3,9 @@
 Pure, so it can be fed any value: it never raises. Columns are Coin, Available, Locked, the
 value in the current symbol's quote coin (`≈USDT`) and the value in BTC (`≈BTC`), plus a
 Total row under the values. When the panel is narrow a whole column goes rather than digits
-being cut: Locked first (the open orders show what is held), then the BTC value, then the
-quote value; only then are available amounts cut (marked, see `cdx.ui.format`).
+being cut: Locked first while nothing is locked (else after the BTC value), then the BTC
+value, then the quote value; only then are available amounts cut (marked, see
+`cdx.ui.format`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,14 @@ from decimal import Decimal
 
 from cdx.model.account import Balance
 from cdx.model.valuation import BTC, Pair, valued
-from cdx.ui.format import NOT_A_NUMBER, NUMBER_WIDTH, align_points, fmt_amount, fmt_text
+from cdx.ui.format import (
+    NOT_A_NUMBER,
+    NUMBER_WIDTH,
+    align_points,
+    display_math,
+    fmt_amount,
+    fmt_text,
+)
 
 NO_VALUE = "–"
 """A coin held that no price values: unknown worth, never shown as 0."""
@@ -24,7 +32,10 @@ BTC_DECIMALS = 8
 """BTC values are shown to the satoshi, as the exchange computes them."""
 
 DROP_ORDER = ("locked", "btc", "value")
-"""Columns dropped, in this order, when the panel is too narrow for all of them."""
+"""Columns dropped, in this order, when the panel is too narrow for all of them; while some
+money is locked, Locked stays longer (`HELD_DROP_ORDER`)."""
+
+HELD_DROP_ORDER = ("btc", "locked", "value")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +100,9 @@ def balance_table(
         _amounts("locked", "Locked", [b.locked for b in balances], known),
         *(_value_columns(balances, valued_in, known, complete) if valued_in else ()),
     ]
-    columns = _fit(columns, coin_w, width)
+    with display_math():  # a server's sNaN must not trap a comparison
+        held = any(b.locked != 0 for b, ok in zip(balances, known, strict=True) if ok)
+    columns = _fit(columns, coin_w, width, HELD_DROP_ORDER if held else DROP_ORDER)
     room = width - coin_w - 3 - sum(1 + c.width for c in columns if c.key != "available")
     if width and columns[0].width > room:
         amounts = [b.available for b in balances]
@@ -104,9 +117,9 @@ def balance_table(
     return BalanceTable(cells, coin_w, tuple(columns), show_locked, has_total)
 
 
-def _fit(columns: list[Column], coin_w: int, width: int) -> list[Column]:
-    """Drop whole columns (`DROP_ORDER`) until the row fits `width`; Available always stays."""
-    for key in DROP_ORDER:
+def _fit(columns: list[Column], coin_w: int, width: int, order: Sequence[str]) -> list[Column]:
+    """Drop whole columns, in `order`, until the row fits `width`; Available always stays."""
+    for key in order:
         if not width or 1 + coin_w + sum(1 + c.width for c in columns) <= width:
             break
         columns = [column for column in columns if column.key != key]

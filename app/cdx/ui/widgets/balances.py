@@ -31,8 +31,8 @@ class BalancesPanel(Contained, Widget):
     quote coin and in BTC, with the totals; the symbol's two coins first, then the others
     that hold anything. A non-zero locked amount is highlighted: it is money in open orders.
 
-    When the panel is narrow whole columns go (Locked, then the BTC value, then the quote
-    value) before available amounts are cut (marked). When it is too short for the Total row,
+    When the panel is narrow whole columns go (Locked while nothing is locked, the BTC value,
+    then the quote value) before available amounts are cut (marked). When it is too short for the Total row,
     the totals move to the bottom border.
     """
 

@@ -89,7 +89,7 @@ def balance_table(
     """Lay out `balances` for a panel `width` cells wide (0: not laid out yet, show all).
 
     `unknown` coins (their entry may be among the unreadable ones) show `?` in every column;
-    they, or an account that is not `complete` (entries were unreadable), make the totals `?`.
+    an account that is not `complete` (entries were unreadable) has no Total row.
     Value columns appear only when something in them has a value.
     """
     coins = [fmt_text(b.coin.upper(), 12) for b in balances]
@@ -113,7 +113,9 @@ def balance_table(
         )
     )
     show_locked = any(column.key == "locked" for column in columns)
-    has_total = any(column.total for column in columns)
+    # Totals of an account with unreadable entries are unknown: no row (the panel's note says
+    # why, and keeps its line).
+    has_total = complete and any(column.total for column in columns)
     return BalanceTable(cells, coin_w, tuple(columns), show_locked, has_total)
 
 

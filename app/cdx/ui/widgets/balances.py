@@ -32,8 +32,8 @@ class BalancesPanel(Contained, Widget):
     that hold anything. A non-zero locked amount is highlighted: it is money in open orders.
 
     When the panel is narrow whole columns go (Locked while nothing is locked, the BTC value,
-    then the quote value) before available amounts are cut (marked). When it is too short for the Total row,
-    the totals move to the bottom border.
+    then the quote value) before available amounts are cut (marked). When it is too short
+    for the Total row, the totals move to the bottom border.
     """
 
     DEFAULT_CSS = """

@@ -16,6 +16,7 @@ from decimal import Decimal
 import pytest
 
 from cdx import cli
+from cdx.server.runner import SimConfig, start_exchange
 
 FAR_BID = "20000.00"
 
@@ -73,8 +74,13 @@ async def test_place_list_and_cancel_an_order(cdx) -> None:
     order_id = await place_far_bid(cdx)
     code, out, _ = await cdx("orders", "--symbol", "btcusdt")
     assert code == 0
-    row = next(r.split() for r in out.splitlines() if r.startswith(order_id))
-    assert row == [order_id, "BUY", "LIMIT", FAR_BID, "0.010000", "0.000000", "NEW"]
+    header, *rows = out.splitlines()
+    assert header.split() == [
+        "id", "side", "type", "price", "volume", "filled", "status", "avg_price", "amount",
+    ]  # fmt: skip
+    row = next(r.split() for r in rows if r.startswith(order_id))
+    assert row[:7] == [order_id, "BUY", "LIMIT", FAR_BID, "0.010000", "0.000000", "NEW"]
+    assert row[7:] == ["-", "0.010000", "BTC"]  # nothing filled yet; the amount with its coin
     code, out, _ = await cdx("cancel", "--symbol", "btcusdt", order_id)
     assert (code, out.strip()) == (0, f"cancelled order {order_id}")
     code, out, _ = await cdx("orders", "--symbol", "btcusdt", "--json")
@@ -147,13 +153,27 @@ async def test_rest_url_before_the_command_is_accepted(exchange, capsys) -> None
     assert capsys.readouterr().out.startswith("coin")
 
 
-async def test_refused_order_exits_1_with_the_reason_on_stderr(cdx) -> None:
-    code, out, err = await cdx(
-        "place", "--symbol", "btcusdt", "--side", "buy", "--type", "limit",
-        "--volume", "1000", "--price", FAR_BID, "--yes",
-    )  # fmt: skip
-    assert (code, out) == (1, "")
-    assert "insufficient available balance" in err
+async def test_refused_order_exits_1_with_the_reason_on_stderr(hostile, capsys) -> None:
+    """The account cdx checks against shows more than the exchange holds (it moved on since,
+    say): the local check passes and the exchange's own refusal is reported."""
+    from aiohttp import web
+
+    async def rich(request: web.Request) -> web.StreamResponse:
+        answer = (await hostile.forward(request)).json()
+        for entry in answer["data"]["coin_list"]:
+            entry["normal"] = "100000000"
+        return web.json_response(answer)
+
+    hostile.on("/v1/account", rich)
+    argv = [
+        "place", "--rest-url", hostile.rest_url, "--symbol", "btcusdt", "--side", "buy",
+        "--type", "limit", "--volume", "1000", "--price", FAR_BID, "--yes",
+    ]  # fmt: skip
+    code = await asyncio.to_thread(cli.main, argv)
+    captured = capsys.readouterr()
+    assert (code, captured.out) == (1, "")
+    assert "insufficient available balance" in captured.err
+    assert ("POST", "/v1/order") in hostile.requests
 
 
 async def test_cancel_unknown_order_exits_1(cdx) -> None:
@@ -269,3 +289,133 @@ async def test_the_log_file_is_private(cdx, tmp_path) -> None:
     log = tmp_path / "cdx" / "cdx.log"
     assert oct(log.stat().st_mode & 0o777) == oct(0o600)
     assert oct(log.parent.stat().st_mode & 0o777) == oct(0o700)
+
+
+# valuation, fills, confirmation and local checks (issue 13) --------------------------------
+
+
+@pytest.fixture
+async def still_exchange():
+    """The seeded market standing still (no synthetic trades), so last prices hold."""
+    running = await start_exchange(SimConfig(seed=7, rate=0))
+    try:
+        yield running
+    finally:
+        await running.stop()
+
+
+async def last_prices(rest_url: str) -> dict[str, Decimal]:
+    """Every symbol's last price, read straight off `GET /v1/ticker` (PROTOCOL.md rev 2)."""
+    import httpx
+
+    async with httpx.AsyncClient() as http:
+        data = (await http.get(f"{rest_url}/v1/ticker")).json()["data"]
+    return {t["symbol"]: Decimal(t["last"]) for t in data["ticker"]}
+
+
+async def test_balances_in_a_coin_add_value_columns_and_a_total(still_exchange, capsys) -> None:
+    argv = ["balances", "--rest-url", still_exchange.rest_url, "--in", "usdt"]
+    code = await asyncio.to_thread(cli.main, argv)
+    out = capsys.readouterr().out
+    assert code == 0
+    header, *rows = (line.split() for line in out.splitlines())
+    assert header == ["coin", "available", "locked", "total", "value_usdt", "value_btc"]
+    cells = {row[0]: row for row in rows}
+    last = await last_prices(still_exchange.rest_url)
+    assert cells["usdt"][4] == "100000.00"
+    assert Decimal(cells["btc"][4]) == 2 * last["btcusdt"]
+    assert Decimal(cells["eth"][4]) == 20 * last["ethusdt"]
+    assert Decimal(cells["sol"][4]) == 500 * last["solusdt"]
+    assert cells["btc"][5] == "2.00000000"
+    coins = [cells[c] for c in ("btc", "usdt", "eth", "sol")]
+    assert Decimal(cells["total"][4]) == sum(Decimal(c[4]) for c in coins)
+    assert Decimal(cells["total"][5]) == sum(Decimal(c[5]) for c in coins)
+
+
+async def test_balances_json_gives_btc_values_and_values_in_the_coin_asked(cdx) -> None:
+    code, out, _ = await cdx("balances", "--json", "--in", "usdt")
+    assert code == 0
+    answer = json.loads(out)
+    balances = {b["coin"]: b for b in answer["balances"]}
+    assert balances["usdt"]["value"] == "100000.00"
+    assert balances["btc"]["btc_value"] == "2.00000000"
+    assert answer["value_coin"] == "usdt"
+    assert Decimal(answer["total_value"]) > Decimal("100000")
+
+
+async def test_orders_show_a_market_buys_average_price_and_quote_to_spend(cdx) -> None:
+    code, out, err = await cdx(
+        "place", "--symbol", "btcusdt", "--side", "buy", "--type", "market",
+        "--volume", "600", "--yes", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    order_id = json.loads(out)["order_id"]
+    code, out, _ = await cdx("orders", "--symbol", "btcusdt", "--all")
+    row = next(r.split() for r in out.splitlines() if r.startswith(order_id))
+    assert row[1:3] == ["BUY", "MARKET"]
+    assert row[-3:] == ["spend", "600.00", "USDT"]
+    average = Decimal(row[7])
+    assert Decimal(20000) < average < Decimal(40000)
+    code, out, _ = await cdx("orders", "--symbol", "btcusdt", "--all", "--json")
+    listed = next(o for o in json.loads(out) if o["id"] == order_id)
+    assert (Decimal(listed["spend"]), listed["volume_coin"]) == (600, "usdt")
+    assert Decimal(listed["avg_price"]) == average
+
+
+@pytest.mark.parametrize(("answer", "left"), [(b"n", 2), (b"y", 0)])
+async def test_on_a_terminal_cancel_all_asks_first(exchange, cdx, answer, left) -> None:
+    for _ in range(2):
+        await place_far_bid(cdx)
+    argv = ["cancel", "--rest-url", exchange.rest_url, "--symbol", "btcusdt", "--all"]
+    exit_code, screen = await asyncio.to_thread(_on_a_terminal, argv, answer)
+    assert "Cancel all 2 open BTCUSDT orders? [y/N]" in screen
+    assert exit_code == (0 if left == 0 else 1), screen
+    if left:
+        assert "nothing cancelled" in screen
+    _, out, _ = await cdx("orders", "--symbol", "btcusdt", "--json")
+    assert len(json.loads(out)) == left
+
+
+async def test_on_a_terminal_cancel_all_with_yes_does_not_ask(exchange, cdx) -> None:
+    await place_far_bid(cdx)
+    argv = ["cancel", "--rest-url", exchange.rest_url, "--symbol", "btcusdt", "--all", "-y"]
+    exit_code, screen = await asyncio.to_thread(_on_a_terminal, argv, b"n")
+    assert exit_code == 0, screen
+    assert "[y/N]" not in screen
+    _, out, _ = await cdx("orders", "--symbol", "btcusdt", "--json")
+    assert json.loads(out) == []
+
+
+@pytest.mark.parametrize(
+    ("volume", "price", "says"),
+    [
+        ("0.0000001", FAR_BID, "Amount allows at most 6 decimals (BTC) (--volume)"),
+        ("0.01", "20000.001", "Price allows at most 2 decimals (USDT) (--price)"),
+        ("0.0001", "1.00", "Total below the minimum 5 USDT (--volume)"),
+        ("100", FAR_BID, "Not enough USDT: need 2,000,000.00"),
+    ],
+    ids=["amount-decimals", "price-decimals", "below-minimum", "balance"],
+)
+async def test_place_refused_by_the_forms_rules_sends_nothing(
+    hostile, capsys, volume, price, says
+) -> None:
+    argv = [
+        "place", "--rest-url", hostile.rest_url, "--symbol", "btcusdt", "--side", "buy",
+        "--type", "limit", "--volume", volume, "--price", price, "--yes",
+    ]  # fmt: skip
+    code = await asyncio.to_thread(cli.main, argv)
+    captured = capsys.readouterr()
+    assert (code, captured.out) == (1, "")
+    assert f"cdx place: not placed: {says}" in captured.err
+    assert "nothing was sent" in captured.err
+    assert [path for _, path in hostile.requests if path == "/v1/order"] == []
+    assert hostile.exchange.engine.open_orders("demo", "btcusdt") == []
+
+
+def test_the_place_command_loads_no_textual() -> None:
+    """`cdx place` uses the form's rules without the dashboard's toolkit."""
+    probe = "import sys, cdx.commands.account; print('textual' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "False"

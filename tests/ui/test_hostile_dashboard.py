@@ -675,5 +675,5 @@ async def test_a_coin_whose_entry_is_unreadable_shows_unknown_not_zero(
         await running(dash, pilot)
         await dash.until(lambda: "unreadable, see log" in dash.screen(), "the unreadable note")
         # The base coin keeps its row, but with unknown amounts instead of a false zero.
-        assert re.search(r"│ BTC +\? +\? +│", dash.screen()), dash.screen()
+        assert re.search(r"│ BTC +\? +\?( +\?)* +│", dash.screen()), dash.screen()  # values too
         dash.assert_clean()

@@ -16,8 +16,8 @@ import pytest
 
 from cdx import cli
 from cdx.commands import arguments
-from cdx.commands.account import _print_table
 from cdx.commands.printable import PrintableFormatter, cell_width, ljust, printable, rjust
+from cdx.commands.table import print_table
 
 DEAD_URL = "http://127.0.0.1:9"
 """Nothing listens here: a command that got past its arguments would fail with exit 1."""
@@ -344,7 +344,7 @@ def test_a_table_of_escaped_and_wide_names_stays_aligned() -> None:
         [printable("usdt\u202e"), "333"],
         ["e\u0301th", "4"],
     ]
-    _print_table(out, ["coin", "total"], rows, numeric_from=1)
+    print_table(out, ["coin", "total"], rows, numeric={1})
     lines = out.getvalue().splitlines()
     assert [c for c in out.getvalue() if unicodedata.category(c) == "Cc" and c != "\n"] == []
     assert {cell_width(line) for line in lines} == {cell_width(lines[0])}

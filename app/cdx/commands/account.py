@@ -9,6 +9,13 @@ again, never retry blindly). They act on a real account, so they need `--rest-ur
 no point placing an order on an embedded exchange that vanishes when the command ends; run
 `cdx sim` for a demo) and the keys in `CDX_API_KEY` / `CDX_API_SECRET`.
 
+What a person at a terminal gets on top, and a script (stdin not a terminal) does not: `place`
+asks before sending (a script must say `--yes`), `cancel --all` asks before cancelling the N
+open orders it read (a script's `cancel --all` cancels at once, as it always did); declining
+exits 1. `place` first checks the order with the order form's rules (`place_check`), so what
+the form would refuse is "not placed" (exit 1) and never reaches the network. Table columns
+and JSON fields are only ever added after the existing ones (`account_output`).
+
 Every string the server sent (coin names, ids, messages) is escaped before it reaches the
 terminal (`printable`): the server is not trusted to write control sequences to it.
 """
@@ -17,11 +24,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import os
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TextIO
 
 from cdx.client.credentials import Credentials
@@ -37,10 +43,12 @@ from cdx.client.placement import (
 )
 from cdx.client.ratelimit import Priority, RateLimiter
 from cdx.client.rest import OpenOrderList, OrderList, RestClient
-from cdx.commands import arguments
-from cdx.commands.printable import cell_width, ljust, printable, rjust
-from cdx.model.account import Account
-from cdx.model.order import Order, OrderType, Side
+from cdx.commands import account_output as output
+from cdx.commands import arguments, place_check
+from cdx.commands.printable import printable
+from cdx.commands.table import print_json, print_table
+from cdx.model.order import OrderType, Side
+from cdx.model.symbol import Symbol
 from cdx.protocol.decimals import to_wire
 
 log = logging.getLogger(__name__)
@@ -49,12 +57,16 @@ EXIT_OK, EXIT_API, EXIT_USAGE = 0, 1, 2
 EXIT_NOT_PLACED = EXIT_API
 EXIT_UNKNOWN = 3
 """`cdx place`: the order may or may not have been placed; check open orders first."""
+EXIT_DECLINED = EXIT_API
+"""`cdx cancel --all` on a terminal: the user did not confirm, nothing was cancelled."""
 
 CHECK_FIRST = "check open orders before placing again"
 
 _ACCOUNT_EXITS = "Exit 0 on success, 1 on an API or connection error, 2 on a usage error."
 _PLACE_EXITS = (
-    "Exit 0 placed (the new order id is printed), 1 not placed (refused, or not confirmed), "
+    "The order is checked with the order form's rules first; what they refuse is not sent. "
+    "Exit 0 placed (the new order id is printed), 1 not placed (refused by those rules or by "
+    "the exchange, or not confirmed), "
     "2 usage error, 3 unknown: the answer was lost and the order may or may not have been "
     f"placed; {CHECK_FIRST}, never retry blindly."
 )
@@ -63,6 +75,13 @@ _PLACE_EXITS = (
 def register(subparsers: Any) -> None:
     """Add `balances`, `orders`, `place` and `cancel` to the `cdx` parser."""
     balances = _command(subparsers, "balances", "show available and locked balances")
+    balances.add_argument(
+        "--in",
+        dest="value_in",
+        metavar="COIN",
+        type=arguments.coin,
+        help="add each coin's value in COIN (e.g. usdt) and in BTC, and a total row",
+    )
     balances.set_defaults(func=_runner(_balances))
 
     orders = _command(subparsers, "orders", "list open orders of a symbol")
@@ -85,14 +104,22 @@ def register(subparsers: Any) -> None:
     place.add_argument(
         "--price", type=arguments.positive_decimal, help="limit price (limit orders only)"
     )
-    place.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    place.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     place.set_defaults(func=_runner(_place), validate=_validate_place)
 
-    cancel = _command(subparsers, "cancel", "cancel one order, or all open orders of a symbol")
+    cancel = _command(
+        subparsers,
+        "cancel",
+        "cancel one order, or all open orders of a symbol",
+        exits="On a terminal, --all asks first (declining exits 1). " + _ACCOUNT_EXITS,
+    )
     cancel.add_argument("--symbol", required=True, type=arguments.symbol, help="e.g. btcusdt")
     which = cancel.add_mutually_exclusive_group(required=True)
     which.add_argument("order_id", nargs="?", type=arguments.order_id, help="the order to cancel")
     which.add_argument("--all", action="store_true", help="cancel every open order of the symbol")
+    cancel.add_argument(
+        "--yes", "-y", action="store_true", help="--all: do not ask for confirmation"
+    )
     cancel.set_defaults(func=_runner(_cancel))
 
 
@@ -170,14 +197,17 @@ async def _with_client(rest_url: str, action: Action, args: argparse.Namespace) 
 
 async def _balances(rest: RestClient, args: argparse.Namespace, out: TextIO) -> int:
     account = await rest.account(priority=Priority.USER)
+    worth = None
+    if args.value_in:
+        # Market data (its own budget): the same last prices the dashboard values with.
+        symbols = await rest.symbols()
+        tickers = await rest.tickers(output.symbol_map(symbols))
+        worth = output.valuation(account, args.value_in, symbols, tickers)
     if args.json:
-        _print_json(out, _account_json(account))
+        print_json(out, output.balances_json(account, worth))
     else:
-        rows = [
-            [printable(b.coin), to_wire(b.available), to_wire(b.locked), to_wire(b.total)]
-            for b in account.balances
-        ]
-        _print_table(out, ["coin", "available", "locked", "total"], rows, numeric_from=1)
+        header, rows = output.balance_rows(account, worth)
+        print_table(out, header, rows, numeric=range(1, len(header)))
     if account.unreadable:
         print(
             f"{args.parser.prog}: warning: {account.unreadable} balance entries of the answer "
@@ -196,23 +226,12 @@ async def _orders(rest: RestClient, args: argparse.Namespace, out: TextIO) -> in
     else:
         listed = await rest.every_open_order(args.symbol, priority=Priority.USER)
     orders = listed.items
+    symbol = (await _symbols(rest)).get(args.symbol)
     if args.json:
-        _print_json(out, [_order_json(o) for o in orders])
+        print_json(out, [output.order_json(o, symbol) for o in orders])
     else:
-        rows = [
-            [
-                printable(o.id),
-                o.side.value,
-                o.type.name,
-                to_wire(o.price),
-                to_wire(o.volume),
-                to_wire(o.deal_volume),
-                o.status.name,
-            ]
-            for o in orders
-        ]
-        header = ["id", "side", "type", "price", "volume", "filled", "status"]
-        _print_table(out, header, rows, numeric_from=3, numeric_to=6)
+        rows = [output.order_row(o, symbol) for o in orders]
+        print_table(out, output.ORDER_HEADER, rows, numeric={3, 4, 5, 7})
     if not listed.complete:
         print(
             f"{args.parser.prog}: warning: the list may be incomplete: the exchange counted "
@@ -220,6 +239,16 @@ async def _orders(rest: RestClient, args: argparse.Namespace, out: TextIO) -> in
             file=sys.stderr,
         )
     return EXIT_OK
+
+
+async def _symbols(rest: RestClient) -> Mapping[str, Symbol]:
+    """The symbols' coins and precisions, to say what an order's amount is in; without them
+    (the list cannot be read) the orders are still listed, their amounts without a coin."""
+    try:
+        return output.symbol_map(await rest.symbols())
+    except CdxError as exc:
+        log.warning("cannot read the symbols, amounts are shown without their coin: %s", exc)
+        return {}
 
 
 def _validate_place(args: argparse.Namespace) -> str | None:
@@ -239,23 +268,44 @@ async def _place(rest: RestClient, args: argparse.Namespace, out: TextIO) -> int
         what += f" @ {to_wire(args.price)}"
     elif side is Side.BUY:
         what += " (quote amount to spend)"
-    if not args.yes:
-        if not (sys.stdin.isatty() and sys.stdout.isatty()):
-            print(
-                f"{args.parser.prog}: error: not on a terminal: refusing to place {what} "
-                "without --yes",
-                file=sys.stderr,
-            )
-            return EXIT_USAGE
-        try:
-            answer = await asyncio.to_thread(input, f"Place {what}? [y/N] ")
-        except EOFError:
-            answer = ""
-        if answer.strip().lower() not in ("y", "yes"):
-            print("not placed", file=sys.stderr)
-            return EXIT_NOT_PLACED
-    outcome = await _placement_outcome(rest, request, what, args.parser.prog)
+    prog = args.parser.prog
+    if not args.yes and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        print(
+            f"{prog}: error: not on a terminal: refusing to place {what} without --yes",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    refused = await _checked_locally(rest, args)
+    if refused:
+        print(f"{prog}: not placed: {printable(refused)}; nothing was sent", file=sys.stderr)
+        return EXIT_NOT_PLACED
+    if not args.yes and not await _confirmed(f"Place {what}? [y/N] ", sys.stdout):
+        print("not placed", file=sys.stderr)
+        return EXIT_NOT_PLACED
+    outcome = await _placement_outcome(rest, request, what, prog)
     return _report(outcome, what, args, out)
+
+
+async def _checked_locally(rest: RestClient, args: argparse.Namespace) -> str:
+    """Why the order form would refuse this order ("" if it would not): checked before the
+    confirmation, so nobody confirms an order that cannot be placed. Nothing is sent yet, so
+    a failed read of the rules is "not placed" too."""
+    try:
+        refusal = await place_check.refusal(rest, args)
+    except CdxError as exc:
+        return f"cannot check the order before sending it: {exc}"
+    return str(refusal) if refusal is not None else ""
+
+
+async def _confirmed(prompt: str, stream: TextIO) -> bool:
+    """Ask on the terminal; only `y` or `yes` confirms (end of input does not)."""
+
+    def ask() -> str:
+        print(prompt, end="", file=stream, flush=True)
+        return sys.stdin.readline()
+
+    answer = await asyncio.to_thread(ask)
+    return answer.strip().lower() in ("y", "yes")
 
 
 async def _placement_outcome(
@@ -299,7 +349,7 @@ def _report(outcome: Outcome | str, what: str, args: argparse.Namespace, out: Te
         order_id = printable(outcome.order_id)
         try:
             if args.json:
-                _print_json(out, {"order_id": outcome.order_id})
+                print_json(out, {"order_id": outcome.order_id})
             else:
                 print(f"placed {what}: order {order_id}", file=out, flush=True)
         except BrokenPipeError:
@@ -321,85 +371,27 @@ def _report(outcome: Outcome | str, what: str, args: argparse.Namespace, out: Te
 
 async def _cancel(rest: RestClient, args: argparse.Namespace, out: TextIO) -> int:
     if args.all:
+        if not args.yes and sys.stdin.isatty():
+            listed = await rest.every_open_order(args.symbol, priority=Priority.USER)
+            count = f"{len(listed.items)}{'' if listed.complete else '+'}"
+            orders = "order" if count == "1" else "orders"
+            question = f"Cancel all {count} open {args.symbol.upper()} {orders}? [y/N] "
+            # On stderr: stdout stays the command's answer (`--json`), even when piped.
+            if listed.items and not await _confirmed(question, sys.stderr):
+                print("nothing cancelled", file=sys.stderr)
+                return EXIT_DECLINED
         await rest.cancel_all(args.symbol)
         if args.json:
-            _print_json(out, {"symbol": args.symbol, "cancelled": "all"})
+            print_json(out, {"symbol": args.symbol, "cancelled": "all"})
         else:
             print(f"cancelled all open orders of {args.symbol}", file=out)
     else:
         await rest.cancel_order(args.symbol, args.order_id)
         if args.json:
-            _print_json(out, {"symbol": args.symbol, "cancelled": args.order_id})
+            print_json(out, {"symbol": args.symbol, "cancelled": args.order_id})
         else:
             print(f"cancelled order {printable(args.order_id)}", file=out)
     return EXIT_OK
-
-
-# output -----------------------------------------------------------------------------------
-
-
-def _account_json(account: Account) -> dict[str, Any]:
-    return {
-        "total_asset_btc": to_wire(account.total_asset),
-        "balances": [
-            {
-                "coin": b.coin,
-                "available": to_wire(b.available),
-                "locked": to_wire(b.locked),
-                "total": to_wire(b.total),
-            }
-            for b in account.balances
-        ],
-    }
-
-
-def _order_json(order: Order) -> dict[str, Any]:
-    """An order as scripts see it: decimals as exact strings, enums by name."""
-    return {
-        "id": order.id,
-        "symbol": order.symbol,
-        "side": order.side.value,
-        "type": order.type.name.lower(),
-        "price": to_wire(order.price),
-        "volume": to_wire(order.volume),
-        "deal_volume": to_wire(order.deal_volume),
-        "deal_money": to_wire(order.deal_money),
-        "avg_price": to_wire(order.avg_price),
-        "fee": to_wire(order.fee),
-        "fee_coin": order.fee_coin,
-        "status": order.status.name,
-        "created_at": order.created_at,
-    }
-
-
-def _print_json(out: TextIO, value: Any) -> None:
-    json.dump(value, out, indent=2)
-    out.write("\n")
-
-
-def _print_table(
-    out: TextIO,
-    header: Sequence[str],
-    rows: Sequence[Sequence[str]],
-    *,
-    numeric_from: int,
-    numeric_to: int | None = None,
-) -> None:
-    """Aligned columns, numbers right-aligned; plain text so scripts can `awk` it.
-
-    Cells are already `printable`; widths are terminal columns, so a wide coin name keeps
-    the columns after it in line.
-    """
-    end = len(header) if numeric_to is None else numeric_to
-    widths = [
-        max(cell_width(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)
-    ]
-    for row in [list(header), *rows]:
-        cells = [
-            rjust(cell, width) if numeric_from <= i < end else ljust(cell, width)
-            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
-        ]
-        print("  ".join(cells).rstrip(), file=out)
 
 
 def _reader_left() -> None:

@@ -30,6 +30,7 @@ MAX_HOST_CHARS = 253
 _DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?", re.ASCII)
 _INTEGER = re.compile(r"[0-9]+", re.ASCII)
 _SYMBOL = re.compile(r"[a-z0-9][a-z0-9._-]{0,31}", re.ASCII)
+_COIN = re.compile(r"[a-z0-9]{1,16}", re.ASCII)
 _HOST = re.compile(r"[A-Za-z0-9._:\[\]%-]+", re.ASCII)
 
 
@@ -115,6 +116,16 @@ def symbol(text: str) -> str:
     if not _SYMBOL.fullmatch(lowered):
         raise argparse.ArgumentTypeError(
             f"{_shown(text)} is not a symbol: use ASCII letters and digits, e.g. btcusdt"
+        )
+    return lowered
+
+
+def coin(text: str) -> str:
+    """A coin as the protocol spells them (`usdt`), lower-cased; ASCII, short."""
+    lowered = text.lower() if text.isascii() else text
+    if not _COIN.fullmatch(lowered):
+        raise argparse.ArgumentTypeError(
+            f"{_shown(text)} is not a coin: use ASCII letters and digits, e.g. usdt"
         )
     return lowered
 

@@ -417,6 +417,7 @@ class DashboardApp(OrderDesk, MarketLoader, NoticeDesk, PanelViews, TradingGate,
             watchlist = self.watchlist
             for ticker in dirty.tickers:
                 watchlist.update_ticker(ticker)
+            self.balances.set_prices(dirty.tickers, self.symbols)  # values follow, at this rate
         if dirty.has("", Part.CONNECTION):
             state = self.market.connection
             # "connected to <url>" says nothing new; reasons for trouble are worth the room.
@@ -474,7 +475,7 @@ class DashboardApp(OrderDesk, MarketLoader, NoticeDesk, PanelViews, TradingGate,
         if account is None:
             return
         focus = (symbol.base, symbol.quote) if symbol is not None else ()
-        self.balances.show(account, focus_coins=focus)
+        self.balances.show(account, focus_coins=focus, value_in=symbol)
         self.form.set_account(account)
 
     def _report_error(self, what: str, exc: Exception) -> None:

@@ -1,30 +1,39 @@
-"""The balances panel: per coin what can be spent and what open orders hold."""
+"""The balances panel: per coin what can be spent, what open orders hold and what it is worth."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.geometry import Size
 from textual.widget import Widget
 
 from cdx.model.account import Account, Balance
-from cdx.ui.format import NUMBER_WIDTH, align_points, display_math, fmt_amount, fmt_text
+from cdx.model.market import Ticker
+from cdx.model.symbol import Symbol
+from cdx.model.valuation import Pair, last_prices
+from cdx.ui.format import display_math, fmt_text
+from cdx.ui.widgets.balance_table import BalanceTable, ValuedIn, balance_table
 from cdx.ui.widgets.contained import Contained, contained
+
+__all__ = ["BalanceTable", "BalancesPanel", "balance_table"]
 
 log = logging.getLogger(__name__)
 
 
 class BalancesPanel(Contained, Widget):
-    """Coin, available and locked per coin; the symbol's two coins first, then the others that
-    hold anything. A non-zero locked amount is highlighted: it is money in open orders.
+    """Coin, available and locked per coin, and what each is worth in the current symbol's
+    quote coin and in BTC, with the totals; the symbol's two coins first, then the others
+    that hold anything. A non-zero locked amount is highlighted: it is money in open orders.
 
-    Locked goes first when the panel is narrow, then available amounts are cut (marked).
+    When the panel is narrow whole columns go (Locked while nothing is locked, the BTC value,
+    then the quote value) before available amounts are cut (marked). When it is too short
+    for the Total row, the totals move to the bottom border.
     """
 
     DEFAULT_CSS = """
@@ -41,6 +50,8 @@ class BalancesPanel(Contained, Widget):
         "balances--available",
         "balances--locked",
         "balances--zero",
+        "balances--value",
+        "balances--total",
     }
 
     def __init__(
@@ -54,16 +65,27 @@ class BalancesPanel(Contained, Widget):
         self._account: Account | None = None
         self._focus: tuple[str, ...] = ()
         self._problem = ""
+        self._value_symbol: Symbol | None = None
+        self._prices: dict[Pair, Decimal] = {}
+        self._total_subtitle = ""
+        self._version = 0
+        self._laid_out: tuple[tuple[int, int], BalanceTable] | None = None
 
     @contained
-    def show(self, account: Account, focus_coins: Sequence[str] = ()) -> None:
-        """Display `account`; `focus_coins` (the symbol's base and quote) come first, always."""
+    def show(
+        self, account: Account, focus_coins: Sequence[str] = (), value_in: Symbol | None = None
+    ) -> None:
+        """Display `account`; `focus_coins` (the symbol's base and quote) come first, always.
+
+        `value_in` is the current symbol: values are shown in its quote coin, with its price
+        precision (no value column without it).
+        """
         focus = tuple(focus_coins)
-        if account == self._account and focus == self._focus:
+        if account == self._account and focus == self._focus and value_in == self._value_symbol:
             return
-        rows_before = len(self.balances)
-        self._account, self._focus = account, focus
-        self.refresh(layout=len(self.balances) != rows_before)
+        lines_before = self._lines()
+        self._account, self._focus, self._value_symbol = account, focus, value_in
+        self._changed(lines_before)
 
     _problem_label = "balances: "
 
@@ -73,6 +95,75 @@ class BalancesPanel(Contained, Widget):
         if (text, label) != (self._problem, self._problem_label):
             self._problem, self._problem_label = text, label
             self.refresh(layout=True)
+
+    # Valuation --------------------------------------------------------------------------------
+
+    @contained
+    def set_prices(self, tickers: Iterable[Ticker], symbols: Mapping[str, Symbol]) -> None:
+        """Take the last prices of `tickers` (those that changed); the values follow them.
+
+        Meant to be called from the app's repaint tick, so values repaint at most that often
+        however fast tickers are pushed; nothing is repainted when no price moved.
+        """
+        fresh = last_prices(tickers, symbols)
+        if all(self._prices.get(pair) == price for pair, price in fresh.items()):
+            return
+        lines_before = self._lines()
+        self._prices.update(fresh)
+        if self._account is not None and self._value_symbol is not None:
+            self._changed(lines_before)
+
+    def _changed(self, lines_before: int) -> None:
+        """Repaint after a change; lay the screen out again only when the height changed."""
+        self._version += 1
+        self.refresh(layout=self._lines() != lines_before)
+        self._place_totals()
+
+    def _lines(self) -> int:
+        return self._content_lines(self.table()) if self._account is not None else 0
+
+    @property
+    def valued_in(self) -> ValuedIn | None:
+        """What values are shown in: the current symbol's quote coin at the last prices."""
+        symbol = self._value_symbol
+        if symbol is None:
+            return None
+        return ValuedIn(symbol.quote, symbol.price_precision, self._prices)
+
+    def table(self, width: int | None = None) -> BalanceTable:
+        """The table as laid out for `width` cells (the panel's own width by default)."""
+        account = self._account
+        balances = self.balances
+        unknown = frozenset(
+            b.coin for b in balances if account is not None and not account.knows(b.coin)
+        )
+        complete = account is None or not account.unreadable
+        room = self.size.width if width is None else width
+        key = (self._version, room)
+        if self._laid_out is not None and self._laid_out[0] == key:
+            return self._laid_out[1]
+        table = balance_table(balances, room, self.valued_in, unknown, complete=complete)
+        self._laid_out = (key, table)
+        return table
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._place_totals()
+
+    def _place_totals(self) -> None:
+        """The totals go to the bottom border while the panel is too short for its Total row
+        (80x24 shows two coins), so they are visible at any size."""
+        text = ""
+        height = self.size.height
+        if self._account is not None and height:
+            table = self.table()
+            if table.has_total and height < self._content_lines(table):
+                text = _totals_line(table)
+        if text != self._total_subtitle:
+            if self.border_subtitle in ("", self._total_subtitle):
+                self.border_subtitle = text
+            self._total_subtitle = text
+
+    # Drawing ----------------------------------------------------------------------------------
 
     @property
     def balances(self) -> tuple[Balance, ...]:
@@ -91,8 +182,13 @@ class BalancesPanel(Contained, Widget):
         if self._account is None and self._problem:
             lines = Text(self._problem_text).wrap(self.app.console, max(width, 1))
             return max(2, len(lines))
+        if self._account is None:
+            return 2
+        return self._content_lines(self.table(width))
+
+    def _content_lines(self, table: BalanceTable) -> int:
         unreadable = 1 if self._account is not None and self._account.unreadable else 0
-        return 1 + max(len(self.balances), 1) + unreadable
+        return 1 + max(len(table.cells), 1) + int(table.has_total) + unreadable
 
     @property
     def _problem_text(self) -> str:
@@ -103,74 +199,52 @@ class BalancesPanel(Contained, Widget):
 
     def render(self) -> Text:
         style = self.get_component_rich_style
-        balances = self.balances
         header_style = style("balances--header")
         if self._account is None:
             if self._problem:
                 return Text(self._problem_text, style=header_style, end="")
             return Text(" balances: waiting…", style=header_style, no_wrap=True, end="")
-        table = balance_table(balances, self.size.width)
-        coin_w, avail_w, locked_w = table.widths
-        show_locked = table.show_locked
-        cells = table.cells
         text = Text(no_wrap=True, overflow="crop", end="")
-        text.append(f" {'Coin'.ljust(coin_w)} {'Available'.rjust(avail_w)}", header_style)
-        if show_locked:
-            text.append(f" {'Locked'.rjust(locked_w)}", header_style)
+        self._render_table(text, self.table())
         account = self._account
-        for coin, available, locked, balance in cells:
-            if not account.knows(balance.coin):
-                # Its entry may be among the unreadable ones: "?" rather than a false zero.
-                available, locked = "?", "?"
-            text.append("\n")
-            coin_style = style(
-                "balances--focus" if balance.coin in self._focus else "balances--coin"
-            )
-            text.append(f" {coin.ljust(coin_w)} ", coin_style)
-            text.append(
-                available.rjust(avail_w),
-                self._amount_style(balance.available, "balances--available"),
-            )
-            if show_locked:
-                text.append(" ")
-                text.append(
-                    locked.rjust(locked_w), self._amount_style(balance.locked, "balances--locked")
-                )
         if account.unreadable:
             text.append(f"\n {account.unreadable} unreadable, see log", header_style)
         return text
 
+    def _render_table(self, text: Text, table: BalanceTable) -> None:
+        """Header, a row per balance, and the Total row when there are values."""
+        style = self.get_component_rich_style
+        header_style = style("balances--header")
+        coin_w = table.coin_width
+        text.append(f" {'Coin'.ljust(coin_w)}", header_style)
+        for column in table.columns:
+            text.append(f" {column.header.rjust(column.width)}", header_style)
+        for row, (coin, *_, balance) in enumerate(table.cells):
+            focus = balance.coin in self._focus
+            text.append("\n")
+            text.append(
+                f" {coin.ljust(coin_w)}", style("balances--focus" if focus else "balances--coin")
+            )
+            for column in table.columns:
+                text.append(" ")
+                text.append(
+                    column.cells[row].rjust(column.width), self._cell_style(column.key, balance)
+                )
+        if table.has_total:
+            total_style = style("balances--total")
+            text.append(f"\n {'Total'.ljust(coin_w)}", total_style)
+            for column in table.columns:
+                text.append(f" {column.total.rjust(column.width)}", total_style)
 
-@dataclass(frozen=True, slots=True)
-class BalanceTable:
-    """The panel's text: per balance (coin, available, locked, the balance), column widths,
-    and whether the locked column fits."""
-
-    cells: tuple[tuple[str, str, str, Balance], ...]
-    widths: tuple[int, int, int]
-    show_locked: bool
+    def _cell_style(self, key: str, balance: Balance) -> Style:
+        if key == "available":
+            return self._amount_style(balance.available, "balances--available")
+        if key == "locked":
+            return self._amount_style(balance.locked, "balances--locked")
+        return self._amount_style(balance.total, "balances--value")
 
 
-def balance_table(balances: Sequence[Balance], width: int) -> BalanceTable:
-    """Lay out `balances` for a panel `width` cells wide (0: not laid out yet, show all).
-
-    Pure, so it can be fed any value: it never raises. Locked goes first when the panel is
-    narrow; then available amounts are cut to the room left (marked, see `cdx.ui.format`).
-    """
-    coins = [fmt_text(b.coin.upper(), 12) for b in balances]
-    coin_w = max([4, *(len(coin) for coin in coins)])
-
-    def column(values: Sequence[Decimal], room: int) -> list[str]:
-        # Balances come normalized ("2", "0.5"): line the decimal points up instead.
-        return align_points([fmt_amount(value, width=room) for value in values])
-
-    availables = column([b.available for b in balances], NUMBER_WIDTH)
-    lockeds = column([b.locked for b in balances], NUMBER_WIDTH)
-    room = width - coin_w - 3
-    if width and max(map(len, availables), default=0) > room:
-        availables = column([b.available for b in balances], room)
-    cells = tuple(zip(coins, availables, lockeds, balances, strict=True))
-    avail_w = max([len("Available"), *(len(c[1]) for c in cells)])
-    locked_w = max([len("Locked"), *(len(c[2]) for c in cells)])
-    show_locked = 1 + coin_w + 1 + avail_w + 1 + locked_w <= width or width == 0
-    return BalanceTable(cells, (coin_w, avail_w, locked_w), show_locked)
+def _totals_line(table: BalanceTable) -> str:
+    """The totals in one line for the border: `Total ≈USDT 154,012.34 ≈BTC 5.70370370`."""
+    parts = [f"{column.header} {column.total.strip()}" for column in table.columns if column.total]
+    return " ".join(["Total", *parts])

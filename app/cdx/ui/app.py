@@ -38,8 +38,10 @@ from cdx.model.order import OrderType, Side
 from cdx.model.symbol import Symbol
 from cdx.ui import STYLES_DIR
 from cdx.ui.commands import DashboardCommands
+from cdx.ui.default_size import DefaultSizes
 from cdx.ui.format import fmt_text
 from cdx.ui.keys import DASHBOARD_BINDINGS, priority_actions
+from cdx.ui.ladder_desk import LadderDesk
 from cdx.ui.loading import CONNECTING, MarketLoader
 from cdx.ui.messages import StreamEventReceived
 from cdx.ui.orders import OrderDesk
@@ -70,12 +72,13 @@ IDLE_AFTER_TICKS = 5
 """Repaint ticks with nothing to paint before the timer slows to `IDLE_REPAINT_HZ`."""
 
 
-class DashboardApp(OrderDesk, MarketLoader, App[None]):
+class DashboardApp(LadderDesk, OrderDesk, MarketLoader, App[None]):
     """The cdx dashboard over any server of PROTOCOL.md.
 
     `rest` carries the credentials (read-only without them); `ws_url` is the market stream;
     `clock` is the monotonic clock used for data age (frozen in snapshot tests);
-    `poll_interval` is the pause between account / open-orders polls, in seconds.
+    `poll_interval` is the pause between account / open-orders polls, in seconds;
+    `default_sizes` the default order size per symbol (in memory unless given a file).
     """
 
     TITLE = "cdx"
@@ -117,6 +120,7 @@ class DashboardApp(OrderDesk, MarketLoader, App[None]):
         *,
         clock: Callable[[], float] = time.monotonic,
         poll_interval: float = 1.0,
+        default_sizes: DefaultSizes | None = None,
     ) -> None:
         super().__init__()
         self.rest = rest
@@ -124,6 +128,7 @@ class DashboardApp(OrderDesk, MarketLoader, App[None]):
         self.symbol_name = symbol.lower()
         self.clock = clock
         self.poll_interval = poll_interval
+        self.default_sizes = default_sizes if default_sizes is not None else DefaultSizes()
         self.market = MarketState(clock)
         self.tracker = OrderTracker()
         self.symbols: dict[str, Symbol] = {}
@@ -255,6 +260,8 @@ class DashboardApp(OrderDesk, MarketLoader, App[None]):
     # Messages from widgets --------------------------------------------------------------------
 
     def on_ladder_price_picked(self, message: Ladder.PricePicked) -> None:
+        if self.ladder_picked(message):
+            return  # Enter confirmed the new price of an order being moved
         self._open_form(message.side, OrderType.LIMIT, message.price)
 
     def on_ladder_step_changed(self, message: Ladder.StepChanged) -> None:
@@ -302,6 +309,8 @@ class DashboardApp(OrderDesk, MarketLoader, App[None]):
         return True
 
     def action_limit(self, side: str) -> None:
+        if self.quick_limit(Side(side)):
+            return  # a default size is set: straight to the confirmation
         ladder = self.ladder
         price = ladder.cursor_price if ladder.cursor_side is not None else None
         self._open_form(Side(side), OrderType.LIMIT, price)

@@ -68,7 +68,9 @@ def hint(app: KeyDisplay, owner: type[DOMNode], *ids: str) -> str:
     return "    ".join(f"{' / '.join(keys)}: {words}" for keys, words in actions.values())
 
 
-def _dashboard(key: str, action: str, description: str, id: str, tooltip: str = "") -> Binding:
+def _dashboard(
+    key: str, action: str, description: str, id: str, tooltip: str = "", *, show: bool = True
+) -> Binding:
     """A dashboard key: priority (routed as it is read), and shown as typed when a symbol."""
     display = {"question_mark": "?", "left_square_bracket": "[", "right_square_bracket": "]"}
     return Binding(
@@ -79,6 +81,7 @@ def _dashboard(key: str, action: str, description: str, id: str, tooltip: str = 
         priority=True,
         id=id,
         tooltip=tooltip,
+        show=show,
     )
 
 
@@ -93,6 +96,22 @@ DASHBOARD_BINDINGS: list[BindingType] = [
     _dashboard("S", "market('SELL')", "Mkt sell", "market-sell", "Market sell at the market"),
     _dashboard("c", "cancel", "Cancel", "cancel", "Cancel the selected order"),
     _dashboard("C", "cancel_all", "Cancel all", "cancel-all", "Cancel all orders of the symbol"),
+    _dashboard(
+        "x",
+        "ladder_cancel",
+        "Cancel at price",
+        "ladder-cancel",
+        "Cancel our orders at the ladder cursor's price",
+        show=False,
+    ),
+    _dashboard(
+        "m",
+        "ladder_move",
+        "Move order",
+        "ladder-move",
+        "Move our order at the cursor's price: m, go to the new price, m or Enter",
+        show=False,
+    ),
     _dashboard(
         "left_square_bracket",
         "step(-1)",

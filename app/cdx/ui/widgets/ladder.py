@@ -29,6 +29,7 @@ from cdx.ui.widgets.ladder_layout import (
     BAR_HALF,
     BAR_UNITS,
     HEADER_ROWS,
+    MOVE_MARKER,
     OWN_MARKER,
     Columns,
     LadderRow,
@@ -44,7 +45,7 @@ from cdx.ui.widgets.ladder_layout import (
 from cdx.ui.widgets.ladder_lines import Anchor, Gap, best, moved
 from cdx.ui.widgets.row_lines import Palette, RowLines
 
-__all__ = ["OWN_MARKER", "STEPS", "Columns", "Ladder", "LadderRow", "RowKind"]
+__all__ = ["MOVE_MARKER", "OWN_MARKER", "STEPS", "Columns", "Ladder", "LadderRow", "RowKind"]
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,7 @@ class Ladder(RowLines[LadderRow], can_focus=True):
         Binding("pageup", "page(-1)", "Page up", show=False, id="ladder.page-up"),
         Binding("pagedown", "page(1)", "Page down", show=False, id="ladder.page-down"),
         Binding("home", "home", "Back to the spread", show=False, id="ladder.home"),
+        Binding("escape", "abort_move", "Abort a move", show=False, id="ladder.abort-move"),
         Binding("enter", "pick", "Trade here", id="ladder.pick"),
         Binding(
             "left_square_bracket",
@@ -123,6 +125,9 @@ class Ladder(RowLines[LadderRow], can_focus=True):
             self.price = price
             super().__init__()
 
+    class MoveAborted(Message):
+        """Escape while an order is being moved (`mark_move`): the move is off."""
+
     class StepChanged(Message):
         """The user chose another depth step (`[` / `]`); the app should fetch that book."""
 
@@ -153,6 +158,7 @@ class Ladder(RowLines[LadderRow], can_focus=True):
         """The cursor's row in the body when the window does not follow the spread."""
         self._layout: Layout | None = None
         self._bar_scale: Decimal | None = None
+        self._move_from: Decimal | None = None
 
     # ------------------------------------------------------------------ public API
 
@@ -176,6 +182,16 @@ class Ladder(RowLines[LadderRow], can_focus=True):
         self._book = None
         self._recentre(None)
         self._update()
+
+    def mark_move(self, price: Decimal | None) -> None:
+        """Mark the row an order is being moved from (None: no move under way)."""
+        self._move_from = price
+        self._update()
+
+    @property
+    def moving(self) -> bool:
+        """An order is being moved: Enter picks its new price."""
+        return self._move_from is not None
 
     @property
     def cursor_price(self) -> Decimal | None:
@@ -217,6 +233,12 @@ class Ladder(RowLines[LadderRow], can_focus=True):
             return
         self._recentre(best(layout.column, self.cursor_side) or self._cursor)
         self._update()
+
+    def action_abort_move(self) -> None:
+        """Escape: leave a move (see `mark_move`); nothing to abort otherwise."""
+        if self._move_from is not None:
+            self.mark_move(None)
+            self.post_message(self.MoveAborted())
 
     def _step_cursor(self, by: int) -> None:
         layout = self._layout
@@ -317,6 +339,7 @@ class Ladder(RowLines[LadderRow], can_focus=True):
             cursor=self._cursor,
             follow=self._follow,
             cursor_row=self._cursor_row,
+            move_from=self._move_from,
             bar_scale=self._bar_scale,
         )
 
@@ -367,8 +390,9 @@ class Ladder(RowLines[LadderRow], can_focus=True):
         side_style = palette["ladder--ask" if is_ask else "ladder--bid"]
         amount_style = palette["ladder--amount"]
         own_style = palette["ladder--own"]
+        marker = MOVE_MARKER if row.moving else OWN_MARKER if row.own else " "
         segments = [
-            Segment(OWN_MARKER, own_style) if row.own else Segment(" ", base),
+            Segment(marker, own_style if marker != " " else base),
             Segment(" ", base),
             Segment(
                 right(row.price, columns.price), side_style + own_style if row.own else side_style

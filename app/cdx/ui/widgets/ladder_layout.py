@@ -34,6 +34,8 @@ VACANT = "—"
 """The amount of a vacant price: the cursor's level is gone, the price is still there."""
 
 OWN_MARKER = "◆"
+MOVE_MARKER = "↕"
+"""The row an order is being moved from (`m`), until the move is confirmed or aborted."""
 BAR_UNITS = 2
 """Depth bars move in half cells (`█` and `▌`). Eighths looked smoother but moved the end of
 every bar below a changed level on almost every push; halves are still finer than the eye
@@ -77,6 +79,7 @@ class LadderRow:
     bar: int = 0
     own: bool = False
     cursor: bool = False
+    moving: bool = False
     text: str = ""
     step: int = 0
 
@@ -105,6 +108,8 @@ class LadderView:
     follow: bool = True
     """The window follows the spread (centred); else it holds the cursor at `cursor_row`."""
     cursor_row: int = 0
+    move_from: Decimal | None = None
+    """The price an order is being moved from, marked until the move is done."""
     bar_scale: Decimal | None = None
     """The scale the bars were last drawn at, kept while it still fits (see `bar_scale`)."""
 
@@ -231,6 +236,7 @@ def _row(
         bar=bar,
         own=(line.side, line.price) in view.own,
         cursor=slot == col.cursor,
+        moving=line.price == view.move_from,
     )
 
 

@@ -247,6 +247,10 @@ class LadderDesk(_Base):
         order, symbol, price = self._moving, self.symbol, self.ladder.cursor_price
         if order is None or symbol is None or price is None or order.price is None:
             return
+        if order.symbol != symbol.name:
+            self._end_move()  # the user switched symbols mid-move
+            self.notify(f"Order {order.order_id} stays where it is", title="Move aborted")
+            return
         if bucket(order.side, order.price, symbol, self.step) == price:
             self.notify("Move the cursor to the new price first (Esc aborts)", severity="warning")
             return

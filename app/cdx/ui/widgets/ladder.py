@@ -171,6 +171,7 @@ class Ladder(RowLines[LadderRow], can_focus=True):
         """
         if self._symbol is not None and symbol.name != self._symbol.name:
             self._recentre(None)
+            self._move_from = None
         self._book = book
         self._book_step = step
         self._symbol = symbol
@@ -247,7 +248,9 @@ class Ladder(RowLines[LadderRow], can_focus=True):
         col = layout.column
         anchor = moved(col, by)
         if anchor is not None and not self._follow and col.cursor is not None:
-            target = next(i for i, line in enumerate(col.lines) if line.price == anchor.price)
+            target = next(
+                (i for i, line in enumerate(col.lines) if line.price == anchor.price), col.cursor
+            )
             self._cursor_row += target - col.cursor
         self._cursor = anchor
         self._update()

@@ -140,9 +140,9 @@ HEADER_ROWS = 2
 
 def lay_out(view: LadderView, width: int, height: int) -> Layout:
     """The rows to draw at this size: selector, column titles, then a window of the book."""
-    if height <= 0:
-        return Layout((), Columns(0, 0, 0, 0), lines_of(view.book, view.cursor))
     with display_math():
+        if height <= 0:
+            return Layout((), Columns(0, 0, 0, 0), lines_of(view.book, view.cursor))
         return _lay_out(view, width, height)
 
 
@@ -176,8 +176,14 @@ def _cells(book: Book | None, col: Column, shown: Sequence[Slot]) -> list[Cell]:
     spread, so a pinned row and the gap before it add up with the rows above them."""
     if book is None:
         return [("", "", "", Decimal(0)) for _ in shown]
-    totals = {Side.SELL: _cumulative(book.asks), Side.BUY: _cumulative(book.bids)}
     levels = {Side.SELL: book.asks, Side.BUY: book.bids}
+    deepest = {Side.SELL: -1, Side.BUY: -1}
+    for slot in shown:
+        side, depth = _depth(col, slot)
+        if side is not None:
+            deepest[side] = max(deepest[side], depth)
+    # Totals down to the deepest row shown only: the rest of the book costs nothing per push.
+    totals = {side: _cumulative(levels[side][: deepest[side] + 1]) for side in levels}
     cells: list[Cell] = []
     for slot in shown:
         if isinstance(slot, Gap):
@@ -198,6 +204,16 @@ def _cells(book: Book | None, col: Column, shown: Sequence[Slot]) -> list[Cell]:
             total = totals[line.side][line.depth]
             cells.append((price, amount, total, total))
     return cells
+
+
+def _depth(col: Column, slot: Slot) -> tuple[Side | None, int]:
+    """The side and deepest level depth a body row shows (None: no level)."""
+    if isinstance(slot, Gap):
+        return slot.side, slot.last
+    if slot is None:
+        return None, -1
+    line = col.lines[slot]
+    return line.side, line.depth
 
 
 def _deepest(cells: Sequence[Cell], shown: Sequence[Slot]) -> Decimal:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from cdx.model.book import Book
 from cdx.model.order import Side
@@ -37,12 +38,12 @@ class Anchor:
     price: Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
+class Line(NamedTuple):
     """One price of the column, or the spread line (`side` None).
 
     `depth` is the level's index from the spread on its side, -1 for a vacant price (the
-    cursor's, whose level is gone) and for the spread line.
+    cursor's, whose level is gone) and for the spread line. A named tuple: one is built per
+    level on every push, and a tuple is the cheapest value to build.
     """
 
     side: Side | None
@@ -94,23 +95,22 @@ def column(book: Book | None, anchor: Anchor | None) -> Column:
             anchor = Anchor(Side.SELL, asks[0].price)  # type: ignore[arg-type]
         elif bids:
             anchor = Anchor(Side.BUY, bids[0].price)  # type: ignore[arg-type]
+    target = None
     if anchor is not None:
-        anchor = _placed(anchor, asks, bids)
+        anchor, target = _placed(anchor, asks, bids)
     lines = (*reversed(asks), SPREAD, *bids)
-    spread = len(asks)
-    cursor = None
-    if anchor is not None:
-        cursor = next(i for i, line in enumerate(lines) if line.price == anchor.price)
-    return Column(lines, spread, cursor, anchor)
+    cursor = next((i for i, line in enumerate(lines) if line is target), None)
+    return Column(lines, len(asks), cursor, anchor)
 
 
-def _placed(anchor: Anchor, asks: list[Line], bids: list[Line]) -> Anchor:
-    """The anchor on its level's side; a vacant price is inserted where it sorts."""
+def _placed(anchor: Anchor, asks: list[Line], bids: list[Line]) -> tuple[Anchor, Line]:
+    """The anchor on its level's side, and its line; a vacant price is inserted where it
+    sorts."""
     price = anchor.price
     for lines in (asks, bids):
         for line in lines:
             if line.price == price:
-                return Anchor(line.side, price)  # type: ignore[arg-type]
+                return Anchor(line.side, price), line  # type: ignore[arg-type]
     best_ask = asks[0].price if asks else None
     best_bid = bids[0].price if bids else None
     side = anchor.side
@@ -127,7 +127,7 @@ def _placed(anchor: Anchor, asks: list[Line], bids: list[Line]) -> Anchor:
         len(levels),
     )
     levels.insert(at, vacant)
-    return Anchor(side, price)
+    return Anchor(side, price), vacant
 
 
 def centred_start(col: Column, body: int) -> int:

@@ -194,3 +194,34 @@ async def test_toggling_the_stale_class_repaints_the_cached_rows_in_its_style() 
         ladder.remove_class("-stale")
         await pilot.pause()
         assert price_style() == live
+
+
+async def test_scrolled_below_our_order_it_is_pinned_to_the_top_with_the_gap_under_it() -> None:
+    app = LadderApp()
+    async with app.run_test(size=(60, 14)) as pilot:
+        ladder = app.query_one(Ladder)
+        ladder.show(DEEP, BTC, 0, [order(Side.BUY, "26998.00")])
+        ladder.focus()
+        await pilot.press("pagedown", "pagedown", "pagedown")
+        text = lines(ladder)
+        assert text[2].startswith(OWN_MARKER) and " 26,998.00 " in text[2]
+        gap = text[3].split()
+        count = int(gap[1])
+        first_shown = D(text[4].split()[0].replace(",", ""))
+        # Every level between our order and the first row shown is in the gap, and the
+        # totals add up: ours (3 levels deep) + the gap = the total just above the view.
+        assert first_shown == D("26998") - count - 1
+        assert D(gap[4]) == D(3 + count)
+        assert D(text[4].split()[2]) == D(3 + count + 1)
+
+
+async def test_a_coarser_step_keeps_the_cursor_on_the_bucket_of_its_price() -> None:
+    app = LadderApp()
+    async with app.run_test(size=(60, 14)) as pilot:
+        ladder = app.query_one(Ladder)
+        ladder.show(BOOK, BTC, 0)
+        ladder.focus()
+        await pilot.press("down")  # the best bid, 27,000.99
+        await pilot.press("right_square_bracket")
+        assert (ladder.cursor_side, ladder.cursor_price) == (Side.BUY, D("27000.9"))
+        assert " 27,000.9 " in cursor_line(ladder)[1]

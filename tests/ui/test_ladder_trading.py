@@ -275,3 +275,18 @@ async def test_read_only_ladder_keys_say_so(exchange: RunningExchange) -> None:
             await pilot.pause()
             said = [note.message for note in app._notifications]
             assert said.count("Read-only: no keys set") == 2
+
+
+async def test_help_lists_the_ladder_keys(dashboard: Dashboard) -> None:
+    from cdx.ui.screens.help import HelpScreen
+
+    app = dashboard.app
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("question_mark")
+        screen = app.screen
+        assert isinstance(screen, HelpScreen)
+        keys = dict(screen.rows)
+        assert keys["x"] == "Cancel at price" and keys["m"] == "Move order"
+        assert keys["PageUp"] == "Page up" and keys["PageDown"] == "Page down"
+        assert keys["Home"] == "Back to the spread"
+        assert keys["^d"] == "Default size"

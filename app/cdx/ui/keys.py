@@ -17,6 +17,9 @@ KEY_NAMES: dict[str, str] = {
     "shift+tab": "Shift+Tab",
     "up": "up",
     "down": "down",
+    "pageup": "PageUp",
+    "pagedown": "PageDown",
+    "home": "Home",
 }
 """How a few named keys are written for people (the rest as the footer writes them)."""
 

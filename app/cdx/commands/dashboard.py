@@ -206,7 +206,8 @@ async def _dashboard(
 
     limiter = RateLimiter.shared_with_other_processes(rest_url) if share else None
     async with RestClient(rest_url, credentials, limiter) as rest:
-        app = DashboardApp(rest, ws_url, symbol, default_sizes=DefaultSizes(default_sizes_path()))
+        app = DashboardApp(rest, ws_url, symbol)
+        app.default_sizes = DefaultSizes(default_sizes_path())
         await app.run_async()
         return app.return_code or 0
 

@@ -38,7 +38,6 @@ from cdx.model.order import OrderType, Side
 from cdx.model.symbol import Symbol
 from cdx.ui import STYLES_DIR
 from cdx.ui.commands import DashboardCommands
-from cdx.ui.default_size import DefaultSizes
 from cdx.ui.format import fmt_text
 from cdx.ui.keys import DASHBOARD_BINDINGS, priority_actions
 from cdx.ui.ladder_desk import LadderDesk
@@ -77,8 +76,7 @@ class DashboardApp(LadderDesk, OrderDesk, MarketLoader, App[None]):
 
     `rest` carries the credentials (read-only without them); `ws_url` is the market stream;
     `clock` is the monotonic clock used for data age (frozen in snapshot tests);
-    `poll_interval` is the pause between account / open-orders polls, in seconds;
-    `default_sizes` the default order size per symbol (in memory unless given a file).
+    `poll_interval` is the pause between account / open-orders polls, in seconds.
     """
 
     TITLE = "cdx"
@@ -120,7 +118,6 @@ class DashboardApp(LadderDesk, OrderDesk, MarketLoader, App[None]):
         *,
         clock: Callable[[], float] = time.monotonic,
         poll_interval: float = 1.0,
-        default_sizes: DefaultSizes | None = None,
     ) -> None:
         super().__init__()
         self.rest = rest
@@ -128,7 +125,6 @@ class DashboardApp(LadderDesk, OrderDesk, MarketLoader, App[None]):
         self.symbol_name = symbol.lower()
         self.clock = clock
         self.poll_interval = poll_interval
-        self.default_sizes = default_sizes if default_sizes is not None else DefaultSizes()
         self.market = MarketState(clock)
         self.tracker = OrderTracker()
         self.symbols: dict[str, Symbol] = {}
@@ -260,9 +256,8 @@ class DashboardApp(LadderDesk, OrderDesk, MarketLoader, App[None]):
     # Messages from widgets --------------------------------------------------------------------
 
     def on_ladder_price_picked(self, message: Ladder.PricePicked) -> None:
-        if self.ladder_picked(message):
-            return  # Enter confirmed the new price of an order being moved
-        self._open_form(message.side, OrderType.LIMIT, message.price)
+        if not self.ladder_picked(message):  # Enter while moving an order confirms the move
+            self._open_form(message.side, OrderType.LIMIT, message.price)
 
     def on_ladder_step_changed(self, message: Ladder.StepChanged) -> None:
         """The ladder holds the step; the book of the old one is dropped, the new subscribed."""
@@ -307,13 +302,6 @@ class DashboardApp(LadderDesk, OrderDesk, MarketLoader, App[None]):
         if action in self._KEY_ACTIONS:
             return on_main and not isinstance(self.focused, Input)
         return True
-
-    def action_limit(self, side: str) -> None:
-        if self.quick_limit(Side(side)):
-            return  # a default size is set: straight to the confirmation
-        ladder = self.ladder
-        price = ladder.cursor_price if ladder.cursor_side is not None else None
-        self._open_form(Side(side), OrderType.LIMIT, price)
 
     def action_submit_order(self) -> None:
         """Enter in the form: the confirmation dialog in the next frame, or the reason not."""

@@ -64,6 +64,8 @@ class DefaultSizes:
         """Why the file could not be read, for the app to say once ("" if it could)."""
         if path is not None:
             self.problem = self._load(path)
+            if self.problem:
+                log.warning("default sizes not loaded: %s", self.problem)
 
     def get(self, symbol: str) -> Decimal | None:
         return self._sizes.get(symbol)

@@ -52,13 +52,29 @@ the one placed, so a placement must not clear it."""
 class LadderDesk(_Base):
     """Ladder order workflows of the dashboard (a mixin of `DashboardApp`)."""
 
-    default_sizes: DefaultSizes
-    """Set by the app (in memory, or on a file in the state directory)."""
+    _default_sizes: DefaultSizes | None = None
 
     _moving: TrackedOrder | None = None
     """The order `m` picked up, until `m` / Enter confirms its new price or Escape aborts."""
 
     # Default size ------------------------------------------------------------------------------
+
+    @property
+    def default_sizes(self) -> DefaultSizes:
+        """The default sizes: in memory unless the command sets a file (`cdx` does)."""
+        if self._default_sizes is None:
+            self._default_sizes = DefaultSizes()
+        return self._default_sizes
+
+    @default_sizes.setter
+    def default_sizes(self, sizes: DefaultSizes) -> None:
+        self._default_sizes = sizes
+
+    def action_limit(self, side: str) -> None:
+        """`b` / `s`: with a default size, the confirmation at once (`quick_limit`); else the
+        form at the cursor's price."""
+        if not self.quick_limit(Side(side)):
+            self._open_form(Side(side), OrderType.LIMIT, self.ladder.cursor_price)
 
     def default_size(self) -> Decimal | None:
         """The current symbol's default size, if one is set."""

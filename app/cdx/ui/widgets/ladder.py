@@ -3,6 +3,10 @@
 The ladder is the most frequently repainted part of the screen (a depth push may arrive ten
 times a second), so it is a `RowLines` widget: every `show()` lays out rows (`ladder_layout`)
 and only the lines whose row changed are repainted, each drawn only when its key is new.
+
+The cursor is a price, not a screen row (`ladder_lines`): it stays on its price as the book
+moves, up/down step one price, PageUp/PageDown page through every level of the book and
+Home comes back to the spread.
 """
 
 from __future__ import annotations
@@ -58,9 +62,11 @@ class Ladder(RowLines[LadderRow], can_focus=True):
 
     Asks are above (best ask nearest the middle), bids below, with a spread line between; each
     row shows price / amount / cumulative amount and a depth bar scaled to the cumulative
-    amount. Rows holding one of our open orders carry a marker. The first line is the step
-    selector, the current step highlighted. A book it cannot lay out (see `Contained`) shows
-    as one "display error" line until the next one it can.
+    amount. Rows holding one of our open orders carry a marker; one beyond the view is pinned
+    to its edge behind a gap row (how many levels are hidden, their amount). The first line is
+    the step selector, the current step highlighted. The cursor starts on the best ask. A
+    book it cannot lay out (see `Contained`) shows as one "display error" line until the next
+    one it can.
 
     `step` is the one place the dashboard keeps the depth step: the user changes it here with
     `[` / `]`, and the app subscribes to what it says.

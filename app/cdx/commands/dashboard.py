@@ -202,10 +202,12 @@ async def _dashboard(
     from cdx.client.ratelimit import RateLimiter
     from cdx.client.rest import RestClient
     from cdx.ui.app import DashboardApp
+    from cdx.ui.default_size import DefaultSizes, default_sizes_path
 
     limiter = RateLimiter.shared_with_other_processes(rest_url) if share else None
     async with RestClient(rest_url, credentials, limiter) as rest:
         app = DashboardApp(rest, ws_url, symbol)
+        app.default_sizes = DefaultSizes(default_sizes_path())
         await app.run_async()
         return app.return_code or 0
 

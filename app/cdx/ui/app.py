@@ -38,6 +38,7 @@ from cdx.model.symbol import Symbol
 from cdx.ui import STYLES_DIR
 from cdx.ui.commands import DashboardCommands
 from cdx.ui.keys import DASHBOARD_BINDINGS, priority_actions
+from cdx.ui.ladder_desk import LadderDesk
 from cdx.ui.loading import CONNECTING, MarketLoader
 from cdx.ui.messages import StreamEventReceived
 from cdx.ui.notice_desk import NoticeDesk
@@ -71,7 +72,9 @@ IDLE_AFTER_TICKS = 5
 """Repaint ticks with nothing to paint before the timer slows to `IDLE_REPAINT_HZ`."""
 
 
-class DashboardApp(OrderDesk, MarketLoader, NoticeDesk, PanelViews, TradingGate, App[None]):
+class DashboardApp(
+    LadderDesk, OrderDesk, MarketLoader, NoticeDesk, PanelViews, TradingGate, App[None]
+):
     """The cdx dashboard over any server of PROTOCOL.md.
 
     `rest` carries the credentials (read-only without them); `ws_url` is the market stream;
@@ -239,7 +242,8 @@ class DashboardApp(OrderDesk, MarketLoader, NoticeDesk, PanelViews, TradingGate,
     # Messages from widgets --------------------------------------------------------------------
 
     def on_ladder_price_picked(self, message: Ladder.PricePicked) -> None:
-        self._open_form(message.side, OrderType.LIMIT, message.price)
+        if not self.ladder_picked(message):  # Enter while moving an order confirms the move
+            self._open_form(message.side, OrderType.LIMIT, message.price)
 
     def on_ladder_step_changed(self, message: Ladder.StepChanged) -> None:
         """The ladder holds the step; the book of the old one is dropped, the new subscribed."""
@@ -286,11 +290,6 @@ class DashboardApp(OrderDesk, MarketLoader, NoticeDesk, PanelViews, TradingGate,
         if action in self._KEY_ACTIONS:
             return on_main and not isinstance(self.focused, Input)
         return True
-
-    def action_limit(self, side: str) -> None:
-        ladder = self.ladder
-        price = ladder.cursor_price if ladder.cursor_side is not None else None
-        self._open_form(Side(side), OrderType.LIMIT, price)
 
     def action_submit_order(self) -> None:
         """Enter in the form: the confirmation dialog in the next frame, or the reason not."""

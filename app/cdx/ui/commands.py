@@ -1,4 +1,5 @@
-"""Command palette entries (`ctrl+p`): every dashboard key binding, and one per symbol.
+"""Command palette entries (`ctrl+p`): every dashboard key binding, the settings that ask for
+a value (the default size), and one per symbol.
 
 The palette is the discoverable twin of the key bindings: a user who forgot a key types what
 they want ("sell", "eth", "coarser") and the same action runs. The entries are the app's own
@@ -34,6 +35,15 @@ def binding_entries(app: DashboardApp) -> Iterator[Entry]:
         yield binding.tooltip, partial(app.run_action, binding.action), f"key {key}"
 
 
+def setting_entries(app: DashboardApp) -> Iterator[Entry]:
+    """Settings that ask for a value (no key of their own)."""
+    yield (
+        "Default size…",
+        app.action_default_size,
+        "Amount that b / s on a ladder row trade after one confirmation",
+    )
+
+
 def symbol_entries(app: DashboardApp) -> Iterator[Entry]:
     """One entry per listed symbol: show it."""
     for name, symbol in getattr(app, "symbols", {}).items():
@@ -46,7 +56,7 @@ class DashboardCommands(Provider):
 
     def _entries(self) -> list[Entry]:
         app: DashboardApp = self.app  # type: ignore[assignment]
-        return [*binding_entries(app), *symbol_entries(app)]
+        return [*binding_entries(app), *setting_entries(app), *symbol_entries(app)]
 
     async def discover(self) -> Hits:
         for title, callback, help_text in self._entries():

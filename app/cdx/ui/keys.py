@@ -17,6 +17,9 @@ KEY_NAMES: dict[str, str] = {
     "shift+tab": "Shift+Tab",
     "up": "up",
     "down": "down",
+    "pageup": "PageUp",
+    "pagedown": "PageDown",
+    "home": "Home",
 }
 """How a few named keys are written for people (the rest as the footer writes them)."""
 
@@ -72,7 +75,9 @@ TRADING_KEYS = "b,s,B,S,c,C,x,m"
 """The keys that place, cancel or move orders: off in read-only mode."""
 
 
-def _dashboard(key: str, action: str, description: str, id: str, tooltip: str = "") -> Binding:
+def _dashboard(
+    key: str, action: str, description: str, id: str, tooltip: str = "", *, show: bool = True
+) -> Binding:
     """A dashboard key: priority (routed as it is read), and shown as typed when a symbol."""
     display = {"question_mark": "?", "left_square_bracket": "[", "right_square_bracket": "]"}
     return Binding(
@@ -83,6 +88,7 @@ def _dashboard(key: str, action: str, description: str, id: str, tooltip: str = 
         priority=True,
         id=id,
         tooltip=tooltip,
+        show=show,
     )
 
 
@@ -101,6 +107,22 @@ DASHBOARD_BINDINGS: list[BindingType] = [
     _dashboard("S", "market('SELL')", "Mkt sell", "market-sell", "Market sell at the market"),
     _dashboard("c", "cancel", "Cancel", "cancel", "Cancel the selected order"),
     _dashboard("C", "cancel_all", "Cancel all", "cancel-all", "Cancel all orders of the symbol"),
+    _dashboard(
+        "x",
+        "ladder_cancel",
+        "Cancel at price",
+        "ladder-cancel",
+        "Cancel our orders at the ladder cursor's price",
+        show=False,
+    ),
+    _dashboard(
+        "m",
+        "ladder_move",
+        "Move order",
+        "ladder-move",
+        "Move our order at the cursor's price: m, go to the new price, m or Enter",
+        show=False,
+    ),
     _dashboard(
         "left_square_bracket",
         "step(-1)",

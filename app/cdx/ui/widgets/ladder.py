@@ -3,6 +3,10 @@
 The ladder is the most frequently repainted part of the screen (a depth push may arrive ten
 times a second), so it is a `RowLines` widget: every `show()` lays out rows (`ladder_layout`)
 and only the lines whose row changed are repainted, each drawn only when its key is new.
+
+The cursor is a price, not a screen row (`ladder_lines`): it stays on its price as the book
+moves, up/down step one price, PageUp/PageDown page through every level of the book and
+Home comes back to the spread.
 """
 
 from __future__ import annotations
@@ -28,22 +32,24 @@ from cdx.ui.widgets.contained import contained
 from cdx.ui.widgets.ladder_layout import (
     BAR_HALF,
     BAR_UNITS,
+    HEADER_ROWS,
+    MOVE_MARKER,
     OWN_MARKER,
     Columns,
-    Cursor,
     LadderRow,
     LadderView,
     Layout,
-    Level,
     RowKind,
+    bucket,
     lay_out,
     own_levels,
     right,
     spread_text,
 )
+from cdx.ui.widgets.ladder_lines import Anchor, Gap, best, moved
 from cdx.ui.widgets.row_lines import Palette, RowLines
 
-__all__ = ["OWN_MARKER", "STEPS", "Columns", "Ladder", "LadderRow", "RowKind"]
+__all__ = ["MOVE_MARKER", "OWN_MARKER", "STEPS", "Columns", "Ladder", "LadderRow", "RowKind"]
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +62,11 @@ class Ladder(RowLines[LadderRow], can_focus=True):
 
     Asks are above (best ask nearest the middle), bids below, with a spread line between; each
     row shows price / amount / cumulative amount and a depth bar scaled to the cumulative
-    amount. Rows holding one of our open orders carry a marker. The first line is the step
-    selector, the current step highlighted. A book it cannot lay out (see `Contained`) shows
-    as one "display error" line until the next one it can.
+    amount. Rows holding one of our open orders carry a marker; one beyond the view is pinned
+    to its edge behind a gap row (how many levels are hidden, their amount). The first line is
+    the step selector, the current step highlighted. The cursor starts on the best ask. A
+    book it cannot lay out (see `Contained`) shows as one "display error" line until the next
+    one it can.
 
     `step` is the one place the dashboard keeps the depth step: the user changes it here with
     `[` / `]`, and the app subscribes to what it says.
@@ -76,6 +84,10 @@ class Ladder(RowLines[LadderRow], can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "cursor_up", "Up", show=False, id="ladder.cursor-up"),
         Binding("down", "cursor_down", "Down", show=False, id="ladder.cursor-down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="ladder.page-up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="ladder.page-down"),
+        Binding("home", "home", "Back to the spread", show=False, id="ladder.home"),
+        Binding("escape", "abort_move", "Abort a move", show=False, id="ladder.abort-move"),
         Binding("enter", "pick", "Trade here", id="ladder.pick"),
         Binding(
             "left_square_bracket",
@@ -108,6 +120,7 @@ class Ladder(RowLines[LadderRow], can_focus=True):
         "ladder--cursor",
         "ladder--spread",
         "ladder--empty",
+        "ladder--gap",
     }
 
     class PricePicked(Message):
@@ -117,6 +130,9 @@ class Ladder(RowLines[LadderRow], can_focus=True):
             self.side = side
             self.price = price
             super().__init__()
+
+    class MoveAborted(Message):
+        """Escape while an order is being moved (`mark_move`): the move is off."""
 
     class StepChanged(Message):
         """The user chose another depth step (`[` / `]`); the app should fetch that book."""
@@ -141,10 +157,14 @@ class Ladder(RowLines[LadderRow], can_focus=True):
         self._book_step = 0
         self._symbol: Symbol | None = None
         self._own_orders: tuple[Order, ...] = ()
-        self._cursor: Cursor | None = None
-        self._shown_asks: tuple[Level, ...] = ()
+        self._cursor: Anchor | None = None
+        self._follow = True
+        """The window follows the spread; False once the user paged away (Home comes back)."""
+        self._cursor_row = 0
+        """The cursor's row in the body when the window does not follow the spread."""
+        self._layout: Layout | None = None
         self._bar_scale: Decimal | None = None
-        self._shown_bids: tuple[Level, ...] = ()
+        self._move_from: Decimal | None = None
 
     # ------------------------------------------------------------------ public API
 
@@ -156,7 +176,8 @@ class Ladder(RowLines[LadderRow], can_focus=True):
         whose content changed are repainted.
         """
         if self._symbol is not None and symbol.name != self._symbol.name:
-            self._cursor = None
+            self._recentre(None)
+            self._move_from = None
         self._book = book
         self._book_step = step
         self._symbol = symbol
@@ -166,47 +187,84 @@ class Ladder(RowLines[LadderRow], can_focus=True):
     def clear(self) -> None:
         """Forget the book (e.g. while another symbol's first snapshot is on its way)."""
         self._book = None
-        self._cursor = None
+        self._recentre(None)
+        self._update()
+
+    def mark_move(self, price: Decimal | None) -> None:
+        """Mark the row an order is being moved from (None: no move under way)."""
+        self._move_from = price
         self._update()
 
     @property
+    def moving(self) -> bool:
+        """An order is being moved: Enter picks its new price."""
+        return self._move_from is not None
+
+    @property
     def cursor_price(self) -> Decimal | None:
-        """The price of the cursor row, or None when there is no cursor or the row is empty."""
-        level = self._cursor_level()
-        return level[0] if level is not None else None
+        """The price the cursor is on (kept while its level is gone), None before a book."""
+        return self._cursor.price if self._cursor is not None else None
 
     @property
     def cursor_side(self) -> Side | None:
         """The order side the cursor row trades: SELL on an ask row, BUY on a bid row."""
-        if self._cursor is None or self._cursor_level() is None:
-            return None
-        return self._cursor[0]
+        return self._cursor.side if self._cursor is not None else None
 
     # ------------------------------------------------------------------ actions
 
     def action_cursor_up(self) -> None:
-        """Move toward higher prices: up the bids, across the spread, up the asks."""
-        if self._cursor is None:
-            self._cursor = (Side.SELL, 0)
-        else:
-            side, index = self._cursor
-            if side is Side.BUY:
-                self._cursor = (Side.BUY, index - 1) if index > 0 else (Side.SELL, 0)
-            elif index + 1 < len(self._shown_asks):
-                self._cursor = (Side.SELL, index + 1)
-        self._update()
+        """Move one price up: up the bids, across the spread, up the asks."""
+        self._step_cursor(-1)
 
     def action_cursor_down(self) -> None:
-        """Move toward lower prices: down the asks, across the spread, down the bids."""
-        if self._cursor is None:
-            self._cursor = (Side.BUY, 0)
-        else:
-            side, index = self._cursor
-            if side is Side.SELL:
-                self._cursor = (Side.SELL, index - 1) if index > 0 else (Side.BUY, 0)
-            elif index + 1 < len(self._shown_bids):
-                self._cursor = (Side.BUY, index + 1)
+        """Move one price down: down the asks, across the spread, down the bids."""
+        self._step_cursor(1)
+
+    def action_page(self, direction: int) -> None:
+        """Move the cursor and the view a page of prices; the view then stays where it is
+        (it no longer follows the spread) until Home."""
+        layout = self._layout
+        if layout is None or self._cursor is None:
+            return
+        if self._follow:
+            self._follow = False
+            self._cursor_row = layout.cursor_row or 0
+        page = max(len(layout.slots) - 2, 1)
+        self._cursor = moved(layout.column, direction * page)
         self._update()
+
+    def action_home(self) -> None:
+        """Back to the spread: the view follows it again, the cursor on its side's best price."""
+        layout = self._layout
+        if layout is None:
+            return
+        self._recentre(best(layout.column, self.cursor_side) or self._cursor)
+        self._update()
+
+    def action_abort_move(self) -> None:
+        """Escape: leave a move (see `mark_move`); nothing to abort otherwise."""
+        if self._move_from is not None:
+            self.mark_move(None)
+            self.post_message(self.MoveAborted())
+
+    def _step_cursor(self, by: int) -> None:
+        layout = self._layout
+        if layout is None or self._cursor is None:
+            return
+        col = layout.column
+        anchor = moved(col, by)
+        if anchor is not None and not self._follow and col.cursor is not None:
+            target = next(
+                (i for i, line in enumerate(col.lines) if line.price == anchor.price), col.cursor
+            )
+            self._cursor_row += target - col.cursor
+        self._cursor = anchor
+        self._update()
+
+    def _recentre(self, anchor: Anchor | None) -> None:
+        self._cursor = anchor
+        self._follow = True
+        self._cursor_row = 0
 
     def action_pick(self) -> None:
         """Post `PricePicked` for the cursor row (nothing happens without one)."""
@@ -223,7 +281,11 @@ class Ladder(RowLines[LadderRow], can_focus=True):
         if self.step != previous:
             self.post_message(self.StepChanged(self.step, previous))
 
-    def watch_step(self) -> None:
+    def watch_step(self, previous: int, step: int) -> None:
+        """The cursor moves to the bucket its price falls in at the new step."""
+        if self._cursor is not None and self._symbol is not None:
+            side, price = self._cursor.side, self._cursor.price
+            self._cursor = Anchor(side, bucket(side, price, self._symbol, step))
         self._update()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -231,14 +293,18 @@ class Ladder(RowLines[LadderRow], can_focus=True):
 
     def on_click(self, event: events.Click) -> None:
         """A click on a price row moves the cursor there and picks it, as Enter would."""
-        rows = self.rows
-        if not 0 <= event.y < len(rows) or rows[event.y].kind not in (RowKind.ASK, RowKind.BID):
+        layout = self._layout
+        row = event.y - HEADER_ROWS
+        if layout is None or not 0 <= row < len(layout.slots):
             return
-        spread_y = next(y for y, row in enumerate(rows) if row.kind is RowKind.SPREAD)
-        if rows[event.y].kind is RowKind.ASK:
-            self._cursor = (Side.SELL, spread_y - 1 - event.y)
-        else:
-            self._cursor = (Side.BUY, event.y - spread_y - 1)
+        slot = layout.slots[row]
+        if slot is None or isinstance(slot, Gap):
+            return
+        line = layout.column.lines[slot]
+        if line.side is None or line.price is None:
+            return
+        self._cursor = Anchor(line.side, line.price)
+        self._cursor_row = row
         self._update()
         self.action_pick()
 
@@ -257,13 +323,6 @@ class Ladder(RowLines[LadderRow], can_focus=True):
                 book.asks, book.bids, self.step, symbol.price_precision, time=book.time
             )
         return None
-
-    def _cursor_level(self) -> Level | None:
-        if self._cursor is None:
-            return None
-        side, index = self._cursor
-        levels = self._shown_asks if side is Side.SELL else self._shown_bids
-        return levels[index] if 0 <= index < len(levels) else None
 
     def _view(self) -> LadderView:
         """What to show, before it is fitted to the widget's size."""
@@ -287,6 +346,9 @@ class Ladder(RowLines[LadderRow], can_focus=True):
             amount_decimals=symbol.amount_precision,
             own=own_levels(self._own_orders, symbol, step),
             cursor=self._cursor,
+            follow=self._follow,
+            cursor_row=self._cursor_row,
+            move_from=self._move_from,
             bar_scale=self._bar_scale,
         )
 
@@ -301,8 +363,10 @@ class Ladder(RowLines[LadderRow], can_focus=True):
         if not self.is_mounted:
             return
         layout = self.lay_out_at(*self.size)
-        self._shown_asks, self._shown_bids = layout.asks, layout.bids
+        self._layout = layout
         self._cursor = layout.cursor
+        if layout.cursor_row is not None:
+            self._cursor_row = layout.cursor_row
         self._bar_scale = layout.bar_scale
         self.set_rows(layout.rows, layout.columns)
 
@@ -320,6 +384,8 @@ class Ladder(RowLines[LadderRow], can_focus=True):
             return Strip([Segment(" " * width, palette["ladder--empty"])])
         columns = self.row_layout
         assert isinstance(columns, Columns)
+        if row.kind is RowKind.GAP:
+            return self._draw_gap(row, columns, palette)
         if row.kind is RowKind.COLUMNS:
             cells = ["  ", right("Price", columns.price), " ", right("Amount", columns.amount)]
             if columns.total:
@@ -333,8 +399,9 @@ class Ladder(RowLines[LadderRow], can_focus=True):
         side_style = palette["ladder--ask" if is_ask else "ladder--bid"]
         amount_style = palette["ladder--amount"]
         own_style = palette["ladder--own"]
+        marker = MOVE_MARKER if row.moving else OWN_MARKER if row.own else " "
         segments = [
-            Segment(OWN_MARKER, own_style) if row.own else Segment(" ", base),
+            Segment(marker, own_style if marker != " " else base),
             Segment(" ", base),
             Segment(
                 right(row.price, columns.price), side_style + own_style if row.own else side_style
@@ -356,6 +423,15 @@ class Ladder(RowLines[LadderRow], can_focus=True):
                 Segment(seg.text, seg.style + overlay if seg.style else overlay) for seg in segments
             ]
         return Strip(segments)
+
+    def _draw_gap(self, row: LadderRow, columns: Columns, palette: Palette) -> Strip:
+        """`⋯ 12 levels  3.450000  29.750000`: the hidden levels' count, amount and the
+        cumulative total at their far end, so the totals above and below still add up."""
+        style = palette["ladder--gap"]
+        cells = ["⋯ ", right(row.price, columns.price), " ", right(row.amount, columns.amount)]
+        if columns.total:
+            cells += [" ", right(row.total, columns.total)]
+        return Strip([Segment("".join(cells), style)])
 
     def _draw_selector(self, row: LadderRow, width: int, palette: Palette) -> Strip:
         style = palette["ladder--selector"]

@@ -8,7 +8,7 @@ values runs in the display context (`display_math`), where it cannot trap.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from enum import StrEnum
 
@@ -16,12 +16,26 @@ from cdx.model.book import Book
 from cdx.model.order import Order, OrderType, Side
 from cdx.model.symbol import Symbol
 from cdx.ui.format import NUMBER_WIDTH, display_math, fmt_amount, fmt_price
+from cdx.ui.widgets.ladder_lines import (
+    SPREAD,
+    Anchor,
+    Column,
+    Gap,
+    Slot,
+    centred_start,
+    slots,
+    window_start,
+)
+from cdx.ui.widgets.ladder_lines import column as lines_of
 
 Level = tuple[Decimal, Decimal]
-Cursor = tuple[Side, int]
-"""(side the row trades, depth index from the spread): SELL = ask rows, BUY = bid rows."""
+
+VACANT = "—"
+"""The amount of a vacant price: the cursor's level is gone, the price is still there."""
 
 OWN_MARKER = "◆"
+MOVE_MARKER = "↕"
+"""The row an order is being moved from (`m`), until the move is confirmed or aborted."""
 BAR_UNITS = 2
 """Depth bars move in half cells (`█` and `▌`). Eighths looked smoother but moved the end of
 every bar below a changed level on almost every push; halves are still finer than the eye
@@ -46,6 +60,8 @@ class RowKind(StrEnum):
     BID = "bid"
     EMPTY = "empty"
     SPREAD = "spread"
+    GAP = "gap"
+    """Levels hidden between the window and a pinned own order: how many, their amount."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +69,7 @@ class LadderRow:
     """Everything that decides how one line looks; two equal rows draw the same line.
 
     `bar` is the depth bar length in `BAR_UNITS` of a cell; `text` carries the selector or
-    spread text.
+    spread text; a gap row's `price` says how many levels it stands for.
     """
 
     kind: RowKind
@@ -63,6 +79,7 @@ class LadderRow:
     bar: int = 0
     own: bool = False
     cursor: bool = False
+    moving: bool = False
     text: str = ""
     step: int = 0
 
@@ -87,130 +104,212 @@ class LadderView:
     price_decimals: int = 2
     amount_decimals: int = 4
     own: frozenset[tuple[Side, Decimal]] = frozenset()
-    cursor: Cursor | None = None
+    cursor: Anchor | None = None
+    follow: bool = True
+    """The window follows the spread (centred); else it holds the cursor at `cursor_row`."""
+    cursor_row: int = 0
+    move_from: Decimal | None = None
+    """The price an order is being moved from, marked until the move is done."""
     bar_scale: Decimal | None = None
     """The scale the bars were last drawn at, kept while it still fits (see `bar_scale`)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Layout:
-    """The rows at one size, the levels they show and the cursor moved onto one of them."""
+    """The rows at one size, the column of prices they window and where the cursor ended up.
+
+    `slots` says what each body row (after the selector and the titles) shows; `cursor_row` is
+    the cursor's body row (None without a cursor).
+    """
 
     rows: tuple[LadderRow, ...]
     columns: Columns
-    asks: tuple[Level, ...] = ()
-    bids: tuple[Level, ...] = ()
-    cursor: Cursor | None = None
+    column: Column = field(default_factory=lambda: lines_of(None, None))
+    slots: tuple[Slot, ...] = ()
+    cursor_row: int | None = None
     bar_scale: Decimal | None = None
+
+    @property
+    def cursor(self) -> Anchor | None:
+        return self.column.anchor
+
+
+HEADER_ROWS = 2
+"""The selector and the column titles, above the body of price rows."""
 
 
 def lay_out(view: LadderView, width: int, height: int) -> Layout:
-    """The rows to draw at this size: selector, column titles, asks, spread line, bids."""
-    if height <= 0:
-        return Layout((), Columns(0, 0, 0, 0), cursor=view.cursor)
+    """The rows to draw at this size: selector, column titles, then a window of the book."""
     with display_math():
+        if height <= 0:
+            return Layout((), Columns(0, 0, 0, 0), lines_of(view.book, view.cursor))
         return _lay_out(view, width, height)
 
 
 def _lay_out(view: LadderView, width: int, height: int) -> Layout:
     book = view.book
-    body = max(height - 2, 0)
-    n_asks = max(body - 1, 0) // 2
-    n_bids = max(body - 1 - n_asks, 0)
-    ask_index = _pinned(book.asks, n_asks, view.own, Side.SELL) if book is not None else []
-    bid_index = _pinned(book.bids, n_bids, view.own, Side.BUY) if book is not None else []
-    asks = tuple(book.asks[i] for i in ask_index) if book is not None else ()
-    bids = tuple(book.bids[i] for i in bid_index) if book is not None else ()
-    cursor = _clamped(view.cursor, asks, bids)
-    ask_totals = _totals(book.asks, ask_index) if book is not None else []
-    bid_totals = _totals(book.bids, bid_index) if book is not None else []
-    # Bars scale to the deepest contiguous row (rounded up to a round number that holds while
-    # it fits), so a pinned far-away own level does not flatten every other bar, and a push
-    # that changes the deepest total does not redraw every bar.
-    deepest = max(
-        [*_contiguous_last(ask_totals, ask_index), *_contiguous_last(bid_totals, bid_index)],
-        default=Decimal(0),
-    )
-    levels = list(zip((*asks, *bids), (*ask_totals, *bid_totals), strict=True))
-    texts, columns = _fit(view, levels, width)
+    body = max(height - HEADER_ROWS, 0)
+    col = lines_of(book, view.cursor)
+    if view.follow or col.cursor is None:
+        desired = centred_start(col, body)
+    else:
+        desired = col.cursor - view.cursor_row
+    start = window_start(col, body, desired)
+    shown = slots(col, start, body, view.own) if body else []
+    cells = _cells(book, col, shown)
+    texts, columns = _fit(view, [cell[:3] for cell in cells], width)
+    scale = bar_scale(_deepest(cells, shown), view.bar_scale)
     bar_cells = columns.bar * BAR_UNITS
-    scale = bar_scale(deepest, view.bar_scale)
-
-    def level_row(kind: RowKind, side: Side, index: int, position: int) -> LadderRow:
-        (price, _), total = levels[position]
-        price_text, amount_text, total_text = texts[position]
-        return LadderRow(
-            kind,
-            price=price_text,
-            amount=amount_text,
-            total=total_text,
-            bar=bar_length(total, bar_cells, scale),
-            own=(side, price) in view.own,
-            cursor=cursor == (side, index),
-        )
-
     rows = [view.selector, LadderRow(RowKind.COLUMNS)]
-    rows.extend(LadderRow(RowKind.EMPTY) for _ in range(n_asks - len(asks)))
-    rows.extend(level_row(RowKind.ASK, Side.SELL, i, i) for i in reversed(range(len(asks))))
-    if body > 0:
-        rows.append(LadderRow(RowKind.SPREAD, text=view.spread_text))
-    rows.extend(level_row(RowKind.BID, Side.BUY, i, len(asks) + i) for i in range(len(bids)))
-    rows.extend(LadderRow(RowKind.EMPTY) for _ in range(n_bids - len(bids)))
-    return Layout(tuple(rows[:height]), columns, asks, bids, cursor, scale)
+    for slot, cell, text in zip(shown, cells, texts, strict=True):
+        rows.append(_row(view, col, slot, cell, text, bar_length(cell[3], bar_cells, scale)))
+    cursor_row = shown.index(col.cursor) if col.cursor in shown else None
+    return Layout(tuple(rows[:height]), columns, col, tuple(shown), cursor_row, scale)
+
+
+Cell = tuple[Decimal | str, Decimal | str, Decimal | str, Decimal]
+"""(price or label, amount, cumulative total, total for the bar) of one body row."""
+
+
+def _cells(book: Book | None, col: Column, shown: Sequence[Slot]) -> list[Cell]:
+    """The numbers of each body row; cumulative totals are the book's true depth from the
+    spread, so a pinned row and the gap before it add up with the rows above them."""
+    if book is None:
+        return [("", "", "", Decimal(0)) for _ in shown]
+    levels = {Side.SELL: book.asks, Side.BUY: book.bids}
+    deepest = {Side.SELL: -1, Side.BUY: -1}
+    for slot in shown:
+        side, depth = _depth(col, slot)
+        if side is not None:
+            deepest[side] = max(deepest[side], depth)
+    # Totals down to the deepest row shown only: the rest of the book costs nothing per push.
+    totals = {side: _cumulative(levels[side][: deepest[side] + 1]) for side in levels}
+    cells: list[Cell] = []
+    for slot in shown:
+        if isinstance(slot, Gap):
+            count = slot.last - slot.first + 1
+            run = totals[slot.side]
+            before = run[slot.first - 1] if slot.first > 0 else Decimal(0)
+            label = f"{count} level" + ("" if count == 1 else "s")
+            cells.append((label, run[slot.last] - before, run[slot.last], Decimal(0)))
+            continue
+        line = col.lines[slot] if slot is not None else SPREAD
+        if line.side is None:
+            cells.append(("", "", "", Decimal(0)))
+        elif line.depth < 0:
+            assert line.price is not None
+            cells.append((line.price, VACANT, "", Decimal(0)))
+        else:
+            price, amount = levels[line.side][line.depth]
+            total = totals[line.side][line.depth]
+            cells.append((price, amount, total, total))
+    return cells
+
+
+def _depth(col: Column, slot: Slot) -> tuple[Side | None, int]:
+    """The side and deepest level depth a body row shows (None: no level)."""
+    if isinstance(slot, Gap):
+        return slot.side, slot.last
+    if slot is None:
+        return None, -1
+    line = col.lines[slot]
+    return line.side, line.depth
+
+
+def _deepest(cells: Sequence[Cell], shown: Sequence[Slot]) -> Decimal:
+    """The deepest total of the rows shown in book order: the bars' scale, so a pinned far
+    level does not flatten every other bar."""
+    pinned = {
+        i
+        for i, neighbour in ((0, 1), (len(shown) - 1, len(shown) - 2))
+        if 0 <= neighbour < len(shown) and isinstance(shown[neighbour], Gap)
+    }
+    return max((cell[3] for i, cell in enumerate(cells) if i not in pinned), default=Decimal(0))
+
+
+def _row(
+    view: LadderView,
+    col: Column,
+    slot: Slot,
+    cell: Cell,
+    text: tuple[str, str, str],
+    bar: int,
+) -> LadderRow:
+    """One body row drawn from its slot and its formatted numbers."""
+    price_text, amount_text, total_text = text
+    if isinstance(slot, Gap):
+        return LadderRow(RowKind.GAP, price=price_text, amount=amount_text, total=total_text)
+    if slot is None:
+        return LadderRow(RowKind.EMPTY)
+    line = col.lines[slot]
+    if line.side is None:
+        return LadderRow(RowKind.SPREAD, text=view.spread_text)
+    return LadderRow(
+        RowKind.ASK if line.side is Side.SELL else RowKind.BID,
+        price=price_text,
+        amount=amount_text,
+        total=total_text,
+        bar=bar,
+        own=(line.side, line.price) in view.own,
+        cursor=slot == col.cursor,
+        moving=line.price == view.move_from,
+    )
+
+
+Numbers = tuple[Decimal | str, Decimal | str, Decimal | str]
+"""A row's price (or a label), amount and total, before formatting."""
 
 
 def _fit(
-    view: LadderView, levels: Sequence[tuple[Level, Decimal]], width: int
+    view: LadderView, cells: Sequence[Numbers], width: int
 ) -> tuple[list[tuple[str, str, str]], Columns]:
-    """Texts of each level and the columns they fit in; numbers cut (and marked) if too wide."""
+    """Texts of each row and the columns they fit in; numbers cut (and marked) if too wide."""
 
-    def level_texts(price_width: int, amount_width: int) -> list[tuple[str, str, str]]:
-        return [
-            (
-                fmt_price(price, view.price_decimals, width=price_width),
-                fmt_amount(amount, view.amount_decimals, width=amount_width),
-                fmt_amount(total, view.amount_decimals, width=amount_width),
-            )
-            for (price, amount), total in levels
-        ]
+    def texts_at(price_width: int, amount_width: int) -> list[tuple[str, str, str]]:
+        def price(value: Decimal | str) -> str:
+            if isinstance(value, str):
+                return value
+            return fmt_price(value, view.price_decimals, width=price_width)
 
-    texts = level_texts(NUMBER_WIDTH, NUMBER_WIDTH)
+        def amount(value: Decimal | str) -> str:
+            if isinstance(value, str):
+                return value
+            return fmt_amount(value, view.amount_decimals, width=amount_width)
+
+        return [(price(p), amount(a), amount(t)) for p, a, t in cells]
+
+    texts = texts_at(NUMBER_WIDTH, NUMBER_WIDTH)
     columns = _fit_columns(width, texts)
     room = width - 3  # marker, space, price, space, amount
     if columns.price + columns.amount > room:
         # Too wide even without totals: share the room, numbers marked where cut.
         price_width = max(room - columns.amount, room // 2)
-        texts = level_texts(price_width, room - price_width)
+        texts = texts_at(price_width, room - price_width)
         columns = _fit_columns(width, texts)
     return texts, columns
-
-
-def _clamped(cursor: Cursor | None, asks: Sequence[Level], bids: Sequence[Level]) -> Cursor | None:
-    """The cursor, moved to the outermost shown level of its side if its level is gone."""
-    if cursor is None:
-        return None
-    side, index = cursor
-    levels = asks if side is Side.SELL else bids
-    if 0 <= index < len(levels):
-        return cursor
-    return (side, len(levels) - 1) if levels else None
 
 
 def own_levels(
     orders: Sequence[Order], symbol: Symbol, step: int
 ) -> frozenset[tuple[Side, Decimal]]:
     """Buckets holding our open limit orders at `step`: a bid floors, an ask ceils."""
-    size = symbol.step_size(step)
     marked: set[tuple[Side, Decimal]] = set()
     for order in orders:
         if order.type is not OrderType.LIMIT or not order.is_open:
             continue
         if order.symbol != symbol.name:
             continue
-        rounding = ROUND_FLOOR if order.side is Side.BUY else ROUND_CEILING
-        bucket = (order.price / size).to_integral_value(rounding=rounding) * size
-        marked.add((order.side, bucket))
+        marked.add((order.side, bucket(order.side, order.price, symbol, step)))
     return frozenset(marked)
+
+
+def bucket(side: Side, price: Decimal, symbol: Symbol, step: int) -> Decimal:
+    """The price level of `step` that `price` is shown in: a bid floors, an ask ceils (the
+    exchange's aggregation, PROTOCOL.md section 5)."""
+    size = symbol.step_size(step)
+    rounding = ROUND_FLOOR if side is Side.BUY else ROUND_CEILING
+    with display_math():
+        return (price / size).to_integral_value(rounding=rounding) * size
 
 
 def spread_text(book: Book | None, decimals: int, loading: str) -> str:
@@ -225,41 +324,6 @@ def spread_text(book: Book | None, decimals: int, loading: str) -> str:
     mid = (book.best_ask + book.best_bid) / 2 if book.best_ask is not None else book.best_bid
     pct = spread / mid * 100 if mid else Decimal(0)
     return f"spread {fmt_price(spread, decimals)}  {fmt_price(pct, 3)}%"
-
-
-def _pinned(
-    levels: Sequence[Level],
-    rows: int,
-    own: frozenset[tuple[Side, Decimal]],
-    side: Side,
-) -> list[int]:
-    """Indexes of the levels to show on one side: the best `rows`, except that when one of our
-    own orders rests deeper than that, the outermost row shows its level instead, so an order
-    the user placed is always visible on the ladder."""
-    shown = list(range(min(rows, len(levels))))
-    if not shown or (side, levels[shown[-1]][0]) in own:
-        return shown
-    for index in range(len(shown), len(levels)):
-        if (side, levels[index][0]) in own:
-            shown[-1] = index
-            break
-    return shown
-
-
-def _totals(levels: Sequence[Level], indexes: Sequence[int]) -> list[Decimal]:
-    """Cumulative amount of the book up to each shown level (true depth, even when pinned)."""
-    if not indexes:
-        return []
-    running = _cumulative(levels[: indexes[-1] + 1])
-    return [running[i] for i in indexes]
-
-
-def _contiguous_last(totals: Sequence[Decimal], indexes: Sequence[int]) -> list[Decimal]:
-    """The cumulative total of the last row that is not a pinned (out of order) level."""
-    for position in reversed(range(len(indexes))):
-        if indexes[position] == position:
-            return [totals[position]]
-    return []
 
 
 def _cumulative(levels: Sequence[Level]) -> list[Decimal]:

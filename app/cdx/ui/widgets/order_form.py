@@ -49,6 +49,7 @@ class OrderForm(Contained, Vertical):
         ),
         Binding("ctrl+t", "toggle_side", "Buy/sell", id="form.toggle-side"),
         Binding("ctrl+o", "toggle_type", "Limit/market", id="form.toggle-type"),
+        Binding("ctrl+d", "default_size", "Default size", priority=True, id="form.default-size"),
     ]
 
     side: reactive[Side] = reactive(Side.BUY)
@@ -59,6 +60,14 @@ class OrderForm(Contained, Vertical):
 
         def __init__(self, draft: OrderDraft) -> None:
             self.draft = draft
+            super().__init__()
+
+    class DefaultSizeChosen(Message):
+        """Ctrl+D: make the amount typed the symbol's default size (`b` / `s` on a ladder
+        row then go straight to the confirmation); the app checks and keeps it."""
+
+        def __init__(self, amount: str) -> None:
+            self.amount = amount
             super().__init__()
 
     class Left(Message):
@@ -254,6 +263,9 @@ class OrderForm(Contained, Vertical):
         if focused is not None and self in focused.ancestors_with_self:
             self.screen.set_focus(None)
         self.post_message(self.Left())
+
+    def action_default_size(self) -> None:
+        self.post_message(self.DefaultSizeChosen(self.query_one("#amount", Input).value))
 
     def action_toggle_side(self) -> None:
         self.side = self.side.opposite

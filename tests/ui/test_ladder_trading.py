@@ -36,7 +36,7 @@ def book(dash: Dashboard) -> Book:
 
 
 def notes(dash: Dashboard) -> list[str]:
-    return [f"{note.title}: {note.message}" for note in dash.app._notifications]
+    return dash.app.told()
 
 
 async def rest_ours(pilot: Pilot, dash: Dashboard, price: Decimal, amount: str = "0.01") -> Order:
@@ -273,8 +273,10 @@ async def test_read_only_ladder_keys_say_so(exchange: RunningExchange) -> None:
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.press("x", "m")
             await pilot.pause()
-            said = [note.message for note in app._notifications]
-            assert said.count("Read-only: no keys set") == 2
+            line = app.message_line
+            assert line is not None
+            (said,) = line.notices.recent()  # the same refusal twice: one line, counted
+            assert said.text.startswith("Read-only") and said.repeats == 2
 
 
 async def test_help_lists_the_ladder_keys(dashboard: Dashboard) -> None:

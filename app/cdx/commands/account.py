@@ -30,6 +30,7 @@ import sys
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TextIO
 
+from cdx.client.cancellation import CancelEnd, CancelResult, confirm_cancel
 from cdx.client.credentials import Credentials
 from cdx.client.errors import CdxError
 from cdx.client.placement import (
@@ -387,11 +388,43 @@ async def _cancel(rest: RestClient, args: argparse.Namespace, out: TextIO) -> in
             print(f"cancelled all open orders of {args.symbol}", file=out)
     else:
         await rest.cancel_order(args.symbol, args.order_id)
-        if args.json:
-            print_json(out, {"symbol": args.symbol, "cancelled": args.order_id})
-        else:
-            print(f"cancelled order {printable(args.order_id)}", file=out)
+        return _report_cancel(await confirm_cancel(rest, args.symbol, args.order_id), args, out)
     return EXIT_OK
+
+
+def _report_cancel(result: CancelResult, args: argparse.Namespace, out: TextIO) -> int:
+    """Print how one cancel ended: `cancelled order N` (exit 0) only once the exchange shows
+    the order CANCELED; filled or ended before the cancel is exit 1; accepted but not final
+    within the deadline is exit 3 (it may still fill: check before acting on it)."""
+    order_id = printable(args.order_id)
+    order = result.order
+    if args.json:
+        status = order.status.name if order is not None else None
+        print_json(
+            out,
+            {
+                "symbol": args.symbol,
+                "order_id": args.order_id,
+                "end": result.end.name,
+                "status": status,
+            },
+        )
+    elif result.end is CancelEnd.CANCELLED:
+        print(f"cancelled order {order_id}", file=out)
+    prog = args.parser.prog
+    if result.end is CancelEnd.CANCELLED:
+        if order is not None and order.deal_volume > 0:
+            print(f"{prog}: order {order_id} had filled {order.deal_volume} first", file=sys.stderr)
+        return EXIT_OK
+    if result.end is CancelEnd.ACCEPTED:
+        print(
+            f"{prog}: cancel of order {order_id} accepted, not final yet "
+            f"({printable(result.detail)}); it may still fill: check it with cdx orders",
+            file=sys.stderr,
+        )
+        return EXIT_UNKNOWN
+    print(f"{prog}: order {order_id} {result.end.value}: not cancelled", file=sys.stderr)
+    return EXIT_API
 
 
 def _reader_left() -> None:

@@ -175,7 +175,8 @@ def _form_note(preview: Preview, symbol: Symbol, width: int) -> tuple[str, bool]
     variants = [
         f"Larger than the visible book: {left} unfilled",
         f"Larger than the book: {left} unfilled",
-        f"Over depth: {left} unfilled",
+        f"Beyond the book: {left} unfilled",
+        f"Beyond the book: {left}",
     ]
     return first_fit(variants, width), True
 

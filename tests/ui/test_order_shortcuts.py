@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cdx.model.account import Account, Balance
 from cdx.model.book import Book
@@ -170,3 +172,59 @@ def test_dialog_warns_of_a_market_order_larger_than_the_book() -> None:
     assert warning == "Larger than the visible book: 2,834.80 USDT would not fill (it expires)"
     assert "Average 27,065.00, worst 27,100.00 USDT" in lines
     assert lines[0] == "Estimate from the book, 3 levels:"
+
+
+EXTREMES = [D("1e999999999"), D("1e-999999999"), D("123456789012345678.123456789012345678")]
+positive = st.one_of(
+    st.sampled_from(EXTREMES),
+    st.decimals(min_value=D("1e-18"), max_value=D("1e18"), allow_nan=False, places=None),
+)
+symbols = st.builds(
+    Symbol,
+    name=st.just("btcusdt"),
+    base=st.just("btc"),
+    quote=st.just("usdt"),
+    price_precision=st.integers(0, 18),
+    amount_precision=st.integers(0, 18),
+    min_amount=positive,
+    min_value=positive,
+)
+sides = st.lists(st.tuples(positive, positive), max_size=8, unique_by=lambda level: level[0])
+typed = st.one_of(st.sampled_from(["", "max", "50%", "0.01", "1e5"]), positive.map(str))
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    symbols,
+    st.sampled_from(Side),
+    st.sampled_from(OrderType),
+    typed,
+    typed,
+    sides,
+    sides,
+    st.one_of(st.none(), positive),
+    st.integers(20, 80),
+)
+def test_the_preview_of_any_order_on_any_book_never_raises(
+    symbol: Symbol,
+    side: Side,
+    kind: OrderType,
+    price: str,
+    amount: str,
+    asks: list[tuple[Decimal, Decimal]],
+    bids: list[tuple[Decimal, Decimal]],
+    available: Decimal | None,
+    width: int,
+) -> None:
+    """The form runs this on every key and book push: whatever the book, it must not raise."""
+    book = Book(asks=tuple(sorted(asks)), bids=tuple(sorted(bids, reverse=True)))
+    account = None
+    if available is not None:
+        account = Account((Balance("btc", available, D(0)), Balance("usdt", available, D(0))))
+    check = validate(symbol, side, kind, price, amount, account, book=book)
+    shown = form_preview(check, symbol, kind, width)
+    assert all(line.isprintable() for line in shown.lines)
+    total_line(check, symbol, side, kind, width)
+    if check.draft is not None:
+        dialog_lines(check.draft, account)
+    amount_for_share(symbol, side, kind, D("0.5"), price, account)

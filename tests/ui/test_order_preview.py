@@ -74,7 +74,7 @@ async def test_enter_on_a_market_sell_shows_average_worst_and_slippage(
         assert f"Average {fmt_price(average, 2)}, worst {fmt_price(worst, 2)} USDT" in details
         assert f"({signed(mid - average)} USDT) against the mid {fmt_price(mid, 3)}" in details
         fee = proceeds / 1000
-        assert f"Receive ≈ {fmt_amount(proceeds - fee, 2)} USDT after a fee of" in details
+        assert f"Receive ≈ {fmt_amount(proceeds - fee, 2)} USDT after the 0.1 % fee" in details
         share = amount / 2 * 100
         assert f"Uses {fmt_price(share, 2)}% of the 2.000000 BTC available" in details
         assert not app.screen.query("#confirm-warning")

@@ -228,3 +228,13 @@ def test_the_preview_of_any_order_on_any_book_never_raises(
     if check.draft is not None:
         dialog_lines(check.draft, account)
     amount_for_share(symbol, side, kind, D("0.5"), price, account)
+
+
+def test_a_preview_from_a_coarser_step_says_so() -> None:
+    check = validate(BTCUSDT, Side.SELL, OrderType.MARKET, "", "0.01", ACCOUNT, book=BOOK, step=1)
+    assert check.draft is not None
+    assert form_preview(check, BTCUSDT, OrderType.MARKET, 40).note == (
+        "From the step1 book: prices rounded"
+    )
+    lines, _ = dialog_lines(check.draft, ACCOUNT)
+    assert lines[0] == "Estimate from the step1 book (prices rounded), 1 level:"

@@ -15,7 +15,7 @@ from decimal import Decimal
 from cdx.model.account import Account
 from cdx.model.order import OrderType, Side
 from cdx.model.preview import Preview
-from cdx.model.symbol import Symbol
+from cdx.model.symbol import FEE_RATE, Symbol
 from cdx.ui.format import (
     display_math,
     fmt_amount,
@@ -25,6 +25,9 @@ from cdx.ui.format import (
     fmt_text,
 )
 from cdx.ui.order_check import Check, OrderDraft, share_of_available
+
+FEE_PERCENT = fmt_amount((FEE_RATE * 100).normalize())
+"""The exchange's fee as the dialog names it (`0.1`)."""
 
 CROSSING = "Crosses the spread: fills at once as a taker"
 """What the form says of a limit price through the spread (`b` prefills the best ask)."""
@@ -162,15 +165,16 @@ def _form_lines(preview: Preview, symbol: Symbol, width: int) -> tuple[str, str]
 
 
 def _form_note(preview: Preview, symbol: Symbol, width: int) -> tuple[str, bool]:
-    """(message-line note, whether it warns): the rest of a limit order, or what a market
-    order larger than the visible book leaves unfilled."""
+    """(message-line note, whether it warns): the rest of a limit order, what a market order
+    larger than the visible book leaves unfilled, or else the coarser step the book has."""
+    step = f"From the step{preview.step} book: prices rounded" if preview.step else ""
     if preview.type is OrderType.LIMIT:
         if not preview.unfilled:
-            return "", False
+            return step, False
         rest = _unfilled(preview, symbol)
         return first_fit([f"The rest, {rest}, rests at your price", f"{rest} rests"], width), False
     if not preview.beyond_depth:
-        return "", False
+        return step, False
     left = _unfilled(preview, symbol)
     variants = [
         f"Larger than the visible book: {left} unfilled",
@@ -219,9 +223,6 @@ def _dialog_preview(draft: OrderDraft) -> tuple[list[str], str]:
     book = "the book" if not preview.step else f"the step{preview.step} book (prices rounded)"
     levels = f"{preview.levels} level" + ("s" if preview.levels != 1 else "")
     prices = f"average {fmt_price(preview.average, p)}, worst {fmt_price(preview.worst, p)} {quote}"
-    fee_coin = base if draft.side is Side.BUY else quote
-    fee_decimals = symbol.amount_precision + 2 if draft.side is Side.BUY else p + 2
-    fee = f"{fmt_amount(preview.fee, fee_decimals)} {fee_coin}"
     if draft.type is OrderType.LIMIT:
         lines = [
             "Crosses the spread: fills now as a taker, up to "
@@ -231,7 +232,7 @@ def _dialog_preview(draft: OrderDraft) -> tuple[list[str], str]:
     else:
         lines = [
             f"Estimate from {book}, {levels}:",
-            f"Receive ≈ {_received(preview, symbol)} after a fee of {fee}",
+            f"Receive ≈ {_received(preview, symbol)} after the {FEE_PERCENT} % fee",
             prices[:1].upper() + prices[1:],
         ]
     slippage, pct = preview.slippage, preview.slippage_pct

@@ -76,6 +76,8 @@ class FormAids(_Base):
         prefilling, and what the preview walks. The preview follows the book as it moves."""
         self.book, self.book_step = book, step
         self.set_best(book.best_bid if book else None, book.best_ask if book else None)
+        if not self.is_mounted:
+            return
         if self.order_type is OrderType.MARKET or self.query_one("#price", Input).value:
             self._revalidate()
 

@@ -116,6 +116,8 @@ class OrderForm(FormAids, Contained, Vertical):
         changed = self.symbol is None or self.symbol.name != symbol.name
         self.symbol = symbol
         self.read_only = read_only
+        if changed:
+            self.set_book(None)  # the old symbol's book must not preview the new one's orders
         if changed and self.is_mounted:
             self.query_one("#price", Input).value = ""
             self.query_one("#amount", Input).value = ""

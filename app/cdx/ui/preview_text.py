@@ -138,7 +138,9 @@ def _form_lines(preview: Preview, symbol: Symbol, width: int) -> tuple[str, str]
     p = symbol.price_precision
     assert preview.average is not None and preview.worst is not None
     avg, worst = fmt_price(preview.average, p), fmt_price(preview.worst, p)
-    avg_short, worst_short = fmt_price(preview.average, p, width=8), fmt_price(preview.worst, p)
+    avg_short, worst_short = (
+        fmt_price(value, p, width=8) for value in (preview.average, preview.worst)
+    )
     if preview.type is OrderType.LIMIT:
         amount = fmt_amount(preview.base, symbol.amount_precision)
         first = [

@@ -229,7 +229,7 @@ def _dialog_preview(draft: OrderDraft) -> tuple[list[str], str]:
         lines = [
             "Crosses the spread: fills now as a taker, up to "
             f"{fmt_amount(preview.base, symbol.amount_precision)} {base}",
-            f"at {prices} ({levels} of {book})",
+            f"at {prices} ({levels}" + (f" of {book})" if preview.step else ")"),
         ]
     else:
         lines = [

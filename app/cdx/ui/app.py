@@ -461,7 +461,7 @@ class DashboardApp(
             return
         own = [order.as_order() for order in self.tracker.live(symbol.name)]
         self.ladder.show(book, symbol, self.step, own)
-        self.form.set_best(book.best_bid, book.best_ask)
+        self.form.set_book(book, self.step)
 
     def _flush_orders(self) -> None:
         self._orders_dirty = False

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 from cdx.model.account import Account
+from cdx.model.book import Book
 from cdx.model.order import OrderType, Side
+from cdx.model.preview import Preview, crosses, estimate
 from cdx.model.symbol import FEE_RATE, Symbol
 from cdx.protocol.decimals import places
 from cdx.ui.format import display_math, fmt_amount, fmt_exact, fmt_price, fmt_text
@@ -33,6 +35,8 @@ class OrderDraft:
     total: Decimal | None
     fee: Decimal | None
     fee_coin: str
+    preview: Preview | None = None
+    """What the order would take from the book now, when it takes any (see `model.preview`)."""
 
     @property
     def market_buy(self) -> bool:
@@ -77,6 +81,10 @@ class Check:
     errors: tuple[tuple[str, str], ...]
     total: Decimal | None
     fee: Decimal | None
+    preview: Preview | None = None
+    crosses: bool = False
+    """A limit order priced through the spread of the book given: it fills at once as a
+    taker (known from the price alone, before any amount is typed)."""
 
     def error(self, field: str) -> str | None:
         return next((message for name, message in self.errors if name == field), None)
@@ -125,17 +133,24 @@ def validate(
     amount_text: str,
     account: Account | None,
     reference: Decimal | None = None,
+    *,
+    book: Book | None = None,
+    step: int = 0,
 ) -> Check:
     """Check an order the way the exchange will, and estimate its total and fee.
 
     `reference` is the best opposite price, used to estimate a market sell's proceeds and a
-    market buy's received amount. Balance is only checked once the account is known. It runs
-    on every keystroke and balance poll, so it never raises: arithmetic on the server's values
-    (minimums, balances, the book) cannot trap, and what the user types is a bounded plain
-    decimal before any arithmetic.
+    market buy's received amount when no `book` is given. With the `book` (aggregated at depth
+    `step`), a market order or a limit order through the spread is walked against it
+    (`Check.preview`) and the estimates come from that walk. Balance is only checked once the
+    account is known. It runs on every keystroke, book push and balance poll, so it never
+    raises: arithmetic on the server's values (minimums, balances, the book) cannot trap, and
+    what the user types is a bounded plain decimal before any arithmetic.
     """
     with display_math():
-        return _validate(symbol, side, type, price_text, amount_text, account, reference)
+        return _validate(
+            symbol, side, type, price_text, amount_text, account, reference, book, step
+        )
 
 
 def _validate(
@@ -146,6 +161,8 @@ def _validate(
     amount_text: str,
     account: Account | None,
     reference: Decimal | None,
+    book: Book | None,
+    step: int,
 ) -> Check:
     base, quote = fmt_text(symbol.base.upper(), 12), fmt_text(symbol.quote.upper(), 12)
     errors: list[tuple[str, str]] = []
@@ -160,7 +177,8 @@ def _validate(
     if message:
         errors.append(("amount", message))
 
-    total, fee = _total_and_fee(side, type, volume, price, reference)
+    preview = _preview(symbol, side, type, volume, price, book, step)
+    total, fee = _total_and_fee(side, type, volume, price, reference, preview)
     if volume is not None and not errors:
         limit = _limit_error(symbol, side, type, volume, total, account)
         if limit:
@@ -169,8 +187,26 @@ def _validate(
     draft = None
     if not errors and volume is not None:
         fee_coin = symbol.fee_coin(side)
-        draft = OrderDraft(symbol, side, type, volume, price, total, fee, fee_coin)
-    return Check(draft, tuple(errors), total, fee)
+        draft = OrderDraft(symbol, side, type, volume, price, total, fee, fee_coin, preview)
+    crossing = book is not None and price is not None and crosses(book, side, price)
+    return Check(draft, tuple(errors), total, fee, preview, crossing)
+
+
+def _preview(
+    symbol: Symbol,
+    side: Side,
+    type: OrderType,
+    volume: Decimal | None,
+    price: Decimal | None,
+    book: Book | None,
+    step: int,
+) -> Preview | None:
+    """The walk of the book for an order that takes liquidity now; None for one that rests
+    (a limit order short of the spread) or cannot be walked yet (no book, no valid amount)."""
+    if book is None or volume is None or (type is OrderType.LIMIT and price is None):
+        return None
+    preview = estimate(book, side, type, volume, price, lot=symbol.lot, step=step)
+    return preview if preview.crosses else None
 
 
 def _total_and_fee(
@@ -179,10 +215,19 @@ def _total_and_fee(
     volume: Decimal | None,
     price: Decimal | None,
     reference: Decimal | None,
+    preview: Preview | None = None,
 ) -> tuple[Decimal | None, Decimal | None]:
-    """The order's total in the quote coin and its fee, as far as they can be known yet."""
+    """The order's total in the quote coin and its fee, as far as they can be known yet.
+
+    A market order walked against the book (`preview`) takes its estimate from the walk, the
+    best opposite price (`reference`) standing in without one.
+    """
     if volume is None:
         return None, None
+    if type is OrderType.MARKET and preview is not None and preview.base:
+        if side is Side.BUY:
+            return volume, preview.fee
+        return preview.quote, preview.fee
     if type is OrderType.MARKET and side is Side.BUY:
         return volume, volume / reference * FEE_RATE if reference else None
     unit_price = price if type is OrderType.LIMIT else reference
@@ -219,3 +264,124 @@ def _limit_error(
             f"available {exact(available, shown)}"
         )
     return ""
+
+
+# Amount shortcuts: `max`, `25%` ------------------------------------------------------------
+
+_SHORTCUT = re.compile(r"\s*(?:(max)|([0-9]{1,3}(?:\.[0-9]{1,2})?)\s*%)\s*", re.ASCII | re.I)
+"""`max`, or a percentage of what is available (`25%`, `12.5%`), typed into the amount."""
+
+
+@dataclass(frozen=True, slots=True)
+class Shortcut:
+    """What a shortcut resolves to: the amount as the field should show it (None when there is
+    no usable one) and a note saying why not, or why the exchange would refuse it."""
+
+    text: str | None
+    note: str
+
+
+def shortcut_share(text: str) -> Decimal | None:
+    """The share of the available balance a shortcut asks for (`max` 1, `25%` 0.25), or None
+    when `text` is not one (then it is an amount, or a mistake)."""
+    found = _SHORTCUT.fullmatch(text)
+    if found is None:
+        return None
+    if found.group(1):
+        return Decimal(1)
+    share = Decimal(found.group(2)) / 100
+    return share if 0 < share <= 1 else None
+
+
+def share_label(share: Decimal) -> str:
+    """`max`, `25%`: how a share is named back to the user."""
+    return "max" if share == 1 else f"{fmt_amount((share * 100).normalize())}%"
+
+
+def amount_for_share(
+    symbol: Symbol,
+    side: Side,
+    type: OrderType,
+    share: Decimal,
+    price_text: str,
+    account: Account | None,
+) -> Shortcut:
+    """The amount that spends `share` of the available balance, rounded down to what the
+    exchange takes: a limit buy's base amount (available quote / price), a market buy's quote
+    amount, a sell's base amount. Never raises (see `validate`)."""
+    with display_math():
+        return _amount_for_share(symbol, side, type, share, price_text, account)
+
+
+def _amount_for_share(
+    symbol: Symbol,
+    side: Side,
+    type: OrderType,
+    share: Decimal,
+    price_text: str,
+    account: Account | None,
+) -> Shortcut:
+    coin = fmt_text(symbol.held_coin(side).upper(), 12)
+    if account is None:
+        return Shortcut(None, "Balances not known yet: type the amount")
+    available = account.balance(symbol.held_coin(side)).available
+    if not available > 0:
+        return Shortcut(None, f"No {coin} available")
+    market_buy = type is OrderType.MARKET and side is Side.BUY
+    price: Decimal | None = None
+    if type is OrderType.LIMIT:
+        price, _ = _number(price_text, "Price", symbol.price_precision, coin)
+    if type is OrderType.LIMIT and side is Side.BUY:
+        if price is None:
+            return Shortcut(None, "Type the price first: the amount is counted from it")
+        amount = (available * share / price).quantize(symbol.lot, ROUND_DOWN)
+    else:
+        amount = (available * share).quantize(symbol.tick if market_buy else symbol.lot, ROUND_DOWN)
+    if not amount.is_finite():
+        return Shortcut(None, f"{share_label(share)} of the available {coin} cannot be counted")
+    decimals = symbol.price_precision if market_buy else symbol.amount_precision
+    text = fmt_amount(amount, decimals, grouped=False, width=None) if amount > 0 else None
+    return Shortcut(text, _below_minimum(symbol, type, side, share, amount, price))
+
+
+def _below_minimum(
+    symbol: Symbol,
+    type: OrderType,
+    side: Side,
+    share: Decimal,
+    amount: Decimal,
+    price: Decimal | None,
+) -> str:
+    """Why the amount a shortcut gave would be refused for its size, or ""."""
+    base, quote = fmt_text(symbol.base.upper(), 12), fmt_text(symbol.quote.upper(), 12)
+    if type is OrderType.MARKET and side is Side.BUY:
+        value, unit, minimum = amount, quote, symbol.min_value
+    elif amount < symbol.min_amount:
+        value, unit, minimum = amount, base, symbol.min_amount
+    elif price is not None:
+        value, unit, minimum = amount * price, quote, symbol.min_value
+    else:
+        return ""
+    if value >= minimum:
+        return ""
+    # Short: the form's message line is 40 columns at 80x24.
+    shown = fmt_amount(value, 2 if unit == quote else None)
+    return f"{share_label(share)} = {shown} {unit}: below min {fmt_amount(minimum)}"
+
+
+def share_of_available(
+    draft: OrderDraft, account: Account | None
+) -> tuple[Decimal, Decimal] | None:
+    """(percentage of the available balance the order uses, that available amount), in the
+    coin it spends; None while the account is unknown or nothing is available."""
+    if account is None:
+        return None
+    with display_math():
+        available = account.balance(draft.symbol.held_coin(draft.side)).available
+        if not available > 0:
+            return None
+        if draft.side is Side.SELL or draft.market_buy:
+            need = draft.volume
+        else:
+            need = draft.total if draft.total is not None else draft.volume
+        return need / available * 100, available

@@ -35,6 +35,7 @@ from cdx.client.tracker import TrackedOrder, TrackedState
 from cdx.model.order import Order, Side
 from cdx.protocol.errors import ErrorCode
 from cdx.ui.messages import AccountPolled, OpenOrdersPolled, OrdersChanged, PollFailed
+from cdx.ui.preview_text import dialog_lines
 from cdx.ui.reconnect import ReconnectWatch, final_states, notices
 from cdx.ui.screens.confirm import ConfirmScreen
 from cdx.ui.stale import StaleMarks, refusal
@@ -226,7 +227,12 @@ class OrderDesk(_Base):
                 self.screen.set_focus(self.orders)
 
         tone = "-buy" if draft.side is Side.BUY else "-sell"
-        self.push_screen(ConfirmScreen(draft.describe(), title="Place order?", tone=tone), placed)
+        # The preview was computed with the draft (from the book at Enter): nothing to await.
+        details, warning = dialog_lines(draft, self.account)
+        dialog = ConfirmScreen(
+            draft.describe(), title="Place order?", tone=tone, details=details, warning=warning
+        )
+        self.push_screen(dialog, placed)
 
     def _begin(self, draft: OrderDraft) -> tuple[OrderDraft, OrderRequest, str]:
         """Track a confirmed order as pending and show its row, in the confirming key's own

@@ -3,6 +3,11 @@
 Everything the exchange would refuse for precision, size or balance (PROTOCOL.md section 5) is
 caught here first, inline (`cdx.ui.order_check`), so a bad value never reaches the network.
 The form only proposes an `OrderDraft` (`OrderForm.Submitted`); the app confirms and places it.
+
+It also says, as the order is typed, what is available to spend and what the order would take
+from the book now (`cdx.model.preview`): a market order's amount, average and worst price, and a
+limit price that crosses the spread. `max` or `25%` typed as the amount (or F2-F5) spends that
+share of the available balance.
 """
 
 from __future__ import annotations
@@ -20,16 +25,18 @@ from textual.widgets import Input, Label, Static
 from cdx.model.account import Account
 from cdx.model.order import OrderType, Side
 from cdx.model.symbol import Symbol
-from cdx.ui.format import fmt_amount, fmt_price, fmt_text
+from cdx.ui.format import fmt_price, fmt_text
 from cdx.ui.order_check import Check, OrderDraft, exact, validate
+from cdx.ui.preview_text import total_line
 from cdx.ui.widgets.clamped_text import ClampedText
 from cdx.ui.widgets.contained import Contained, contained
+from cdx.ui.widgets.form_aids import SHARE_BINDINGS, FormAids
 from cdx.ui.widgets.text_field import TextField
 
 __all__ = ["Check", "OrderDraft", "OrderForm", "exact", "validate"]
 
 
-class OrderForm(Contained, Vertical):
+class OrderForm(FormAids, Contained, Vertical):
     """Buy/sell, limit/market, price and amount; Enter proposes the order for confirmation.
 
     Its text comes from servers (coin names, refusals), so every line is shown as plain text,
@@ -50,6 +57,7 @@ class OrderForm(Contained, Vertical):
         Binding("ctrl+t", "toggle_side", "Buy/sell", id="form.toggle-side"),
         Binding("ctrl+o", "toggle_type", "Limit/market", id="form.toggle-type"),
         Binding("ctrl+d", "default_size", "Default size", priority=True, id="form.default-size"),
+        *SHARE_BINDINGS,
     ]
 
     side: reactive[Side] = reactive(Side.BUY)
@@ -79,6 +87,7 @@ class OrderForm(Contained, Vertical):
         self.account: Account | None = None
         self.best_bid: Decimal | None = None
         self.best_ask: Decimal | None = None
+        self.init_aids()
         self.read_only = False
         self._refusal: str | None = None
         """The exchange's last refusal; it stays shown until the user edits or submits again,
@@ -103,11 +112,14 @@ class OrderForm(Contained, Vertical):
             yield Label("Amount", classes="form-label")
             yield TextField(placeholder="amount", id="amount", select_on_focus=True)
             yield Label("", id="amount-unit", classes="form-unit", markup=False)
+        yield Static("", id="form-available", markup=False)
         yield Static("", id="form-total", markup=False)
+        yield Static("", id="form-preview", markup=False, classes="-empty")
         yield ClampedText(id="form-message")  # wraps; a cut is marked (whole on `?`)
 
     def on_mount(self) -> None:
         self.border_title = "Order"
+        self.border_subtitle = self._share_hint()
         self._refresh_labels()
 
     # What the app calls -----------------------------------------------------------------------
@@ -117,6 +129,8 @@ class OrderForm(Contained, Vertical):
         changed = self.symbol is None or self.symbol.name != symbol.name
         self.symbol = symbol
         self.read_only = read_only
+        if changed:
+            self.set_book(None)  # the old symbol's book must not preview the new one's orders
         if changed and self.is_mounted:
             self.query_one("#price", Input).value = ""
             self.query_one("#amount", Input).value = ""
@@ -174,17 +188,16 @@ class OrderForm(Contained, Vertical):
     def show_display_failure(self, text: str | None) -> None:
         """A value the form could not check or format: said in the message line."""
         if self.is_mounted:
+            self._update("#form-message", text or self._refusal or "")
             message = self.query_one("#form-message", Static)
-            message.update(text or self._refusal or "")
             message.set_class(bool(text or self._refusal), "-error")
 
     def show_error(self, text: str) -> None:
         """A refusal from the exchange (or the network), shown under the fields."""
         text = fmt_text(text, 300)
         self._refusal = text
-        message = self.query_one("#form-message", Static)
-        message.update(text)
-        message.set_class(True, "-error")
+        self._update("#form-message", text)
+        self.query_one("#form-message", Static).set_class(True, "-error")
 
     def reset_amount(self, unless_edited_since: int | None = None) -> None:
         """Clear the amount after a placement, unless the fields changed since `edits` read
@@ -203,6 +216,8 @@ class OrderForm(Contained, Vertical):
             self.query_one("#amount", Input).value,
             self.account,
             self.best_bid if self.side is Side.SELL else self.best_ask,
+            book=self.book,
+            step=self.book_step,
         )
 
     # Reactions --------------------------------------------------------------------------------
@@ -217,7 +232,14 @@ class OrderForm(Contained, Vertical):
         event.stop()
         self.edits += 1
         self._refusal = None
+        if event.value != self._filled:
+            self._note, self._filled = "", None
+        if event.input.id == "amount" and self._typed_shortcut():
+            return
         self._revalidate()
+
+    def on_resize(self) -> None:
+        self._revalidate()  # the preview's lines are fitted to the width
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -239,6 +261,7 @@ class OrderForm(Contained, Vertical):
             self.set_stale(self._stale, show=True)  # stale means stop: no order from an old book
             return None
         self._refusal = None
+        self._typed_shortcut()  # `50%` then Enter in one burst: resolved before checking
         check = self.check()
         if check is None:
             return None
@@ -324,22 +347,20 @@ class OrderForm(Contained, Vertical):
     def _show_check(self, check: Check, *, final: bool) -> None:
         symbol = self.symbol
         assert symbol is not None
-        total_text = ""
-        if check.total is not None:
-            approx = "≈ " if self.order_type is OrderType.MARKET else ""
-            total_text = f"Total {approx}{exact(check.total, symbol.price_precision)} "
-            total_text += symbol.quote.upper()
-        if check.fee is not None:
-            coin = symbol.base if self.side is Side.BUY else symbol.quote
-            decimals = symbol.amount_precision + 2 if self.side is Side.BUY else 8
-            total_text += f"  fee ≈ {fmt_amount(check.fee, decimals)} {fmt_text(coin.upper(), 12)}"
-        self.query_one("#form-total", Static).update(total_text)
-        message = self.query_one("#form-message", Static)
+        width = self._width()
+        self._update("#form-total", total_line(check, symbol, self.side, self.order_type, width))
+        preview = self._show_preview(check)
+        self._show_available(check)
         # While typing, an empty field is not an error yet; on Enter it is.
         errors = [text for _, text in check.errors if final or not text.endswith("is required")]
-        text = self._refusal or (errors[0] if errors else "")
-        message.update(text)
-        message.set_class(bool(text), "-error")
+        if not final and self._typing_max():
+            errors = []
+        text = self._refusal or self._note or (errors[0] if errors else "")
+        warn = bool(text)
+        if not text:
+            text, warn = preview.note, preview.warning
+        self._update("#form-message", text)
+        self.query_one("#form-message", Static).set_class(warn, "-error")
         for field in ("price", "amount"):
             error = check.error(field)
             shown = error is not None and (final or not error.endswith("is required"))

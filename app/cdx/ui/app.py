@@ -37,7 +37,9 @@ from cdx.model.account import Account
 from cdx.model.order import OrderType, Side
 from cdx.model.symbol import Symbol
 from cdx.ui import STYLES_DIR
+from cdx.ui.account_history import AccountHistory
 from cdx.ui.commands import DashboardCommands
+from cdx.ui.fills import FillDesk
 from cdx.ui.format import fmt_text
 from cdx.ui.keys import DASHBOARD_BINDINGS, priority_actions
 from cdx.ui.loading import CONNECTING, MarketLoader
@@ -51,6 +53,7 @@ from cdx.ui.widgets.contained import DISPLAY_ERROR, FailureLog, contained
 from cdx.ui.widgets.ladder import Ladder
 from cdx.ui.widgets.open_orders import OpenOrders
 from cdx.ui.widgets.order_form import OrderForm
+from cdx.ui.widgets.orders_panel import OrdersPanel
 from cdx.ui.widgets.status_bar import StatusBar
 from cdx.ui.widgets.text_field import TextField
 from cdx.ui.widgets.ticker_bar import TickerBar
@@ -103,6 +106,7 @@ class DashboardApp(OrderDesk, MarketLoader, App[None]):
     ladder: Ladder
     form: OrderForm
     orders: OpenOrders
+    orders_panel: OrdersPanel
     balances: BalancesPanel
     ticker_bar: TickerBar
     tape: TradesTape
@@ -126,6 +130,8 @@ class DashboardApp(OrderDesk, MarketLoader, App[None]):
         self.poll_interval = poll_interval
         self.market = MarketState(clock)
         self.tracker = OrderTracker()
+        self.fill_desk = FillDesk(self)
+        self.account_history = AccountHistory(self)
         self.symbols: dict[str, Symbol] = {}
         self.account: Account | None = None
         self.stream: MarketStream | None = None
@@ -182,7 +188,7 @@ class DashboardApp(OrderDesk, MarketLoader, App[None]):
             with Vertical(id="middle"):
                 yield OrderForm(id="form")
                 yield BalancesPanel(id="balances")
-                yield OpenOrders(id="orders")
+                yield OrdersPanel(id="orders")
             with Vertical(id="side"):
                 yield Watchlist(id="watchlist")
                 yield TradesTape(id="tape")
@@ -192,7 +198,7 @@ class DashboardApp(OrderDesk, MarketLoader, App[None]):
     @property
     def _market_panels(self) -> tuple[Widget, ...]:
         """The panels that stay empty until the exchange answers."""
-        return (self.ladder, self.balances, self.orders, self.watchlist, self.tape)
+        return (self.ladder, self.balances, self.orders_panel, self.watchlist, self.tape)
 
     @property
     def read_only(self) -> bool:
@@ -207,6 +213,7 @@ class DashboardApp(OrderDesk, MarketLoader, App[None]):
         self.ladder = self.query_one(Ladder)
         self.form = self.query_one(OrderForm)
         self.orders = self.query_one(OpenOrders)
+        self.orders_panel = self.query_one(OrdersPanel)
         self.balances = self.query_one(BalancesPanel)
         self.ticker_bar = self.query_one(TickerBar)
         self.tape = self.query_one(TradesTape)
@@ -268,6 +275,10 @@ class DashboardApp(OrderDesk, MarketLoader, App[None]):
         if self.focused is None:
             self.ladder.focus()
 
+    def on_orders_panel_tab_shown(self, message: OrdersPanel.TabShown) -> None:
+        if message.tab != "open":
+            self.account_history.want(message.tab)
+
     @on(Watchlist.Selected)
     def _watchlist_selected(self, message: Watchlist.Selected) -> None:
         self.switch_symbol(message.symbol)
@@ -325,6 +336,9 @@ class DashboardApp(OrderDesk, MarketLoader, App[None]):
 
         self.push_screen(SymbolPicker(list(self.symbols.values()), self.symbol_name), picked)
 
+    def action_orders_tab(self) -> None:
+        self.orders_panel.cycle()
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
@@ -344,6 +358,7 @@ class DashboardApp(OrderDesk, MarketLoader, App[None]):
         self.market.forget(old)
         self.ladder.clear()
         self.tape.reset()
+        self.account_history.reset()
         self._apply_symbol()
         self._resubscribe()
         self._load_history(name)
@@ -480,8 +495,9 @@ class DashboardApp(OrderDesk, MarketLoader, App[None]):
 
     def _flush_orders(self) -> None:
         self._orders_dirty = False
-        self.orders.show(self.tracker.live(self.symbol_name), self.symbol)
+        self.orders_panel.show_open(self.tracker.live(self.symbol_name), self.symbol)
         self._show_book()
+        self.fill_desk.observe()
 
     def _flush_account(self) -> None:
         symbol = self.symbol

@@ -50,10 +50,10 @@ class OrderHistory(RecordTable[Order]):
     COLUMNS: ClassVar[tuple[str, ...]] = (
         "Time",
         "Side",
-        "Type",
         "Avg price",
         "Filled",
         "Status",
+        "Type",
         "Price",
         "Amount",
         "Fee",
@@ -77,10 +77,10 @@ class OrderHistory(RecordTable[Order]):
         return (
             Text(fmt_time(record.created_at)),
             Text(" ") + side_text(record.side),
-            Text(" mkt" if market else " lmt"),
             Text(f" {fmt_price(record.avg_price, prices)}" if filled else " -"),
             Text(f" {fmt_amount(record.deal_volume, amounts)}" if filled else " -"),
             Text(f" {STATUS_WORDS[record.status]}", style=_STATUS_STYLE.get(record.status, "")),
+            Text(" mkt" if market else " lmt"),
             Text(f" {price}"),
             Text(f" {amount}"),
             Text(f" {fee_text(record.fee, record.fee_coin)}" if filled else " -"),

@@ -46,6 +46,8 @@ class AccountHistory:
         """Read `lists` ("history", "fills") soon; nothing without keys."""
         app = self._app
         if app.read_only:
+            for name in lists:
+                app.orders_panel.show_problem(name, "read-only: no keys")
             return
         self._wanted.update(name for name in lists if name in LISTS)
         self._wake.set()

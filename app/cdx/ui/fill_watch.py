@@ -116,6 +116,10 @@ class FillWatch:
         self._empty.add(order.id)
         return FillNews(order, ZERO, ZERO)
 
+    def check_failed(self, order_id: str) -> None:
+        """The final state could not be read: ask again when the order is next looked at."""
+        self._checked.discard(order_id)
+
     def _first_sight(self, tracked: TrackedOrder, order_id: str, report: Order | None) -> None:
         ours = tracked.key != order_id
         if order_id not in self._told:

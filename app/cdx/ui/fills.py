@@ -60,9 +60,8 @@ class FillDesk:
         for pause in FINAL_RETRY_S:
             await asyncio.sleep(pause)
             try:
-                order = await app.rest.show_order(
-                    check.symbol, check.order_id, priority=check.priority
-                )
+                rules = app.symbols.get(check.symbol) or check.symbol
+                order = await app.rest.show_order(rules, check.order_id, priority=check.priority)
             except CdxError as exc:
                 log.warning("cannot read order %s: %s", check.order_id, exc)
                 continue
@@ -74,6 +73,8 @@ class FillDesk:
             app.orders_changed()
             if order.status.is_final:
                 return
+        log.warning("order %s: no final state read; asking again later", check.order_id)
+        self.watch.check_failed(check.order_id)
 
     def _tell(self, news: FillNews) -> None:
         app = self._app

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
@@ -96,6 +97,14 @@ class OrdersPanel(Vertical):
         self._retitle()
         self.post_message(self.TabShown(tab))
 
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """A table of a hidden tab took the focus (the app focuses Open after placing an
+        order): its tab comes into view, so the focus is never on something unseen."""
+        for name, _ in TABS:
+            if event.widget is self.query_one(f"#orders-{name}") and name != self.tab:
+                self.show_tab(name)
+                return
+
     def show_open(self, orders: Sequence[TrackedOrder], symbol: Symbol | None) -> None:
         self.open_orders.show(orders, symbol)
         self._retitle()
@@ -110,8 +119,9 @@ class OrdersPanel(Vertical):
 
     def show_problem(self, tab: str, reason: str) -> None:
         """A read of `tab`'s list failed: its rows stay, the subtitle says why."""
-        table = self.history if tab == "history" else self.fills
-        table.show_problem(reason)
+        if tab in ("history", "fills"):
+            table = self.history if tab == "history" else self.fills
+            table.show_problem(reason)
         self._retitle()
 
     def reset(self) -> None:

@@ -33,8 +33,6 @@ class RecordTable(Contained, DataTable[Text], Generic[RecordT]):
             id=id, classes=classes, cursor_type="row", zebra_stripes=False, cell_padding=0
         )
         self._rows: list[tuple[str, tuple[Text, ...]]] = []
-        self.loaded = False
-        """Whether a read has been shown (until then the tab says it is loading)."""
 
     def on_mount(self) -> None:
         for index, name in enumerate(self.COLUMNS):
@@ -52,7 +50,6 @@ class RecordTable(Contained, DataTable[Text], Generic[RecordT]):
                 if key not in seen:  # a server that lists one record twice: shown once
                     seen.add(key)
                     rows.append((key, self.cells(record, symbol)))
-        self.loaded = True
         self.border_subtitle = f"{len(rows)}" if rows else self.EMPTY
         if rows == self._rows:
             return
@@ -73,7 +70,6 @@ class RecordTable(Contained, DataTable[Text], Generic[RecordT]):
     def reset(self) -> None:
         """Forget the rows (another symbol is shown now)."""
         self._rows = []
-        self.loaded = False
         self.clear()
         self.border_subtitle = "loading…"
 

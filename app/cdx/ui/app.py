@@ -37,14 +37,13 @@ from cdx.model.account import Account
 from cdx.model.order import OrderType, Side
 from cdx.model.symbol import Symbol
 from cdx.ui import STYLES_DIR
-from cdx.ui.account_history import AccountHistory
 from cdx.ui.commands import DashboardCommands
-from cdx.ui.fills import FillDesk
 from cdx.ui.format import fmt_text
 from cdx.ui.keys import DASHBOARD_BINDINGS, priority_actions
 from cdx.ui.loading import CONNECTING, MarketLoader
 from cdx.ui.messages import StreamEventReceived
 from cdx.ui.orders import OrderDesk
+from cdx.ui.orders_tabs import OrdersPanel, OrdersTabs
 from cdx.ui.screens.help import HelpScreen
 from cdx.ui.screens.symbol_picker import SymbolPicker
 from cdx.ui.state import MarketState, Part
@@ -53,7 +52,6 @@ from cdx.ui.widgets.contained import DISPLAY_ERROR, FailureLog, contained
 from cdx.ui.widgets.ladder import Ladder
 from cdx.ui.widgets.open_orders import OpenOrders
 from cdx.ui.widgets.order_form import OrderForm
-from cdx.ui.widgets.orders_panel import OrdersPanel
 from cdx.ui.widgets.status_bar import StatusBar
 from cdx.ui.widgets.text_field import TextField
 from cdx.ui.widgets.ticker_bar import TickerBar
@@ -73,7 +71,7 @@ IDLE_AFTER_TICKS = 5
 """Repaint ticks with nothing to paint before the timer slows to `IDLE_REPAINT_HZ`."""
 
 
-class DashboardApp(OrderDesk, MarketLoader, App[None]):
+class DashboardApp(OrderDesk, OrdersTabs, MarketLoader, App[None]):
     """The cdx dashboard over any server of PROTOCOL.md.
 
     `rest` carries the credentials (read-only without them); `ws_url` is the market stream;
@@ -106,7 +104,6 @@ class DashboardApp(OrderDesk, MarketLoader, App[None]):
     ladder: Ladder
     form: OrderForm
     orders: OpenOrders
-    orders_panel: OrdersPanel
     balances: BalancesPanel
     ticker_bar: TickerBar
     tape: TradesTape
@@ -130,8 +127,6 @@ class DashboardApp(OrderDesk, MarketLoader, App[None]):
         self.poll_interval = poll_interval
         self.market = MarketState(clock)
         self.tracker = OrderTracker()
-        self.fill_desk = FillDesk(self)
-        self.account_history = AccountHistory(self)
         self.symbols: dict[str, Symbol] = {}
         self.account: Account | None = None
         self.stream: MarketStream | None = None
@@ -213,7 +208,6 @@ class DashboardApp(OrderDesk, MarketLoader, App[None]):
         self.ladder = self.query_one(Ladder)
         self.form = self.query_one(OrderForm)
         self.orders = self.query_one(OpenOrders)
-        self.orders_panel = self.query_one(OrdersPanel)
         self.balances = self.query_one(BalancesPanel)
         self.ticker_bar = self.query_one(TickerBar)
         self.tape = self.query_one(TradesTape)
@@ -275,10 +269,6 @@ class DashboardApp(OrderDesk, MarketLoader, App[None]):
         if self.focused is None:
             self.ladder.focus()
 
-    def on_orders_panel_tab_shown(self, message: OrdersPanel.TabShown) -> None:
-        if message.tab != "open":
-            self.account_history.want(message.tab)
-
     @on(Watchlist.Selected)
     def _watchlist_selected(self, message: Watchlist.Selected) -> None:
         self.switch_symbol(message.symbol)
@@ -335,9 +325,6 @@ class DashboardApp(OrderDesk, MarketLoader, App[None]):
                 self.switch_symbol(name)
 
         self.push_screen(SymbolPicker(list(self.symbols.values()), self.symbol_name), picked)
-
-    def action_orders_tab(self) -> None:
-        self.orders_panel.cycle()
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
@@ -495,9 +482,8 @@ class DashboardApp(OrderDesk, MarketLoader, App[None]):
 
     def _flush_orders(self) -> None:
         self._orders_dirty = False
-        self.orders_panel.show_open(self.tracker.live(self.symbol_name), self.symbol)
+        self.show_orders()
         self._show_book()
-        self.fill_desk.observe()
 
     def _flush_account(self) -> None:
         symbol = self.symbol

@@ -55,6 +55,7 @@ class OrdersPanel(Vertical):
             super().__init__()
 
     tab: str = "open"
+    _titled: tuple[str, str] | None = None
 
     def compose(self) -> ComposeResult:
         with ContentSwitcher(initial="orders-open"):
@@ -133,10 +134,14 @@ class OrdersPanel(Vertical):
     def _retitle(self) -> None:
         """Tabs in the title (the shown one reversed, so it reads in 16 colours too), the shown
         table's count or state in the subtitle."""
+        subtitle = self.shown.border_subtitle or ""
+        if (self.tab, subtitle) == self._titled:
+            return  # setting a title repaints the panel, even to the same text
+        self._titled = (self.tab, subtitle)
         title = Text()
         for index, (name, label) in enumerate(TABS):
             if index:
                 title.append("│", style="dim")
             title.append(f" {label} ", style="bold reverse" if name == self.tab else "")
         self.border_title = title
-        self.border_subtitle = self.shown.border_subtitle or ""
+        self.border_subtitle = subtitle

@@ -204,6 +204,17 @@ async def test_c_on_another_tab_cancels_nothing(dashboard: Dashboard) -> None:
         assert len(dashboard.open_orders()) == 1
 
 
+async def test_without_keys_history_and_fills_say_read_only(dashboard: Dashboard) -> None:
+    async with RestClient(dashboard.exchange.rest_url, None) as rest:
+        app = DashboardApp(rest, dashboard.exchange.ws_url, SYMBOL, poll_interval=0.2)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await dashboard.until(pilot, lambda: app.symbol is not None, "symbols")
+            panel = app.query_one(OrdersPanel)
+            for tab in ("history", "fills"):
+                await pilot.press("o")
+                assert (panel.tab, panel.border_subtitle) == (tab, "read-only: no keys")
+
+
 # A hostile server ----------------------------------------------------------------------------
 
 

@@ -43,6 +43,7 @@ from cdx.ui.loading import CONNECTING, MarketLoader
 from cdx.ui.messages import StreamEventReceived
 from cdx.ui.notice_desk import NoticeDesk
 from cdx.ui.orders import OrderDesk
+from cdx.ui.orders_tabs import OrdersPanel, OrdersTabs
 from cdx.ui.panel_views import PanelViews
 from cdx.ui.screens.symbol_picker import SymbolPicker
 from cdx.ui.state import MarketState, Part
@@ -73,7 +74,14 @@ IDLE_AFTER_TICKS = 5
 
 
 class DashboardApp(
-    LadderDesk, OrderDesk, MarketLoader, NoticeDesk, PanelViews, TradingGate, App[None]
+    LadderDesk,
+    OrderDesk,
+    OrdersTabs,
+    MarketLoader,
+    NoticeDesk,
+    PanelViews,
+    TradingGate,
+    App[None],
 ):
     """The cdx dashboard over any server of PROTOCOL.md.
 
@@ -167,7 +175,7 @@ class DashboardApp(
             with Vertical(id="middle"):
                 yield OrderForm(id="form")
                 yield BalancesPanel(id="balances")
-                yield OpenOrders(id="orders")
+                yield OrdersPanel(id="orders")
             with Vertical(id="side"):
                 yield Watchlist(id="watchlist")
                 yield TradesTape(id="tape")
@@ -178,7 +186,7 @@ class DashboardApp(
     @property
     def _market_panels(self) -> tuple[Widget, ...]:
         """The panels that stay empty until the exchange answers."""
-        return (self.ladder, self.balances, self.orders, self.watchlist, self.tape)
+        return (self.ladder, self.balances, self.orders_panel, self.watchlist, self.tape)
 
     @property
     def read_only(self) -> bool:
@@ -327,6 +335,7 @@ class DashboardApp(
         self.market.forget(old)
         self.ladder.clear()
         self.tape.reset()
+        self.account_history.reset()
         self._apply_symbol()
         self._resubscribe()
         self._load_history(name)
@@ -465,7 +474,7 @@ class DashboardApp(
 
     def _flush_orders(self) -> None:
         self._orders_dirty = False
-        self.orders.show(self.tracker.live(self.symbol_name), self.symbol)
+        self.show_orders()
         self._show_book()
 
     def _flush_account(self) -> None:

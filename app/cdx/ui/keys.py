@@ -107,6 +107,7 @@ DASHBOARD_BINDINGS: list[BindingType] = [
     _dashboard("S", "market('SELL')", "Mkt sell", "market-sell", "Market sell at the market"),
     _dashboard("c", "cancel", "Cancel", "cancel", "Cancel the selected order"),
     _dashboard("C", "cancel_all", "Cancel all", "cancel-all", "Cancel all orders of the symbol"),
+    _dashboard("o", "orders_tab", "Orders", "orders-tab", "Orders panel: Open, History, Fills"),
     _dashboard(
         "x",
         "ladder_cancel",

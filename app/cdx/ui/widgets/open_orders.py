@@ -8,7 +8,6 @@ selected order and `C` all orders of the symbol; the app does the cancelling.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import ClassVar
 
 from rich.text import Text
@@ -22,8 +21,9 @@ from cdx.model.symbol import Symbol
 from cdx.ui.format import display_math, fmt_amount, fmt_price, fmt_text
 from cdx.ui.widgets.contained import Contained, contained
 
-COLUMNS = ("Side", "Price", "Amount", "Fill", "State", "Id")
-"""A market order shows `market` as its price; Fill is the filled share of the amount."""
+COLUMNS = ("Side", "Price", "Amount", "Filled", "Avg", "State", "Id")
+"""A market order shows `market` as its price; Filled is the base amount filled so far and
+Avg its average price (blank until something filled)."""
 
 _STATE_STYLE = {
     TrackedState.PENDING: "yellow",
@@ -62,7 +62,6 @@ class OpenOrders(Contained, DataTable[Text]):
         self._rows: list[tuple[str, tuple[Text, ...]]] = []
 
     def on_mount(self) -> None:
-        self.border_title = "Open orders"
         for name in COLUMNS:
             self.add_column(name if name == COLUMNS[0] else f" {name}", key=name)
 
@@ -104,6 +103,10 @@ class OpenOrders(Contained, DataTable[Text]):
                 return
 
     def action_cancel(self) -> None:
+        if not self.display:
+            # Another tab of the orders panel is shown: never cancel a row the user cannot see.
+            self.notify("Cancel works on the Open tab: press o to show it", severity="warning")
+            return
         order = self.selected
         if order is None:
             self.notify("No open order selected", severity="warning")
@@ -112,16 +115,6 @@ class OpenOrders(Contained, DataTable[Text]):
 
     def action_cancel_all(self) -> None:
         self.post_message(self.CancelAllRequested())
-
-
-def _fill(done: Decimal, volume: Decimal) -> str:
-    """The filled share as a whole percentage; more than all of it is marked, not computed."""
-    if volume <= 0 or not volume.is_finite():
-        return ""
-    share = done * 100 / volume
-    if not share.is_finite() or share < 0:
-        return "?"
-    return ">100%" if share > 100 else f"{int(share)}%"
 
 
 def _row(order: TrackedOrder, symbol: Symbol | None) -> tuple[Text, ...]:
@@ -144,10 +137,14 @@ def _cells(order: TrackedOrder, symbol: Symbol | None) -> tuple[Text, ...]:
         if market_buy
         else fmt_amount(order.volume, amount_decimals)
     )
-    filled = ""
-    if order.order is not None:
-        done = order.order.deal_money if market_buy else order.order.deal_volume
-        filled = _fill(done, order.volume)
+    filled = average = ""
+    report = order.order
+    if report is not None and report.deal_volume > 0:
+        filled = fmt_amount(report.deal_volume, amount_decimals)
+        avg = report.avg_price
+        if avg <= 0:  # a server that leaves it out: what was paid over what was filled
+            avg = report.deal_money / report.deal_volume
+        average = fmt_price(avg, price_decimals)
     state = Text(" " + order.state.value, style=_STATE_STYLE.get(order.state, ""))
     ident = fmt_text(order.order_id, 24) if order.order_id else "…"
     return (
@@ -155,6 +152,7 @@ def _cells(order: TrackedOrder, symbol: Symbol | None) -> tuple[Text, ...]:
         Text(f" {price}"),
         Text(f" {amount}"),
         Text(f" {filled}"),
+        Text(f" {average}"),
         state,
         Text(f" {ident}"),
     )

@@ -1,4 +1,8 @@
-"""The trades tape: the market's most recent public trades, newest on top.
+"""The trades tape: the market's most recent public trades, newest on top, ours marked.
+
+Our own trades (matched from the account's fills, `ui/own_trades.py`) carry the ladder's own
+marker `◆` in a column of their own, shown while one is on the tape, and their amount in the
+own style: the character reads without colour, the style in 16 colours.
 
 Trades arrive with every push, so the tape is a `RowLines` widget: it lays out rows and only
 the lines whose row changed are repainted (and drawn only when their cache key is new).
@@ -16,10 +20,12 @@ from rich.segment import Segment
 from textual import events
 from textual.strip import Strip
 
+from cdx.model.account import Fill
 from cdx.model.market import Trade
 from cdx.model.order import Side
 from cdx.model.symbol import Symbol
 from cdx.ui.format import NUMBER_WIDTH, fmt_amount, fmt_price, fmt_time
+from cdx.ui.own_trades import own_trade_ids
 from cdx.ui.widgets.contained import contained
 from cdx.ui.widgets.row_lines import Palette, RowLines
 
@@ -30,6 +36,9 @@ KEEP_TRADES = 100
 
 TIME_WIDTH = 8
 
+OWN_MARKER = "◆"
+"""Marks our own trades, as the ladder marks our own orders."""
+
 
 @dataclass(frozen=True, slots=True)
 class TapeRow:
@@ -39,6 +48,7 @@ class TapeRow:
     price: str
     amount: str
     side: Side | None = None
+    own: bool = False
 
 
 class TradesTape(RowLines[TapeRow]):
@@ -60,6 +70,7 @@ class TradesTape(RowLines[TapeRow]):
         "trades-tape--sell",
         "trades-tape--time",
         "trades-tape--amount",
+        "trades-tape--own",
     }
 
     def __init__(
@@ -72,11 +83,29 @@ class TradesTape(RowLines[TapeRow]):
         super().__init__(name=name, id=id, classes=classes)
         self._trades: deque[Trade] = deque(maxlen=KEEP_TRADES)
         self._symbol: Symbol | None = None
+        self._fills: tuple[Fill, ...] = ()
+        self._own: frozenset[str] = frozenset()
 
     @property
     def trades(self) -> tuple[Trade, ...]:
         """The trades kept, newest first."""
         return tuple(self._trades)
+
+    @property
+    def own_ids(self) -> frozenset[str]:
+        """The ids of the kept trades that were ours."""
+        return self._own
+
+    def set_own_fills(self, fills: Sequence[Fill], symbol: str) -> None:
+        """The account's recent fills in `symbol`: the trades they match are marked."""
+        self._fills = tuple(fill for fill in fills if fill.symbol == symbol)
+        self._match_own()
+        self._update()
+
+    def _match_own(self) -> None:
+        symbol = self._symbol
+        fills = [f for f in self._fills if symbol is None or f.symbol == symbol.name]
+        self._own = own_trade_ids(self._trades, fills) if fills else frozenset()
 
     def add_trades(self, trades: Sequence[Trade], symbol: Symbol) -> None:
         """Add `trades` (oldest first) of `symbol`; trades already on the tape are skipped.
@@ -97,22 +126,28 @@ class TradesTape(RowLines[TapeRow]):
             self._trades.appendleft(trade)
             seen.add(trade.id)
             newest = trade.ts
+        self._match_own()
         self._update()
 
     def reset(self) -> None:
         """Empty the tape (on a symbol switch, before the new symbol's trades arrive)."""
         self._trades.clear()
         self._symbol = None
+        self._fills = ()
+        self._own = frozenset()
         self._update()
 
     def on_resize(self, event: events.Resize) -> None:
         self._update()
 
-    def _layout(self, width: int, height: int) -> tuple[list[TapeRow], tuple[int, int, int]]:
+    def _layout(self, width: int, height: int) -> tuple[list[TapeRow], tuple[int, int, int, int]]:
         symbol = self._symbol
         price_decimals = symbol.price_precision if symbol is not None else 2
         amount_decimals = symbol.amount_precision if symbol is not None else 4
         shown = list(self._trades)[: max(height - 1, 0)]
+        own = self._own
+        mark_width = 2 if any(trade.id in own for trade in shown) else 0
+        width -= mark_width
 
         def tape_rows(price_room: int, amount_room: int) -> list[TapeRow]:
             return [
@@ -121,6 +156,7 @@ class TradesTape(RowLines[TapeRow]):
                     fmt_price(trade.price, price_decimals, width=price_room),
                     fmt_amount(trade.amount, amount_decimals, width=amount_room),
                     trade.side,
+                    trade.id in own,
                 )
                 for trade in shown
             ]
@@ -139,7 +175,7 @@ class TradesTape(RowLines[TapeRow]):
             amount_width = max([len("Amount"), *(len(row.amount) for row in body)])
         header = TapeRow("Time" if time_width else "", "Price", "Amount")
         rows = [header, *body] if height > 0 else []
-        return rows, (time_width, price_width, amount_width)
+        return rows, (mark_width, time_width, price_width, amount_width)
 
     @contained
     def _update(self) -> None:
@@ -149,15 +185,20 @@ class TradesTape(RowLines[TapeRow]):
         self.set_rows(rows, widths)
 
     def draw_row(self, row: TapeRow, width: int, palette: Palette) -> Strip:
-        time_width, price_width, amount_width = self.row_layout  # type: ignore[misc]
+        mark_width, time_width, price_width, amount_width = self.row_layout  # type: ignore[misc]
         base = palette.base
         if row.side is None:
             text = (row.time.ljust(time_width) + " " if time_width else "") + " ".join(
                 (row.price.rjust(price_width), row.amount.rjust(amount_width))
             )
-            return Strip([Segment(text, palette["trades-tape--header"])])
+            return Strip(
+                [Segment(" " * mark_width, base), Segment(text, palette["trades-tape--header"])]
+            )
         side = "trades-tape--buy" if row.side is Side.BUY else "trades-tape--sell"
         segments: list[Segment] = []
+        if mark_width:
+            marker = OWN_MARKER if row.own else " "
+            segments += [Segment(marker, palette["trades-tape--own"]), Segment(" ", base)]
         if time_width:
             segments += [
                 Segment(row.time.ljust(time_width), palette["trades-tape--time"]),
@@ -166,6 +207,9 @@ class TradesTape(RowLines[TapeRow]):
         segments += [
             Segment(row.price.rjust(price_width), palette[side]),
             Segment(" ", base),
-            Segment(row.amount.rjust(amount_width), palette["trades-tape--amount"]),
+            Segment(
+                row.amount.rjust(amount_width),
+                palette["trades-tape--own" if row.own else "trades-tape--amount"],
+            ),
         ]
         return Strip(segments)

@@ -1,0 +1,83 @@
+"""A read-only table of records the exchange lists (orders of the past, fills), newest first.
+
+The History and Fills tabs of the orders panel show one page of `allOrders` / `myTrades`.
+Both are the same kind of table: rows keyed by the record's id, rebuilt only when a row
+changed, the cursor kept on its record across a refresh. Subclasses name the columns and
+turn one record into cells (`Text`, never markup: every value came from a server).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar, Generic, TypeVar
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from cdx.model.symbol import Symbol
+from cdx.ui.format import display_math
+from cdx.ui.widgets.contained import Contained, contained
+
+RecordT = TypeVar("RecordT")
+
+
+class RecordTable(Contained, DataTable[Text], Generic[RecordT]):
+    """Rows of records, newest first; `show` replaces them, `show_problem` says why not."""
+
+    COLUMNS: ClassVar[tuple[str, ...]] = ()
+    EMPTY: ClassVar[str] = ""
+    """The subtitle while nothing is listed (after a read)."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(
+            id=id, classes=classes, cursor_type="row", zebra_stripes=False, cell_padding=0
+        )
+        self._rows: list[tuple[str, tuple[Text, ...]]] = []
+
+    def on_mount(self) -> None:
+        for index, name in enumerate(self.COLUMNS):
+            self.add_column(name if index == 0 else f" {name}", key=name)
+        self.border_subtitle = "loading…"
+
+    @contained
+    def show(self, records: Sequence[RecordT], symbol: Symbol | None) -> None:
+        """Show `records` (newest first); repaints only when a row changed."""
+        rows: list[tuple[str, tuple[Text, ...]]] = []
+        seen: set[str] = set()
+        with display_math():
+            for record in records:
+                key = self.key_of(record)
+                if key not in seen:  # a server that lists one record twice: shown once
+                    seen.add(key)
+                    rows.append((key, self.cells(record, symbol)))
+        self.border_subtitle = f"{len(rows)}" if rows else self.EMPTY
+        if rows == self._rows:
+            return
+        selected = self._rows[self.cursor_row][0] if self._cursor_valid() else None
+        self._rows = rows
+        self.clear()
+        for key, cells in rows:
+            self.add_row(*cells, key=key)
+        for index, (key, _) in enumerate(rows):
+            if key == selected:
+                self.move_cursor(row=index)
+                break
+
+    def show_problem(self, reason: str) -> None:
+        """A read failed: the rows already shown stay, the subtitle says so."""
+        self.border_subtitle = reason
+
+    def reset(self) -> None:
+        """Forget the rows (another symbol is shown now)."""
+        self._rows = []
+        self.clear()
+        self.border_subtitle = "loading…"
+
+    def _cursor_valid(self) -> bool:
+        return bool(self._rows) and 0 <= self.cursor_row < len(self._rows)
+
+    def key_of(self, record: RecordT) -> str:
+        raise NotImplementedError
+
+    def cells(self, record: RecordT, symbol: Symbol | None) -> tuple[Text, ...]:
+        raise NotImplementedError

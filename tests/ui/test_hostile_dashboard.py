@@ -138,7 +138,7 @@ class Hostile:
     def screen(self) -> str:
         """Every line on the terminal as the user reads it, then the notifications shown."""
         strips = self.app.screen._compositor.render_strips()
-        notes = [f"{note.title}: {note.message}" for note in self.app._notifications]
+        notes = [notice.line for notice in self.app.told()]
         return "\n".join([*(strip.text for strip in strips), *notes])
 
     def ladder_prices(self) -> list[str]:

@@ -36,7 +36,7 @@ def book(dash: Dashboard) -> Book:
 
 
 def notes(dash: Dashboard) -> list[str]:
-    return dash.app.told()
+    return [notice.line for notice in dash.app.told()]
 
 
 async def rest_ours(pilot: Pilot, dash: Dashboard, price: Decimal, amount: str = "0.01") -> Order:

@@ -46,7 +46,7 @@ def rows(table: Any) -> list[str]:
 
 def notes(app: DashboardApp, title_part: str = "") -> list[str]:
     """The messages of the notifications shown, whose title contains `title_part`."""
-    return [n.message for n in app._notifications if title_part in n.title]
+    return [notice.text for notice in app.told(title_part)]
 
 
 def fill_notes(app: DashboardApp) -> list[str]:

@@ -145,8 +145,7 @@ def form_message(app: DashboardApp) -> str:
 
 def notices(app: DashboardApp) -> list[str]:
     """What the user was told, each message without its title."""
-    line = app.message_line
-    return [notice.text for notice in line.notices.recent()] if line is not None else []
+    return [notice.text for notice in app.told()]
 
 
 async def ready(pilot: Pilot, app: DashboardApp) -> None:

@@ -16,7 +16,7 @@ from textual.css.query import NoMatches
 from textual.notifications import SeverityLevel
 
 from cdx.ui.format import fmt_text
-from cdx.ui.notices import MAX_MESSAGE
+from cdx.ui.notices import MAX_MESSAGE, Notice
 from cdx.ui.screens.help import HelpScreen
 from cdx.ui.widgets.message_line import MessageLine
 
@@ -75,11 +75,13 @@ class NoticeDesk(_Base):
         except NoMatches:
             return None
 
-    def told(self) -> list[str]:
-        """Every message still in the history, newest first, in full (`title: text`): what
-        `?` lists, and what a test reads to know what the user was told."""
+    def told(self, title_part: str = "") -> list[Notice]:
+        """The messages still in the history whose title contains `title_part`, oldest
+        first, a repeated one listed once per time it was told: what the user was told, in
+        full (`?` lists the same), and what a test reads of it."""
         line = self.message_line
-        return [notice.line for notice in line.notices.recent()] if line is not None else []
+        notices = reversed(line.notices.recent()) if line is not None else ()
+        return [n for n in notices if title_part in n.title for _ in range(n.repeats)]
 
     def action_help(self) -> None:
         """Every key, the status in full and the recent messages in full."""

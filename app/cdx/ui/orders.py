@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
+from cdx.client.cancellation import CancelEnd, CancelResult, confirm_cancel
 from cdx.client.errors import ApiError, AuthError, CdxError, OrderStateUnknown, TransportError
 from cdx.client.paging import OpenOrderList
 from cdx.client.placement import (
@@ -364,10 +365,32 @@ class OrderDesk(_Base):
             self.tracker.cancel_failed(order.order_id, str(exc))
             self.notify(str(exc), title="Cancel failed", severity="error")
         else:
-            self.tracker.cancelled(order.order_id)
-            self.notify(f"Order {order.order_id} cancelled", title="Cancelled")
+            # The answer means "accepted" (PROTOCOL.md section 5): the order is only called
+            # cancelled once the exchange shows it CANCELED; it may have filled meanwhile.
+            self._told_cancel(await confirm_cancel(self.rest, order.symbol, order.order_id))
         self.orders_changed()
         self._poke.set()
+
+    def _told_cancel(self, result: CancelResult) -> None:
+        """Fold how an accepted cancel ended into the tracker and tell the user."""
+        order = result.order
+        if order is not None:
+            self.tracker.report(order)
+        if result.end is CancelEnd.ACCEPTED or order is None:
+            self.notify(
+                f"Cancel accepted, not final yet ({result.detail}); the next poll tells",
+                title="Cancel pending",
+                severity="warning",
+            )
+        elif result.end is CancelEnd.CANCELLED:
+            filled = f" after {order.deal_volume} filled" if order.deal_volume > 0 else ""
+            self.notify(f"Order {order.id} cancelled{filled}", title="Cancelled")
+        else:
+            self.notify(
+                f"Order {order.id} {result.end.value}: not cancelled",
+                title="Cancel too late",
+                severity="warning",
+            )
 
     @work(group="orders", exit_on_error=False)
     async def _cancel_all(self, symbol: str) -> None:
@@ -380,5 +403,6 @@ class OrderDesk(_Base):
         except (ApiError, TransportError) as exc:
             self.notify(str(exc), title="Cancel all failed", severity="error")
         else:
-            self.notify(f"All {symbol} orders cancelled", title="Cancelled")
+            # Accepted, not done: the poll (poked below) shows what each order became.
+            self.notify(f"Cancel of all {symbol.upper()} orders accepted", title="Cancel all")
         self._poke.set()

@@ -14,6 +14,12 @@ figures are medians; the ratio is the median of the pairwise ratios.
 - full screen: ladder prices, the demo balance (`100,000`) and a trade time all written;
 - baseline: `python -c` running an `App` whose only widget is one line of text.
 
+Both run with their bytecode cached, as after `pip install` (which compiles it) or a first
+run: the children get a private `PYTHONPYCACHEPREFIX`, filled by the warm-up run, even where
+the environment sets `PYTHONDONTWRITEBYTECODE` (this project's agents' shells do; without a
+cache every start compiles cdx's ~75 modules from source first). `--compile-each-time`
+measures that case instead.
+
 Run alone: python -m bench.first_frame [--runs 5]
 """
 
@@ -72,13 +78,31 @@ def cdx_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "cdx.cli"]
 
 
+BYTECODE: dict[str, str] = {}
+"""Environment of every child: where its cached bytecode lives (`bytecode_cached`)."""
+
+
+def bytecode_cached(cache_dir: str) -> None:
+    """Children read and write their bytecode under `cache_dir`, as an installed cdx would."""
+    BYTECODE.clear()
+    BYTECODE["PYTHONPYCACHEPREFIX"] = cache_dir
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    env = {**os.environ, **extra}
+    env.pop("TEXTUAL", None)
+    if BYTECODE:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env.update(BYTECODE)
+    return env
+
+
 def run_on_pty(command: list[str], first: re.Pattern[bytes], full: tuple[re.Pattern[bytes], ...]):
     """(seconds to `first`, seconds to every `full` pattern) of one run of `command`."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", SIZE[1], SIZE[0], 0, 0))
     with tempfile.TemporaryDirectory() as state:
-        env = {**os.environ, "TERM": "xterm-256color", "XDG_STATE_HOME": state}
-        env.pop("TEXTUAL", None)
+        env = child_env(TERM="xterm-256color", XDG_STATE_HOME=state)
         started = time.perf_counter()
         process = subprocess.Popen(
             command, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True
@@ -127,12 +151,21 @@ def run_on_pty(command: list[str], first: re.Pattern[bytes], full: tuple[re.Patt
     return first_at, full_at
 
 
-def measure(runs: int = 5) -> dict[str, float]:
+def measure(runs: int = 5, compile_each_time: bool = False) -> dict[str, float]:
     """`cdx` (embedded exchange) against a minimal Textual app, run alternately."""
+    with tempfile.TemporaryDirectory() as cache:
+        bytecode_cached(cache)
+        if compile_each_time:  # an empty cache never written: every start compiles
+            BYTECODE["PYTHONDONTWRITEBYTECODE"] = "1"
+        return _measure(runs)
+
+
+def _measure(runs: int) -> dict[str, float]:
     baseline = [sys.executable, "-c", MINIMAL_APP]
     minimal = re.compile(rb"minimal textual app ready")
     base, first, full = [], [], []
-    run_on_pty(baseline, minimal, (minimal,))  # warm the file cache
+    run_on_pty(baseline, minimal, (minimal,))  # warm the file cache and the bytecode cache
+    run_on_pty(cdx_command(), FIRST, FULL)
     for _ in range(runs):
         base.append(run_on_pty(baseline, minimal, (minimal,))[0])
         at_first, at_full = run_on_pty(cdx_command(), FIRST, FULL)
@@ -154,8 +187,13 @@ def measure(runs: int = 5) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--compile-each-time",
+        action="store_true",
+        help="no bytecode cache: every start compiles (PYTHONDONTWRITEBYTECODE without a cache)",
+    )
     args = parser.parse_args()
-    for name, value in measure(args.runs).items():
+    for name, value in measure(args.runs, args.compile_each_time).items():
         print(f"{name} = {value:.3f}")
 
 

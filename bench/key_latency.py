@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import re
 import statistics
@@ -142,12 +143,17 @@ async def baseline_samples(frames: Frames, samples: int) -> list[float]:
 
 
 async def dashboard_samples(
-    frames: Frames, rest_url: str, ws_url: str, samples: int
+    frames: Frames, rest_url: str, ws_url: str, samples: int, settle_heap: bool = True
 ) -> tuple[list[float], list[float]]:
-    """(Enter → dialog, confirming Enter → row) for `samples` limit buys far below the book."""
+    """(Enter → dialog, confirming Enter → row) for `samples` limit buys far below the book.
+
+    With `settle_heap`, the heap is settled once the screen is full, as the `cdx` command
+    does (`cdx.ui.heap`); without it, as before that was adopted."""
     from cdx.client.credentials import Credentials
     from cdx.client.rest import RestClient
+    from cdx.commands.dashboard import full_screen
     from cdx.sim.symbols import DEMO_API_KEY, DEMO_API_SECRET
+    from cdx.ui import heap
     from cdx.ui.app import DashboardApp
 
     dialog, row = [], []
@@ -156,6 +162,8 @@ async def dashboard_samples(
         app.driver_class = RecordingDriver
         async with app.run_test(headless=False, size=SIZE, notifications=True) as pilot:
             await until(lambda: app.account is not None and app.market.book("btcusdt", 0))
+            if settle_heap:
+                await heap.settle_when(lambda: full_screen(app))
             await pilot.pause(0.5)
             for index in range(samples):
                 price = Decimal("20000.01") + index * Decimal("0.01")
@@ -174,6 +182,7 @@ async def dashboard_samples(
             await settle()
             send(app, "enter")
             await settle(0.5)
+    gc.unfreeze()  # the baseline's next round runs on an unfrozen heap, as it did before
     return dialog, row
 
 
@@ -190,7 +199,7 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def run(samples: int) -> dict[str, float]:
+async def run(samples: int, settle_heap: bool = True) -> dict[str, float]:
     from cdx.commands.dashboard import spawn_embedded_exchange, stop_embedded_exchange
 
     frames = Frames()
@@ -200,7 +209,7 @@ async def run(samples: int) -> dict[str, float]:
         rest_url, ws_url, child = spawn_embedded_exchange()
         try:
             base = await baseline_samples(frames, samples // 2)
-            dialog, row = await dashboard_samples(frames, rest_url, ws_url, samples)
+            dialog, row = await dashboard_samples(frames, rest_url, ws_url, samples, settle_heap)
             base += await baseline_samples(frames, samples - samples // 2)
         finally:
             stop_embedded_exchange(child)
@@ -220,15 +229,18 @@ async def run(samples: int) -> dict[str, float]:
     return figures
 
 
-def measure(samples: int = 40) -> dict[str, float]:
-    return asyncio.run(run(samples))
+def measure(samples: int = 40, settle_heap: bool = True) -> dict[str, float]:
+    return asyncio.run(run(samples, settle_heap))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=40)
+    parser.add_argument(
+        "--no-settle", action="store_true", help="leave the heap unfrozen (as before cdx.ui.heap)"
+    )
     args = parser.parse_args()
-    for name, value in measure(args.samples).items():
+    for name, value in measure(args.samples, not args.no_settle).items():
         print(f"{name} = {value:.3f}")
 
 

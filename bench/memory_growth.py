@@ -83,6 +83,7 @@ class Sampler:
             "rss": rss,
             "objects": len(gc.get_objects()),
             "gc": pauses,
+            "frozen": gc.get_freeze_count(),
         }
         if self.trace:
             import tracemalloc
@@ -99,6 +100,14 @@ class Sampler:
             self._warm_snapshot = tracemalloc.take_snapshot()
 
     def report_growth(self) -> None:
+        """The commonest types the collector tracks (outside a frozen heap) and, with
+        `--trace`, the sources that grew most since the warm-up."""
+        from collections import Counter
+
+        kinds = Counter(type(thing).__qualname__ for thing in gc.get_objects())
+        with open(self.path + ".types", "w") as out:
+            for name, count in kinds.most_common(12):
+                out.write(f"{count:8d}  {name}\n")
         if not self.trace or self._warm_snapshot is None:
             return
         import tracemalloc
@@ -227,6 +236,7 @@ def summarise(kind: str, lines: list[dict[str, object]], warmup: float) -> dict[
         f"mem_{kind}_rss_peak_mib": max(v for _, v in rss),
         f"mem_{kind}_growth_second_half_mib": _slope(half_rss) * half_span,
         f"mem_{kind}_objects_end": float(warm[-1]["objects"]),  # type: ignore[arg-type]
+        f"mem_{kind}_objects_frozen": float(warm[-1]["frozen"]),  # type: ignore[arg-type]
         f"mem_{kind}_objects_growth": float(warm[-1]["objects"]) - float(warm[0]["objects"]),  # type: ignore[arg-type]
         f"gc_{kind}_pause_max_ms": max((s for _, s in pauses), default=0.0) * 1000,
         f"gc_{kind}_full_per_min": len(full) / span_min if span_min else 0.0,
@@ -280,6 +290,11 @@ def measure(
             with open(reports[kind]) as lines:
                 samples = [json.loads(line) for line in lines]
             figures.update(summarise(kind, samples, args.warmup))
+            types = Path(reports[kind] + ".types")
+            if types.exists():
+                print(f"   {kind}: objects the collector tracks at the end, by type")
+                for line in types.read_text().splitlines()[:8]:
+                    print("     " + line)
             growth = Path(reports[kind] + ".growth")
             if growth.exists():
                 print(f"   tracemalloc, {kind}: largest growth since the warm-up")

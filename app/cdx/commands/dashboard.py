@@ -221,6 +221,8 @@ async def _dashboard(
 def full_screen(app: DashboardApp) -> bool:
     """Whether the dashboard shows its data: the book of its symbol, and the account unless
     it is read-only (the moment `heap.settle_when` waits for)."""
+    if getattr(app, "ladder", None) is None:
+        return False  # not mounted yet: the ladder, which holds the step, is not there
     has_account = app.account is not None or app.read_only
     return has_account and app.market.book(app.symbol_name, app.step) is not None
 

@@ -143,12 +143,19 @@ async def baseline_samples(frames: Frames, samples: int) -> list[float]:
 
 
 async def dashboard_samples(
-    frames: Frames, rest_url: str, ws_url: str, samples: int, settle_heap: bool = True
+    frames: Frames,
+    rest_url: str,
+    ws_url: str,
+    samples: int,
+    settle_heap: bool = True,
+    alternate: bool = False,
 ) -> tuple[list[float], list[float]]:
     """(Enter → dialog, confirming Enter → row) for `samples` limit buys far below the book.
 
     With `settle_heap`, the heap is settled once the screen is full, as the `cdx` command
-    does (`cdx.ui.heap`); without it, as before that was adopted."""
+    does (`cdx.ui.heap`); without it, as before that was adopted. With `alternate`, the
+    heap is frozen for even samples and thawed for odd ones: the two arms share one run's
+    load, market and allocation history (for a before/after on a noisy machine)."""
     from cdx.client.credentials import Credentials
     from cdx.client.rest import RestClient
     from cdx.commands.dashboard import full_screen
@@ -167,6 +174,8 @@ async def dashboard_samples(
                 await heap.settle_when(lambda: full_screen(app))
             await pilot.pause(0.5)
             for index in range(samples):
+                if alternate:  # even samples on a frozen start-up heap, odd on a thawed one
+                    gc.freeze() if index % 2 == 0 else gc.unfreeze()
                 price = Decimal("20000.01") + index * Decimal("0.01")
                 # On a loaded machine the previous order's screens may still be closing:
                 # start each order once they are, and time Enter only once the form holds
@@ -237,7 +246,7 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def run(samples: int, settle_heap: bool = True) -> dict[str, float]:
+async def run(samples: int, settle_heap: bool = True, alternate: bool = False) -> dict[str, float]:
     from cdx.commands.dashboard import spawn_embedded_exchange, stop_embedded_exchange
 
     frames = Frames()
@@ -264,11 +273,20 @@ async def run(samples: int, settle_heap: bool = True) -> dict[str, float]:
         "confirm_to_row_p99_ms": pct(row, 0.99) * ms,
         "confirm_to_row_max_ms": max(row) * ms,
     }
+    if alternate:
+        for arm, name in ((0, "frozen"), (1, "thawed")):
+            for what, values in (("enter_to_dialog", dialog), ("confirm_to_row", row)):
+                part = values[arm::2]
+                figures[f"{what}_{name}_p50_ms"] = statistics.median(part) * ms
+                figures[f"{what}_{name}_p90_ms"] = pct(part, 0.9) * ms
+                figures[f"{what}_{name}_max_ms"] = max(part) * ms
     return figures
 
 
-def measure(samples: int = 40, settle_heap: bool = True) -> dict[str, float]:
-    return asyncio.run(run(samples, settle_heap))
+def measure(
+    samples: int = 40, settle_heap: bool = True, alternate: bool = False
+) -> dict[str, float]:
+    return asyncio.run(run(samples, settle_heap, alternate))
 
 
 def main() -> None:
@@ -277,8 +295,11 @@ def main() -> None:
     parser.add_argument(
         "--no-settle", action="store_true", help="leave the heap unfrozen (as before cdx.ui.heap)"
     )
+    parser.add_argument(
+        "--alternate", action="store_true", help="frozen and thawed heap on alternate samples"
+    )
     args = parser.parse_args()
-    for name, value in measure(args.samples, not args.no_settle).items():
+    for name, value in measure(args.samples, not args.no_settle, args.alternate).items():
         print(f"{name} = {value:.3f}")
 
 

@@ -53,9 +53,10 @@ MIB = 1024 * 1024
 class Sampler:
     """Samples this process's memory and garbage collections into a JSON-lines file."""
 
-    def __init__(self, path: str, trace: bool) -> None:
+    def __init__(self, path: str, trace: bool, garbage: bool = False) -> None:
         self.path = path
         self.trace = trace
+        self.garbage = garbage
         self.started = time.perf_counter()
         self.pauses: list[tuple[int, float]] = []
         self._gc_started = 0.0
@@ -93,7 +94,11 @@ class Sampler:
             out.write(json.dumps(line) + "\n")
 
     def warm(self) -> None:
-        """The reference point of `--trace`'s growth report."""
+        """The reference point of `--trace`'s growth report; with `--garbage`, from here on
+        what collections free is kept to be counted (`gc.DEBUG_SAVEALL`)."""
+        if self.garbage:
+            gc.collect()
+            gc.set_debug(gc.DEBUG_SAVEALL)
         if self.trace:
             import tracemalloc
 
@@ -108,6 +113,16 @@ class Sampler:
         with open(self.path + ".types", "w") as out:
             for name, count in kinds.most_common(12):
                 out.write(f"{count:8d}  {name}\n")
+        if self.garbage:
+            gc.collect()
+            gc.set_debug(0)
+            found = Counter(
+                f"{type(thing).__module__}.{type(thing).__qualname__}" for thing in gc.garbage
+            )
+            gc.garbage.clear()
+            with open(self.path + ".garbage", "w") as out:
+                for name, count in found.most_common(25):
+                    out.write(f"{count:8d}  {name}\n")
         if not self.trace or self._warm_snapshot is None:
             return
         import tracemalloc
@@ -138,7 +153,7 @@ def _schedule(sampler: Sampler, every: float, warm_at: float, end_at: float) -> 
 async def _run_child(kind: str, rest_url: str, ws_url: str, args: argparse.Namespace) -> None:
     from bench.terminal_cost import _baseline_app
 
-    sampler = Sampler(args.report, args.trace and kind == "cdx")
+    sampler = Sampler(args.report, args.trace and kind == "cdx", args.garbage and kind == "cdx")
     if args.gc_threshold and kind == "cdx":
         gc.set_threshold(*(int(n) for n in args.gc_threshold.split(",")))
     _schedule(sampler, args.every, args.warmup, args.seconds)
@@ -180,6 +195,7 @@ def _spawn(
     argv += ["--report", report, "--seconds", str(args.seconds), "--every", str(args.every)]
     argv += ["--warmup", str(args.warmup)] + (["--trace"] if args.trace else [])
     argv += ["--no-settle"] if args.no_settle else []
+    argv += ["--garbage"] if args.garbage else []
     argv += ["--gc-threshold", args.gc_threshold] if args.gc_threshold else []
     child = subprocess.Popen(
         argv,
@@ -253,12 +269,14 @@ def measure(
     trace: bool = False,
     settle: bool = True,
     gc_threshold: str = "",
+    garbage: bool = False,
 ) -> dict[str, float]:
     from cdx.server.runner import BackgroundExchange, SimConfig
 
     args = argparse.Namespace(seconds=seconds, every=max(seconds / 60, 1.0), trace=trace)
     args.no_settle = not settle
     args.gc_threshold = gc_threshold
+    args.garbage = garbage
     args.warmup = min(30.0, seconds / 4)
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -290,6 +308,11 @@ def measure(
             with open(reports[kind]) as lines:
                 samples = [json.loads(line) for line in lines]
             figures.update(summarise(kind, samples, args.warmup))
+            cycles = Path(reports[kind] + ".garbage")
+            if cycles.exists():
+                print(f"   {kind}: what collections freed after the warm-up (in cycles), by type")
+                for line in cycles.read_text().splitlines():
+                    print("     " + line)
             types = Path(reports[kind] + ".types")
             if types.exists():
                 print(f"   {kind}: objects the collector tracks at the end, by type")
@@ -314,6 +337,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--gc-threshold", default="", help="cdx's gc.set_threshold, e.g. 7000,10,10 (a trial)"
     )
+    parser.add_argument(
+        "--garbage", action="store_true", help="count what cdx's collections free, by type"
+    )
     parser.add_argument("--child", nargs=3, metavar=("KIND", "REST", "WS"), help=argparse.SUPPRESS)
     parser.add_argument("--report", default="", help=argparse.SUPPRESS)
     parser.add_argument("--every", type=float, default=5.0, help=argparse.SUPPRESS)
@@ -322,7 +348,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         asyncio.run(_run_child(*args.child, args))
         return 0
-    figures = measure(args.seconds, args.rate, args.trace, not args.no_settle, args.gc_threshold)
+    figures = measure(
+        args.seconds, args.rate, args.trace, not args.no_settle, args.gc_threshold, args.garbage
+    )
     for name, value in figures.items():
         print(f"{name} = {value:.3f}")
     return 0

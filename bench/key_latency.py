@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import re
 import statistics
@@ -142,26 +143,44 @@ async def baseline_samples(frames: Frames, samples: int) -> list[float]:
 
 
 async def dashboard_samples(
-    frames: Frames, rest_url: str, ws_url: str, samples: int
+    frames: Frames,
+    rest_url: str,
+    ws_url: str,
+    samples: int,
+    settle_heap: bool = True,
+    alternate: bool = False,
 ) -> tuple[list[float], list[float]]:
-    """(Enter → dialog, confirming Enter → row) for `samples` limit buys far below the book."""
+    """(Enter → dialog, confirming Enter → row) for `samples` limit buys far below the book.
+
+    With `settle_heap`, the heap is settled once the screen is full, as the `cdx` command
+    does (`cdx.ui.heap`); without it, as before that was adopted. With `alternate`, the
+    heap is frozen for even samples and thawed for odd ones: the two arms share one run's
+    load, market and allocation history (for a before/after on a noisy machine)."""
     from cdx.client.credentials import Credentials
     from cdx.client.rest import RestClient
+    from cdx.commands.dashboard import full_screen
     from cdx.sim.symbols import DEMO_API_KEY, DEMO_API_SECRET
+    from cdx.ui import heap
     from cdx.ui.app import DashboardApp
 
     dialog, row = [], []
+    lost = 0
     async with RestClient(rest_url, Credentials(DEMO_API_KEY, DEMO_API_SECRET)) as rest:
         app = DashboardApp(rest, ws_url, "btcusdt")
         app.driver_class = RecordingDriver
         async with app.run_test(headless=False, size=SIZE, notifications=True) as pilot:
             await until(lambda: app.account is not None and app.market.book("btcusdt", 0))
+            if settle_heap:
+                await heap.settle_when(lambda: full_screen(app))
             await pilot.pause(0.5)
             for index in range(samples):
+                if alternate:  # even samples on a frozen start-up heap, odd on a thawed one
+                    gc.freeze() if index % 2 == 0 else gc.unfreeze()
                 price = Decimal("20000.01") + index * Decimal("0.01")
-                for key in ["b", *str(price), "tab", *"0.001"]:
-                    send(app, key)
-                    await asyncio.sleep(0.01)
+                # On a loaded machine the previous order's screens may still be closing:
+                # start each order once they are, and time Enter only once the form holds
+                # what was typed (what is measured is Enter, not the typing before it).
+                lost += await type_order(app, str(price))
                 await settle()
                 dialog.append(await latency(app, frames, "enter", r"Place order\?"))
                 await settle()
@@ -174,15 +193,52 @@ async def dashboard_samples(
             await settle()
             send(app, "enter")
             await settle(0.5)
+    gc.unfreeze()  # the baseline's next round runs on an unfrozen heap, as it did before
+    if lost:
+        print(f"   typed orders that lost keys and were typed again: {lost} of {samples}")
     return dialog, row
 
 
-async def until(condition: Callable[[], object], timeout: float = 20.0) -> None:
+async def type_order(app: App[object], price: str, tries: int = 3) -> int:
+    """Open the form from the ladder and type a buy at `price`; how many tries lost keys.
+
+    On a loaded machine the focus sometimes moves while the keys are typed (the previous
+    order's screens closing late), and the form then lacks what was typed: Escape, focus the
+    ladder, type again. Only Enter is timed, so a retyped order still counts.
+    """
+    for attempt in range(tries):
+        await until(lambda: len(app.screen_stack) == 1, what="the dialogs to close")
+        app.ladder.focus()  # type: ignore[attr-defined]
+        await until(lambda: app.ladder.has_focus, what="the ladder's focus")  # type: ignore[attr-defined]
+        for key in ["b", *price, "tab", *"0.001"]:
+            send(app, key)
+            await asyncio.sleep(0.01)
+        try:
+            await until(lambda: _typed(app, price), timeout=3.0, what=f"the order at {price}")
+        except TimeoutError:
+            send(app, "escape")
+            await settle(0.5)
+            continue
+        return attempt
+    raise TimeoutError(f"the order at {price} lost keys {tries} times")
+
+
+async def until(
+    condition: Callable[[], object], timeout: float = 20.0, what: str = "the dashboard's data"
+) -> None:
     deadline = time.perf_counter() + timeout
     while not condition():
         if time.perf_counter() > deadline:
-            raise TimeoutError("the dashboard did not load")
+            raise TimeoutError(f"waited {timeout:.0f} s for {what}")
         await asyncio.sleep(0.05)
+
+
+def _typed(app: App[object], price: str) -> bool:
+    """Whether the order form holds `price` and the amount typed after it."""
+    from textual.widgets import Input
+
+    values = {field.id: field.value for field in app.query(Input)}
+    return values.get("price") == price and values.get("amount") == "0.001"
 
 
 def pct(values: list[float], q: float) -> float:
@@ -190,7 +246,7 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def run(samples: int) -> dict[str, float]:
+async def run(samples: int, settle_heap: bool = True, alternate: bool = False) -> dict[str, float]:
     from cdx.commands.dashboard import spawn_embedded_exchange, stop_embedded_exchange
 
     frames = Frames()
@@ -200,7 +256,7 @@ async def run(samples: int) -> dict[str, float]:
         rest_url, ws_url, child = spawn_embedded_exchange()
         try:
             base = await baseline_samples(frames, samples // 2)
-            dialog, row = await dashboard_samples(frames, rest_url, ws_url, samples)
+            dialog, row = await dashboard_samples(frames, rest_url, ws_url, samples, settle_heap)
             base += await baseline_samples(frames, samples - samples // 2)
         finally:
             stop_embedded_exchange(child)
@@ -216,19 +272,39 @@ async def run(samples: int) -> dict[str, float]:
         "confirm_to_row_p90_ms": pct(row, 0.9) * ms,
         "confirm_to_row_p99_ms": pct(row, 0.99) * ms,
         "confirm_to_row_max_ms": max(row) * ms,
+        # The first dialog of a session builds its screen's styles; the rest reuse them.
+        "enter_to_dialog_first_ms": dialog[0] * ms,
+        "enter_to_dialog_max_after_first_ms": max(dialog[1:], default=0.0) * ms,
+        "confirm_to_row_first_ms": row[0] * ms,
+        "confirm_to_row_max_after_first_ms": max(row[1:], default=0.0) * ms,
     }
+    if alternate:
+        for arm, name in ((0, "frozen"), (1, "thawed")):
+            for what, values in (("enter_to_dialog", dialog), ("confirm_to_row", row)):
+                part = values[arm::2]
+                figures[f"{what}_{name}_p50_ms"] = statistics.median(part) * ms
+                figures[f"{what}_{name}_p90_ms"] = pct(part, 0.9) * ms
+                figures[f"{what}_{name}_max_ms"] = max(part) * ms
     return figures
 
 
-def measure(samples: int = 40) -> dict[str, float]:
-    return asyncio.run(run(samples))
+def measure(
+    samples: int = 40, settle_heap: bool = True, alternate: bool = False
+) -> dict[str, float]:
+    return asyncio.run(run(samples, settle_heap, alternate))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=40)
+    parser.add_argument(
+        "--no-settle", action="store_true", help="leave the heap unfrozen (as before cdx.ui.heap)"
+    )
+    parser.add_argument(
+        "--alternate", action="store_true", help="frozen and thawed heap on alternate samples"
+    )
     args = parser.parse_args()
-    for name, value in measure(args.samples).items():
+    for name, value in measure(args.samples, not args.no_settle, args.alternate).items():
         print(f"{name} = {value:.3f}")
 
 

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import first_frame, key_latency, limiter_rate, startup, terminal_cost
+from bench import first_frame, key_latency, limiter_rate, memory_growth, startup, terminal_cost
 
 HERE = Path(__file__).resolve().parent
 
@@ -77,7 +77,7 @@ def machine() -> dict[str, str | int]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--quick", action="store_true", help="shorter runs (noisier): about 40 s instead of 90 s"
+        "--quick", action="store_true", help="shorter runs (noisier): about 90 s instead of 3 min"
     )
     args = parser.parse_args(argv)
     seconds = 5.0 if args.quick else 10.0
@@ -107,6 +107,10 @@ def main(argv: list[str] | None = None) -> int:
         (
             "terminal 80x24: bytes per changed cell, UI CPU, idle (vs Line-API, DataTable, Live)",
             lambda: terminal_cost.measure(seconds * 0.6, (80, 24)),
+        ),
+        (
+            "memory and collections: cdx vs a Line-API ladder at 10x a normal market",
+            lambda: memory_growth.measure(seconds * 6),
         ),
         (
             "stream vs bare WebSocket reader (bench/stream_throughput.py)",

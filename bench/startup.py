@@ -12,13 +12,14 @@ Run alone: python -m bench.startup [--runs 15]
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from bench import first_frame
 
 EAGER_MODULES = ("cdx.cli", "cdx.commands.sim", "cdx.commands.doctor", "cdx.commands.account")
 """What `cdx --version` imported before subcommands were loaded lazily: every subcommand."""
@@ -32,7 +33,13 @@ def cdx_command() -> list[str]:
 
 def wall(command: list[str]) -> float:
     started = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        command,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=first_frame.child_env(),
+    )
     return time.perf_counter() - started
 
 
@@ -43,7 +50,7 @@ def import_ms(module: str) -> float:
         capture_output=True,
         text=True,
         check=True,
-        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        env=first_frame.child_env(),
     )
     pattern = re.compile(rf"^import time:\s+\d+ \|\s+(\d+) \|\s*{re.escape(module)}$")
     for line in done.stderr.splitlines():
@@ -54,7 +61,8 @@ def import_ms(module: str) -> float:
 
 
 def measure(runs: int) -> dict[str, float]:
-    """`cdx --version` and `cdx --help` against `python -c pass`, paired run by run."""
+    """`cdx --version` and `cdx --help` against `python -c pass`, paired run by run, with
+    bytecode cached as an installed cdx has it (`bench.first_frame.child_env`)."""
     baseline = [sys.executable, "-c", "pass"]
     version = [*cdx_command(), "--version"]
     help_ = [*cdx_command(), "--help"]

@@ -241,13 +241,17 @@ def _child(kind: str, rest_url: str, ws_url: str) -> None:
 
 async def _run_cdx(rest_url: str, ws_url: str) -> None:
     from cdx.client.rest import RestClient
+    from cdx.commands.dashboard import full_screen
+    from cdx.ui import heap
     from cdx.ui.app import DashboardApp
 
     async with RestClient(rest_url) as rest:
         app = DashboardApp(rest, ws_url, SYMBOL)
         if PROFILE_FOR_S:
             asyncio.get_running_loop().call_later(PROFILE_FOR_S, app.exit)
+        settling = asyncio.create_task(heap.settle_when(lambda: full_screen(app)))  # as `cdx`
         await app.run_async()
+        settling.cancel()
 
 
 def _ladder_rows(book: object, rows: int) -> list[tuple[str, str, str, str]]:

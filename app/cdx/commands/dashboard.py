@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     import subprocess
 
     from cdx.client.credentials import Credentials
+    from cdx.ui.app import DashboardApp
 
 log = logging.getLogger(__name__)
 
@@ -199,8 +200,11 @@ async def _dashboard(
 ) -> int:
     """Run the dashboard; with `share`, its rate budget is shared with the user's other cdx
     processes on the same server and key (an embedded exchange's is its own alone)."""
+    import asyncio
+
     from cdx.client.ratelimit import RateLimiter
     from cdx.client.rest import RestClient
+    from cdx.ui import heap
     from cdx.ui.app import DashboardApp
     from cdx.ui.default_size import DefaultSizes, default_sizes_path
 
@@ -208,8 +212,21 @@ async def _dashboard(
     async with RestClient(rest_url, credentials, limiter) as rest:
         app = DashboardApp(rest, ws_url, symbol)
         app.default_sizes = DefaultSizes(default_sizes_path())
-        await app.run_async()
+        settling = asyncio.create_task(heap.settle_when(lambda: full_screen(app)))
+        try:
+            await app.run_async()
+        finally:
+            settling.cancel()
         return app.return_code or 0
+
+
+def full_screen(app: DashboardApp) -> bool:
+    """Whether the dashboard shows its data: the book of its symbol, and the account unless
+    it is read-only (the moment `heap.settle_when` waits for)."""
+    if getattr(app, "ladder", None) is None:
+        return False  # not mounted yet: the ladder, which holds the step, is not there
+    has_account = app.account is not None or app.read_only
+    return has_account and app.market.book(app.symbol_name, app.step) is not None
 
 
 if __name__ == "__main__":

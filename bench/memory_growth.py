@@ -1,0 +1,360 @@
+"""Whether the dashboard's memory stays flat when left open, and what its garbage collections
+cost, against a minimal Textual Line-API ladder fed the same market at the same time.
+
+cdx is left open all day. An hour of a normal market (5 changes per second per book, the
+embedded exchange's default) is replayed compressed: the exchange runs here, in a thread, at
+`--rate` changes per second (default 50, ten times normal), so `--seconds 360` is an hour's
+changes. What compression does not replay: an hour of wall-clock time (timers, the data age,
+candles that close on the clock). Both apps run at once, each in its own process on a 120x40
+pseudo-terminal (Textual's real Linux driver, so every strip cache fills as on a terminal).
+
+Each child samples itself every `--every` seconds into a JSON-lines file: resident memory
+(`/proc/self/statm`), live objects the collector tracks, and every garbage collection's
+generation and pause (`gc.callbacks`; the thread's CPU time, so a loaded machine's waits
+for a core are not counted as the collection's). With `--trace` the cdx child also runs
+`tracemalloc` and, at the end, writes the 15 sources that grew most since the warm-up
+(tracing slows it).
+
+Figures: resident memory after the warm-up and at the end, its growth over the second half
+(flat means about 0) for cdx and the baseline, and cdx's slowest collection and full
+collections per minute.
+
+    .venv/bin/python -m bench.memory_growth [--seconds 360] [--rate 50] [--trace]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import select
+import signal
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SYMBOL = "btcusdt"
+SEED = 7
+NORMAL_RATE = 5.0
+KINDS = ("cdx", "lineapi")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+MIB = 1024 * 1024
+
+
+# ------------------------------------------------------------------------------- the children
+
+
+class Sampler:
+    """Samples this process's memory and garbage collections into a JSON-lines file."""
+
+    def __init__(self, path: str, trace: bool, garbage: bool = False) -> None:
+        self.path = path
+        self.trace = trace
+        self.garbage = garbage
+        self.started = time.perf_counter()
+        self.pauses: list[tuple[int, float]] = []
+        self._gc_started = 0.0
+        self._warm_snapshot: object = None
+        gc.callbacks.append(self._on_gc)
+        if trace:
+            import tracemalloc
+
+            tracemalloc.start(8)
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        # CPU time of this thread, not wall time: on a loaded machine a collection's wall
+        # time is mostly waiting for a core, which says nothing about the collection.
+        if phase == "start":
+            self._gc_started = time.thread_time()
+        else:
+            self.pauses.append((info["generation"], time.thread_time() - self._gc_started))
+
+    def sample(self) -> None:
+        with open("/proc/self/statm") as statm:
+            rss = int(statm.read().split()[1]) * PAGE
+        pauses, self.pauses = self.pauses, []
+        line = {
+            "t": time.perf_counter() - self.started,
+            "rss": rss,
+            "objects": len(gc.get_objects()),
+            "gc": pauses,
+            "frozen": gc.get_freeze_count(),
+        }
+        if self.trace:
+            import tracemalloc
+
+            line["traced"] = tracemalloc.get_traced_memory()[0]
+        with open(self.path, "a") as out:
+            out.write(json.dumps(line) + "\n")
+
+    def warm(self) -> None:
+        """The reference point of `--trace`'s growth report; with `--garbage`, from here on
+        what collections free is kept to be counted (`gc.DEBUG_SAVEALL`)."""
+        if self.garbage:
+            gc.collect()
+            gc.set_debug(gc.DEBUG_SAVEALL)
+        if self.trace:
+            import tracemalloc
+
+            self._warm_snapshot = tracemalloc.take_snapshot()
+
+    def report_growth(self) -> None:
+        """The commonest types the collector tracks (outside a frozen heap) and, with
+        `--trace`, the sources that grew most since the warm-up."""
+        from collections import Counter
+
+        kinds = Counter(type(thing).__qualname__ for thing in gc.get_objects())
+        with open(self.path + ".types", "w") as out:
+            for name, count in kinds.most_common(12):
+                out.write(f"{count:8d}  {name}\n")
+        if self.garbage:
+            gc.collect()
+            gc.set_debug(0)
+            found = Counter(
+                f"{type(thing).__module__}.{type(thing).__qualname__}" for thing in gc.garbage
+            )
+            gc.garbage.clear()
+            with open(self.path + ".garbage", "w") as out:
+                for name, count in found.most_common(25):
+                    out.write(f"{count:8d}  {name}\n")
+        if not self.trace or self._warm_snapshot is None:
+            return
+        import tracemalloc
+
+        now = tracemalloc.take_snapshot()
+        stats = now.compare_to(self._warm_snapshot, "traceback")  # type: ignore[arg-type]
+        with open(self.path + ".growth", "w") as out:
+            for stat in stats[:15]:
+                frames = [f"{frame.filename}:{frame.lineno}" for frame in stat.traceback]
+                out.write(f"{stat.size_diff / 1024:+9.1f} KiB {stat.count_diff:+7d}  ")
+                out.write(" <- ".join(reversed(frames[-4:])) + "\n")
+
+
+def _schedule(sampler: Sampler, every: float, warm_at: float, end_at: float) -> None:
+    """Sample every `every` s on the running loop; warm snapshot at `warm_at`; exit at
+    `end_at` (the caller's app exits there)."""
+    loop = asyncio.get_running_loop()
+
+    def tick() -> None:
+        sampler.sample()
+        loop.call_later(every, tick)
+
+    loop.call_later(every, tick)
+    loop.call_later(warm_at, sampler.warm)
+    loop.call_later(max(end_at - 0.5, 0), sampler.report_growth)
+
+
+async def _run_child(kind: str, rest_url: str, ws_url: str, args: argparse.Namespace) -> None:
+    from bench.terminal_cost import _baseline_app
+
+    sampler = Sampler(args.report, args.trace and kind == "cdx", args.garbage and kind == "cdx")
+    if args.gc_threshold and kind == "cdx":
+        gc.set_threshold(*(int(n) for n in args.gc_threshold.split(",")))
+    _schedule(sampler, args.every, args.warmup, args.seconds)
+    if kind == "cdx":
+        from cdx.client.rest import RestClient
+        from cdx.commands.dashboard import full_screen
+        from cdx.ui import heap
+        from cdx.ui.app import DashboardApp
+
+        async with RestClient(rest_url) as rest:
+            app = DashboardApp(rest, ws_url, SYMBOL)
+            asyncio.get_running_loop().call_later(args.seconds, app.exit)
+            if not args.no_settle:  # as the `cdx` command does
+                settling = asyncio.create_task(heap.settle_when(lambda: full_screen(app)))
+            await app.run_async()
+            if not args.no_settle:
+                settling.cancel()
+    else:
+        baseline = _baseline_app(kind, ws_url)
+        asyncio.get_running_loop().call_later(args.seconds, baseline.exit)  # type: ignore[attr-defined]
+        await baseline.run_async()  # type: ignore[attr-defined]
+
+
+# ------------------------------------------------------------------------------- the parent
+
+
+def _spawn(
+    kind: str, rest_url: str, ws_url: str, report: str, args: argparse.Namespace
+) -> tuple[subprocess.Popen[bytes], int]:
+    import fcntl
+    import termios
+
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    env = dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor", COLUMNS="120")
+    env["LINES"] = "40"
+    env.pop("TEXTUAL", None)
+    argv = [sys.executable, "-m", "bench.memory_growth", "--child", kind, rest_url, ws_url]
+    argv += ["--report", report, "--seconds", str(args.seconds), "--every", str(args.every)]
+    argv += ["--warmup", str(args.warmup)] + (["--trace"] if args.trace else [])
+    argv += ["--no-settle"] if args.no_settle else []
+    argv += ["--garbage"] if args.garbage else []
+    argv += ["--gc-threshold", args.gc_threshold] if args.gc_threshold else []
+    child = subprocess.Popen(
+        argv,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+        cwd=str(Path(__file__).resolve().parent.parent),
+    )
+    os.close(slave)
+    return child, master
+
+
+def _drain(masters: list[int], until: float) -> None:
+    """Read and drop what the children draw, as a terminal would, until `until`."""
+    while (left := until - time.monotonic()) > 0 and masters:
+        ready, _, _ = select.select(masters, [], [], min(left, 1.0))
+        for fd in ready:
+            try:
+                if not os.read(fd, 65536):
+                    masters.remove(fd)
+            except OSError:
+                masters.remove(fd)
+
+
+def _slope(points: list[tuple[float, float]]) -> float:
+    """Least-squares slope of (t, value)."""
+    n = len(points)
+    if n < 2:
+        return 0.0
+    mean_t = sum(t for t, _ in points) / n
+    mean_v = sum(v for _, v in points) / n
+    num = sum((t - mean_t) * (v - mean_v) for t, v in points)
+    den = sum((t - mean_t) ** 2 for t, _ in points)
+    return num / den if den else 0.0
+
+
+def summarise(kind: str, lines: list[dict[str, object]], warmup: float) -> dict[str, float]:
+    """Figures of one child's samples: memory after warm-up, at the end, growth; GC pauses."""
+    warm = [line for line in lines if float(line["t"]) >= warmup]  # type: ignore[arg-type]
+    if len(warm) < 2:
+        raise RuntimeError(f"{kind}: too few samples after the warm-up")
+    second_half = warm[len(warm) // 2 :]
+    rss = [(float(x["t"]), int(x["rss"]) / MIB) for x in warm]  # type: ignore[arg-type]
+    half_rss = [(float(x["t"]), int(x["rss"]) / MIB) for x in second_half]  # type: ignore[arg-type]
+    span_min = (rss[-1][0] - rss[0][0]) / 60
+    pauses = [(g, s) for x in warm for g, s in x["gc"]]  # type: ignore[attr-defined]
+    full = [s for g, s in pauses if g == 2]
+    half_span = half_rss[-1][0] - half_rss[0][0]
+    return {
+        f"mem_{kind}_rss_warm_mib": rss[0][1],
+        f"mem_{kind}_rss_end_mib": rss[-1][1],
+        f"mem_{kind}_rss_peak_mib": max(v for _, v in rss),
+        f"mem_{kind}_growth_second_half_mib": _slope(half_rss) * half_span,
+        f"mem_{kind}_objects_end": float(warm[-1]["objects"]),  # type: ignore[arg-type]
+        f"mem_{kind}_objects_frozen": float(warm[-1]["frozen"]),  # type: ignore[arg-type]
+        f"mem_{kind}_objects_growth": float(warm[-1]["objects"]) - float(warm[0]["objects"]),  # type: ignore[arg-type]
+        f"gc_{kind}_pause_max_ms": max((s for _, s in pauses), default=0.0) * 1000,
+        f"gc_{kind}_full_per_min": len(full) / span_min if span_min else 0.0,
+        f"gc_{kind}_full_max_ms": max(full, default=0.0) * 1000,
+        f"gc_{kind}_full_median_ms": statistics.median(full) * 1000 if full else 0.0,
+        f"gc_{kind}_pauses_over_50ms": float(sum(s > 0.05 for _, s in pauses)),
+        f"gc_{kind}_time_pct": 100 * sum(s for _, s in pauses) / (span_min * 60 or 1),
+    }
+
+
+def measure(
+    seconds: float = 360.0,
+    rate: float = 50.0,
+    trace: bool = False,
+    settle: bool = True,
+    gc_threshold: str = "",
+    garbage: bool = False,
+) -> dict[str, float]:
+    from cdx.server.runner import BackgroundExchange, SimConfig
+
+    args = argparse.Namespace(seconds=seconds, every=max(seconds / 60, 1.0), trace=trace)
+    args.no_settle = not settle
+    args.gc_threshold = gc_threshold
+    args.garbage = garbage
+    args.warmup = min(30.0, seconds / 4)
+    figures: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ.setdefault("XDG_STATE_HOME", tmp)
+        reports = {kind: os.path.join(tmp, f"{kind}.jsonl") for kind in KINDS}
+        with BackgroundExchange(SimConfig(seed=SEED, rate=rate)) as live:
+            spawned = {
+                kind: _spawn(kind, live.rest_url, live.ws_url, reports[kind], args)
+                for kind in KINDS
+            }
+            try:
+                # The children exit on their own at `seconds` (after --trace's report).
+                _drain([master for _, master in spawned.values()], time.monotonic() + seconds + 90)
+            finally:
+                for child, master in spawned.values():
+                    if child.poll() is None:
+                        child.send_signal(signal.SIGTERM)
+                    try:
+                        child.wait(timeout=5)
+                    except subprocess.TimeoutExpired:
+                        child.kill()
+                        child.wait()
+                    os.close(master)
+        print(
+            f"   {rate / NORMAL_RATE:.0f}x a normal market for {seconds:.0f} s "
+            f"= {seconds * rate / NORMAL_RATE / 60:.0f} min of normal-market changes"
+        )
+        for kind in KINDS:
+            with open(reports[kind]) as lines:
+                samples = [json.loads(line) for line in lines]
+            figures.update(summarise(kind, samples, args.warmup))
+            cycles = Path(reports[kind] + ".garbage")
+            if cycles.exists():
+                print(f"   {kind}: what collections freed after the warm-up (in cycles), by type")
+                for line in cycles.read_text().splitlines():
+                    print("     " + line)
+            types = Path(reports[kind] + ".types")
+            if types.exists():
+                print(f"   {kind}: objects the collector tracks at the end, by type")
+                for line in types.read_text().splitlines()[:8]:
+                    print("     " + line)
+            growth = Path(reports[kind] + ".growth")
+            if growth.exists():
+                print(f"   tracemalloc, {kind}: largest growth since the warm-up")
+                for line in growth.read_text().splitlines():
+                    print("     " + line)
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.memory_growth", description=__doc__)
+    parser.add_argument("--seconds", type=float, default=360.0)
+    parser.add_argument("--rate", type=float, default=50.0)
+    parser.add_argument("--trace", action="store_true")
+    parser.add_argument(
+        "--no-settle", action="store_true", help="cdx's heap left unfrozen (before cdx.ui.heap)"
+    )
+    parser.add_argument(
+        "--gc-threshold", default="", help="cdx's gc.set_threshold, e.g. 7000,10,10 (a trial)"
+    )
+    parser.add_argument(
+        "--garbage", action="store_true", help="count what cdx's collections free, by type"
+    )
+    parser.add_argument("--child", nargs=3, metavar=("KIND", "REST", "WS"), help=argparse.SUPPRESS)
+    parser.add_argument("--report", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--every", type=float, default=5.0, help=argparse.SUPPRESS)
+    parser.add_argument("--warmup", type=float, default=30.0, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        asyncio.run(_run_child(*args.child, args))
+        return 0
+    figures = measure(
+        args.seconds, args.rate, args.trace, not args.no_settle, args.gc_threshold, args.garbage
+    )
+    for name, value in figures.items():
+        print(f"{name} = {value:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

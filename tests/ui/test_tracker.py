@@ -64,6 +64,21 @@ def test_a_cancel_in_flight_is_not_undone_by_an_older_report() -> None:
     assert tracker.all()[0].state is TrackedState.CANCELLED
 
 
+def test_an_order_that_left_the_list_takes_the_exchanges_final_state() -> None:
+    """Leaving the open list reads as filled until the exchange says what it was: an order
+    cancelled elsewhere (or expired) is then shown cancelled, never left as "filled"."""
+    tracker = OrderTracker()
+    tracker.placed(begin(tracker), "7")
+    tracker.sync_open("btcusdt", [], tracker.token())
+    assert tracker.all()[0].state is TrackedState.FILLED  # the inference, for now
+    tracker.report(report("7", OrderStatus.NEW))  # an older report cannot reopen it
+    assert tracker.all()[0].state is TrackedState.FILLED
+    tracker.report(report("7", OrderStatus.CANCELED))  # the exchange's word
+    assert tracker.all()[0].state is TrackedState.CANCELLED
+    tracker.report(report("7", OrderStatus.FILLED))  # and a reported final state is final
+    assert tracker.all()[0].state is TrackedState.CANCELLED
+
+
 def test_orders_placed_elsewhere_appear_from_the_poll() -> None:
     tracker = OrderTracker()
     tracker.sync_open("btcusdt", [report("9")], tracker.token())

@@ -72,6 +72,9 @@ class TrackedOrder:
     order: Order | None = None
     detail: str = ""
     acked_at: int = 0
+    inferred: bool = False
+    """The state is the client's inference from the order leaving the open list (filled
+    unless we cancelled it), not the exchange's report: a report replaces it."""
 
     def as_order(self) -> Order:
         """The exchange's report, or a stand-in built from what was sent (for display only)."""
@@ -238,12 +241,18 @@ class OrderTracker:
         if current is None:
             self._orders[key] = _from_order(order, state, self._generation)
             return
-        if not current.state.is_live or (
+        # A final state is final, unless only inferred and the exchange names another final
+        # one (a cancelled order is not "filled" because it left the list); a cancel in flight
+        # outranks an older "open" report.
+        corrected = current.inferred and not state.is_live
+        keep = (not current.state.is_live and not corrected) or (
             current.state is TrackedState.CANCELLING and state is TrackedState.OPEN
-        ):
-            # A final state is final, and a cancel in flight outranks an older "open" report.
+        )
+        if keep:
             state = current.state
-        self._update(key, state=state, order_id=order.id, order=order)
+        self._update(
+            key, state=state, order_id=order.id, order=order, inferred=current.inferred and keep
+        )
 
     def sync_open(
         self, symbol: str, orders: Sequence[Order], token: int, *, complete: bool = True
@@ -268,9 +277,9 @@ class OrderTracker:
             if tracked.order_id in listed or tracked.acked_at > token:
                 continue
             if tracked.state is TrackedState.OPEN:
-                self._update(key, state=TrackedState.FILLED)
+                self._update(key, state=TrackedState.FILLED, inferred=True)
             elif tracked.state is TrackedState.CANCELLING:
-                self._update(key, state=TrackedState.CANCELLED)
+                self._update(key, state=TrackedState.CANCELLED, inferred=True)
 
     async def reconcile(self, rest: RestClient) -> bool:
         """Ask the exchange about orders whose placement answer was lost; True if any changed.

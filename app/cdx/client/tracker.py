@@ -72,6 +72,8 @@ class TrackedOrder:
     order: Order | None = None
     detail: str = ""
     acked_at: int = 0
+    cancel_requested: bool = False
+    """This client asked the exchange to cancel it (whatever the order then became)."""
     inferred: bool = False
     """The state is the client's inference from the order leaving the open list (filled
     unless we cancelled it), not the exchange's report: a report replaces it."""
@@ -218,7 +220,7 @@ class OrderTracker:
     def cancelling(self, order_id: str) -> None:
         key = self._key_of(order_id)
         if key is not None:
-            self._update(key, state=TrackedState.CANCELLING)
+            self._update(key, state=TrackedState.CANCELLING, cancel_requested=True)
 
     def cancel_failed(self, order_id: str, reason: str) -> None:
         """A cancel was refused; the order stays as the next poll reports it."""
@@ -229,7 +231,7 @@ class OrderTracker:
     def cancelled(self, order_id: str) -> None:
         key = self._key_of(order_id)
         if key is not None:
-            self._update(key, state=TrackedState.CANCELLED, detail="")
+            self._update(key, state=TrackedState.CANCELLED, detail="", cancel_requested=True)
 
     # Reports from the exchange ----------------------------------------------------------------
 

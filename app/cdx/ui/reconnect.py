@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from cdx.client.errors import CdxError
-from cdx.client.tracker import OrderTracker, TrackedState
+from cdx.client.tracker import OrderTracker
 from cdx.model.order import Order, OrderStatus, OrderType
 from cdx.model.symbol import Symbol
 from cdx.ui.format import fmt_amount, fmt_price
@@ -108,8 +108,8 @@ def _our_doing(tracker: OrderTracker, symbol: str) -> tuple[set[str], set[str]]:
             continue
         if tracked.key != tracked.order_id:
             placed.add(tracked.order_id)  # tracked under the local key of our placement
-        if tracked.state in (TrackedState.CANCELLING, TrackedState.CANCELLED):
-            cancelled.add(tracked.order_id)
+        if tracked.cancel_requested:
+            cancelled.add(tracked.order_id)  # not its state: a report may say CANCELLED too
     return placed, cancelled
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 
 from textual.pilot import Pilot
@@ -12,18 +11,9 @@ from cdx.client.tracker import TrackedState
 from cdx.ui.app import DashboardApp
 from cdx.ui.screens.confirm import ConfirmScreen
 from cdx.ui.screens.help import HelpScreen
+from pilot_wait import until
 
 Settle = Callable[[Pilot], Awaitable[None]]
-WAIT_S = 15.0
-
-
-async def until(pilot: Pilot, condition: Callable[[], object], what: str) -> None:
-    """Let the app run until `condition()` holds, within an overall deadline."""
-    deadline = asyncio.get_running_loop().time() + WAIT_S
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for: {what}")
-        await pilot.pause(0.02)
 
 
 def test_main_screen_120x40(

@@ -7,7 +7,6 @@ trades marked on the tape), a limit buy resting below the market, and one cancel
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 
 from textual.pilot import Pilot
@@ -17,17 +16,9 @@ from cdx.server.runner import BackgroundExchange
 from cdx.ui.app import DashboardApp
 from cdx.ui.widgets.order_history import OrderHistory
 from conftest import FROZEN_NOW_MS
+from pilot_wait import until
 
 Settle = Callable[[Pilot], Awaitable[None]]
-WAIT_S = 15.0
-
-
-async def until(pilot: Pilot, condition: Callable[[], object], what: str) -> None:
-    deadline = asyncio.get_running_loop().time() + WAIT_S
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for: {what}")
-        await pilot.pause(0.02)
 
 
 def trade_history(exchange: BackgroundExchange) -> None:

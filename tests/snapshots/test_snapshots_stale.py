@@ -9,7 +9,6 @@ exact and nothing arrives to change it.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 
 from textual.pilot import Pilot
@@ -18,9 +17,9 @@ from cdx.client.credentials import Credentials
 from cdx.client.rest import RestClient
 from cdx.server.runner import BackgroundExchange
 from cdx.ui.app import DashboardApp
+from pilot_wait import until
 
 FROZEN_NOW_MS = 1_700_000_000_000
-WAIT_S = 15.0
 
 
 class SetClock:
@@ -31,14 +30,6 @@ class SetClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-async def until(pilot: Pilot, condition: Callable[[], object], what: str) -> None:
-    deadline = asyncio.get_running_loop().time() + WAIT_S
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for: {what}")
-        await pilot.pause(0.02)
 
 
 def test_stale_ladder_ticker_and_refused_enter(

@@ -7,10 +7,8 @@ what the order became, as a busy exchange would; the user is told exactly that.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
-from collections.abc import Callable
 
 from aiohttp import web
 from textual.pilot import Pilot
@@ -20,18 +18,10 @@ from cdx.client.rest import RestClient
 from cdx.client.tracker import TrackedState
 from cdx.model.order import OrderType, Side
 from cdx.ui.app import DashboardApp
+from pilot_wait import until
 
 SYMBOL = "btcusdt"
 DEMO = Credentials("demo", "demo-secret")
-WAIT_S = 10.0
-
-
-async def until(pilot: Pilot, condition: Callable[[], object], what: str) -> None:
-    deadline = asyncio.get_running_loop().time() + WAIT_S
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for: {what}")
-        await pilot.pause(0.02)
 
 
 async def accepted_only(request: web.Request) -> web.Response:

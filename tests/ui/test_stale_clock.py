@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import gzip
 import json
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -31,10 +30,10 @@ from cdx.model.order import OrderType, Side
 from cdx.server.runner import SimConfig, start_exchange, wall_clock_ms
 from cdx.ui.app import DashboardApp
 from cdx.ui.screens.confirm import ConfirmScreen
+from pilot_wait import until
 
 SYMBOL = "btcusdt"
 DEMO = Credentials("demo", "demo-secret")
-WAIT_S = 10.0
 SHIFT_MS = 30_000
 
 
@@ -93,14 +92,6 @@ class ShiftedFront:
                 if isinstance(frame.get(key), int):
                     frame[key] += self.shift_ms - self.late_ms
             await ws.send_bytes(gzip.compress(json.dumps(frame).encode()))
-
-
-async def until(pilot: Pilot, condition: Callable[[], object], what: str) -> None:
-    deadline = asyncio.get_running_loop().time() + WAIT_S
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for: {what}")
-        await pilot.pause(0.02)
 
 
 def marked_stale(app: DashboardApp) -> bool:

@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import re
 import time
-from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -28,13 +27,13 @@ from cdx.client.tracker import TrackedState
 from cdx.model.order import OrderType, Side
 from cdx.ui.app import DashboardApp
 from cdx.ui.screens.confirm import ConfirmScreen
+from pilot_wait import until
 
 if TYPE_CHECKING:
     from conftest import HostileServer
 
 SYMBOL = "btcusdt"
 DEMO = Credentials("demo", "demo-secret")
-WAIT_S = 10.0
 ORDER_PATH = "/v1/order"
 REST_PATHS = (
     "/v1/symbols",
@@ -111,14 +110,6 @@ class Outage:
             await self.hostile._relay(ws)
         finally:
             self._sockets.discard(ws)
-
-
-async def until(pilot: Pilot, condition: Callable[[], object], what: str) -> None:
-    deadline = asyncio.get_running_loop().time() + WAIT_S
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for: {what}")
-        await pilot.pause(0.02)
 
 
 def stale(app: DashboardApp) -> bool:

@@ -20,7 +20,6 @@ import aiohttp
 from aiohttp import web
 from rich.text import Text
 from textual.app import App, ComposeResult
-from textual.pilot import Pilot
 
 from cdx.client.rest import RestClient
 from cdx.client.stream import (
@@ -36,8 +35,8 @@ from cdx.ui import STYLES_DIR
 from cdx.ui.app import DashboardApp
 from cdx.ui.state import MarketState, Part
 from cdx.ui.widgets.status_bar import StatusBar
+from pilot_wait import until
 
-WAIT_S = 10.0
 SYMBOL = "btcusdt"
 DEPTH = channels.depth(SYMBOL, 0)
 
@@ -236,15 +235,6 @@ class Relay:
             if gzip.decompress(message.data).startswith(b'{"pong"'):
                 self.forwarded_pongs += 1
             await ws.send_bytes(message.data)
-
-
-async def until(pilot: Pilot, condition: Callable[[], object], what: str) -> None:
-    """Let the app run until `condition()` holds, as a user waits for the screen."""
-    deadline = asyncio.get_running_loop().time() + WAIT_S
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for: {what}")
-        await pilot.pause(0.02)
 
 
 def shown(app: DashboardApp) -> str:

@@ -3,8 +3,6 @@ that did when something does (cdx runs over SSH and stays open all day)."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from decimal import Decimal as D
 
 from textual.app import App, ComposeResult
@@ -19,9 +17,9 @@ from cdx.ui import STYLES_DIR
 from cdx.ui.app import DashboardApp
 from cdx.ui.widgets.ladder import Ladder
 from cdx.ui.widgets.ladder_layout import bar_scale
+from pilot_wait import until
 
 SYMBOL = "btcusdt"
-WAIT_S = 10.0
 
 BTC = Symbol("btcusdt", "btc", "usdt", 2, 6, D("0.0001"), D("5"))
 ASKS: tuple[Level, ...] = (
@@ -109,15 +107,6 @@ def test_the_bar_scale_holds_while_the_deepest_total_fits() -> None:
     assert bar_scale(D("0.9"), D(2)) == D(2)
     assert bar_scale(D("2.1"), D(2)) == D(5)  # outgrown: the next round number
     assert bar_scale(D("0.5"), D(2)) == D("0.5")  # far below: rescaled down
-
-
-async def until(pilot: Pilot, condition: Callable[[], object], what: str) -> None:
-    """Let the app run until `condition()` holds (a user waiting for the screen)."""
-    deadline = asyncio.get_running_loop().time() + WAIT_S
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for: {what}")
-        await pilot.pause(0.02)
 
 
 async def settle(pilot: Pilot, app: DashboardApp, writes: list[object], what: str) -> None:

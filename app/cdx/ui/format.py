@@ -17,8 +17,9 @@ So a column sized for `width` never hides digits silently.
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from decimal import (
@@ -30,6 +31,7 @@ from decimal import (
     Decimal,
     localcontext,
 )
+from typing import ParamSpec, TypeVar
 
 from cdx.protocol.decimals import places
 
@@ -241,3 +243,19 @@ def display_math() -> AbstractContextManager[Context]:
     infinite or NaN, which the formatters show as `?` and bar builders treat as nothing.
     """
     return localcontext(_SAFE)
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def under_display_math(func: Callable[_P, _R]) -> Callable[_P, _R]:
+    """`func` run inside `display_math()`: for a function that works on server values on
+    every keystroke or push and so must never trap."""
+
+    @functools.wraps(func)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with display_math():
+            return func(*args, **kwargs)
+
+    return wrapper

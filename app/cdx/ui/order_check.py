@@ -17,7 +17,14 @@ from cdx.model.order import OrderType, Side
 from cdx.model.preview import Preview, crosses, estimate
 from cdx.model.symbol import FEE_RATE, Symbol
 from cdx.protocol.decimals import places
-from cdx.ui.format import display_math, fmt_amount, fmt_exact, fmt_price, fmt_text
+from cdx.ui.format import (
+    display_math,
+    fmt_amount,
+    fmt_exact,
+    fmt_price,
+    fmt_text,
+    under_display_math,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +132,7 @@ def _number(text: str, what: str, decimals: int, unit: str) -> tuple[Decimal | N
     return value, None
 
 
+@under_display_math
 def validate(
     symbol: Symbol,
     side: Side,
@@ -147,23 +155,6 @@ def validate(
     raises: arithmetic on the server's values (minimums, balances, the book) cannot trap, and
     what the user types is a bounded plain decimal before any arithmetic.
     """
-    with display_math():
-        return _validate(
-            symbol, side, type, price_text, amount_text, account, reference, book, step
-        )
-
-
-def _validate(
-    symbol: Symbol,
-    side: Side,
-    type: OrderType,
-    price_text: str,
-    amount_text: str,
-    account: Account | None,
-    reference: Decimal | None,
-    book: Book | None,
-    step: int,
-) -> Check:
     base, quote = fmt_text(symbol.base.upper(), 12), fmt_text(symbol.quote.upper(), 12)
     errors: list[tuple[str, str]] = []
     price: Decimal | None = None
@@ -298,6 +289,7 @@ def share_label(share: Decimal) -> str:
     return "max" if share == 1 else f"{fmt_amount((share * 100).normalize())}%"
 
 
+@under_display_math
 def amount_for_share(
     symbol: Symbol,
     side: Side,
@@ -309,18 +301,6 @@ def amount_for_share(
     """The amount that spends `share` of the available balance, rounded down to what the
     exchange takes: a limit buy's base amount (available quote / price), a market buy's quote
     amount, a sell's base amount. Never raises (see `validate`)."""
-    with display_math():
-        return _amount_for_share(symbol, side, type, share, price_text, account)
-
-
-def _amount_for_share(
-    symbol: Symbol,
-    side: Side,
-    type: OrderType,
-    share: Decimal,
-    price_text: str,
-    account: Account | None,
-) -> Shortcut:
     coin = fmt_text(symbol.held_coin(side).upper(), 12)
     if account is None:
         return Shortcut(None, "Balances not known yet: type the amount")

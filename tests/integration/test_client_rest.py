@@ -18,6 +18,7 @@ from cdx.client.errors import (
     OrderStateUnknown,
     TransportError,
 )
+from cdx.client.placement import NotPlaced, Placed, reconcile_once
 from cdx.client.ratelimit import RateLimiter
 from cdx.client.rest import RestClient
 from cdx.model.order import OrderStatus, OrderType, Side
@@ -208,8 +209,9 @@ async def test_lost_placement_is_unknown_then_reconciled_without_a_resend(hostil
     async with RestClient(hostile.rest_url, DEMO, timeout=1.0) as rest:
         with pytest.raises(OrderStateUnknown) as info:
             await rest.place_order("btcusdt", Side.BUY, OrderType.LIMIT, Decimal("0.02"), FAR_BID)
-        order = await rest.reconcile(info.value)
-        assert order is not None
+        outcome = await reconcile_once(rest, info.value, wait=True)
+        assert isinstance(outcome, Placed) and outcome.order is not None
+        order = outcome.order
         assert (order.side, order.volume, order.price) == (Side.BUY, Decimal("0.02"), FAR_BID)
         assert (await rest.open_orders("btcusdt")).count == 1
 
@@ -220,7 +222,7 @@ async def test_reconcile_reports_an_order_that_was_never_placed(client) -> None:
     unknown = OrderStateUnknown(
         "btcusdt", Side.SELL, OrderType.LIMIT, Decimal("0.03"), Decimal("99999.00"), sent_at_ms
     )
-    assert await client.reconcile(unknown) is None
+    assert isinstance(await reconcile_once(client, unknown, wait=True), NotPlaced)
 
 
 async def test_unreachable_server_is_a_transport_error() -> None:

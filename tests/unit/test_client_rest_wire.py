@@ -28,6 +28,7 @@ from cdx.client.errors import (
     RateLimited,
     TransportError,
 )
+from cdx.client.placement import NotPlaced, Placed, Unknown, reconcile_once
 from cdx.client.ratelimit import RateLimiter
 from cdx.client.rest import RestClient
 from cdx.model.order import OrderStatus, OrderType, Side
@@ -427,9 +428,10 @@ async def test_reconcile_finds_the_order_a_lost_placement_created(client, server
         sent_at_ms,
         baseline=Baseline("1041"),
     )
-    order = await client.reconcile(unknown)
-    assert order is not None and order.id == "1042"
-    assert await client.reconcile(unknown, exclude={"1042"}) is None
+    outcome = await reconcile_once(client, unknown, wait=True)
+    assert isinstance(outcome, Placed) and outcome.order_id == "1042"
+    excluded = await reconcile_once(client, unknown, exclude={"1042"}, wait=True)
+    assert isinstance(excluded, NotPlaced)
     _, path, params = server.seen[-1]
     assert path == "/v1/allOrders"
     assert int(params["startDate"]) <= sent_at_ms
@@ -446,12 +448,12 @@ async def test_reconcile_never_claims_an_order_older_than_the_send(client, serve
         sent_at_ms,
         baseline=Baseline("1042"),  # order 1042 existed before the send
     )
-    assert await client.reconcile(unknown) is None
+    assert isinstance(await reconcile_once(client, unknown, wait=True), NotPlaced)
     without_baseline = OrderStateUnknown(
         "btcusdt", Side.BUY, OrderType.LIMIT, Decimal("0.01"), Decimal("27000.5"), sent_at_ms
     )
-    with pytest.raises(OrderStateUnknown, match="may predate the send"):
-        await client.reconcile(without_baseline)
+    outcome = await reconcile_once(client, without_baseline, wait=True)
+    assert isinstance(outcome, Unknown) and "may predate the send" in str(outcome.lost)
 
 
 async def test_prices_sent_as_json_numbers_stay_exact(client, server) -> None:

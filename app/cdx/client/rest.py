@@ -21,11 +21,11 @@ names stay importable from here.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from cdx.client.errors import BadResponse, Baseline, CdxError, OrderStateUnknown
+from cdx.client.errors import BadResponse, Baseline, CdxError
 from cdx.client.http_transport import MAX_BODY_BYTES
 from cdx.client.paging import MAX_PAGES, OpenOrderList, OrderList, every_page
 from cdx.client.placement_answer import (
@@ -307,24 +307,6 @@ class RestClient(RestSession):
 
     async def cancel_all(self, symbol: Symbol | str) -> None:
         await self._call(ep.CANCEL_ALL, {"symbol": _name(symbol)}, Priority.USER)
-
-    async def reconcile(
-        self, unknown: OrderStateUnknown, *, exclude: Collection[str] = ()
-    ) -> Order | None:
-        """The order a lost placement created, or None if the exchange proves it has none.
-
-        Kept for older callers; `cdx.client.placement.settle` is the full answer. Raises the
-        (updated) `OrderStateUnknown` when the exchange still cannot tell: a failed look-up, a
-        match that cannot be told from an order older than the send, or several matches.
-        """
-        from cdx.client.placement import NotPlaced, Placed, reconcile_once
-
-        outcome = await reconcile_once(self, unknown, exclude=exclude, wait=True)
-        if isinstance(outcome, Placed):
-            return outcome.order
-        if isinstance(outcome, NotPlaced):
-            return None
-        raise outcome.lost
 
 
 def _name(symbol: Symbol | str) -> str:

@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING
 from textual.command import CommandPalette
 from textual.widgets import Input, Static
 
+from cdx.client.credentials import Credentials
 from cdx.client.rest import RestClient
 from cdx.protocol import channels
 from cdx.server.runner import RunningExchange
 from cdx.ui.app import DashboardApp
+from cdx.ui.commands import binding_entries
 from cdx.ui.screens.help import HelpScreen
 from cdx.ui.screens.symbol_picker import SymbolPicker
 from cdx.ui.widgets.ladder import Ladder, RowKind
@@ -160,6 +162,18 @@ async def test_read_only_without_keys(exchange: RunningExchange) -> None:
             message = str(app.query_one("#form-message", Static).render())
             assert "Read-only" in message
             assert exchange.engine.open_orders("demo", "btcusdt") == []
+
+
+async def test_the_palette_offers_trading_only_with_keys(exchange: RunningExchange) -> None:
+    """What ctrl+p lists: without keys no buy, sell or cancel (as the footer), with keys all."""
+    for credentials, trading in ((None, False), (Credentials("demo", "demo-secret"), True)):
+        async with RestClient(exchange.rest_url, credentials) as rest:
+            app = DashboardApp(rest, exchange.ws_url, "btcusdt", poll_interval=0.2)
+            async with app.run_test(size=(120, 40)):
+                titles = [title for title, _, _ in binding_entries(app)]
+        assert any(title.startswith("Help") for title in titles)
+        for action in ("Limit buy", "Market sell", "Cancel the selected order"):
+            assert any(title.startswith(action) for title in titles) is trading, action
 
 
 async def test_watchlist_enter_opens_that_symbol(dashboard: Dashboard) -> None:

@@ -18,6 +18,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from cdx.ui.format import fmt_text
 from cdx.ui.keys import key_label
+from cdx.ui.trading_gate import trading_allowed
 
 if TYPE_CHECKING:
     from cdx.ui.app import DashboardApp
@@ -27,10 +28,13 @@ Entry = tuple[str, Callable[[], object], str]
 
 
 def binding_entries(app: DashboardApp) -> Iterator[Entry]:
-    """One entry per app binding with an id and a tooltip; the palette's own key is left out."""
+    """One entry per app binding with an id and a tooltip; the palette's own key is left out,
+    and so are the trading keys when the dashboard is read-only."""
     for binding in Binding.make_bindings(type(app).BINDINGS):
         if binding.id is None or not binding.tooltip or binding.action == "command_palette":
             continue
+        if not trading_allowed(binding.action.split("(", 1)[0], app.read_only):
+            continue  # without keys the palette offers no trading, as the footer does not
         key = key_label(app, binding)
         yield binding.tooltip, partial(app.run_action, binding.action), f"key {key}"
 

@@ -302,6 +302,7 @@ async def test_a_rejected_order_is_explained_in_the_form(dashboard: Dashboard) -
             pilot, lambda: str(message.render()).startswith("Not placed: "), "refusal shown"
         )
         assert "insufficient" in str(message.render())
+        assert "not placed" not in str(message.render()).lower().removeprefix("not placed")
         assert len(dashboard.open_orders()) == 1  # only the other terminal's order
         await dashboard.until(pilot, lambda: len(shown_orders(dashboard)) == 1, "one row")
 

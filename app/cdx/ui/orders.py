@@ -314,7 +314,10 @@ class OrderDesk(_Base):
             self.form.reset_amount(unless_edited_since=self._confirmed_edits)
             self.notify(f"{draft.describe()} — order {outcome.order_id}", title="Order placed")
         elif isinstance(outcome, NotPlaced):
-            self.form.show_error(f"Not placed: {outcome.reason}")
+            # The form shows the order already: its cause, once (the reason usually reads
+            # "order BUY LIMIT ... not placed: <cause>"; the message line keeps it whole).
+            _, named, cause = outcome.reason.partition(" not placed: ")
+            self.form.show_error(f"Not placed: {cause if named else outcome.reason}")
             self.notify(outcome.reason, title="Order not placed", severity="error")
         else:
             self.notify(outcome.reason, title="Order state unknown", severity="warning", timeout=8)

@@ -89,17 +89,16 @@ async def test_ticker_last_price_is_coloured_by_its_move_and_change_by_its_sign(
     async with Host(bar).run_test(size=(120, 3)) as pilot:
         up = bar.get_component_rich_style("ticker-bar--up")
         down = bar.get_component_rich_style("ticker-bar--down")
+        classes = set(bar.classes)
         bar.show(ticker("27000.50", "0.0071"), BTC)
         bar.show(ticker("27001.00", "0.0072"), BTC)
         await pilot.pause()
-        assert bar.has_class("-up") and not bar.has_class("-down")
         text = bar.render()
         assert "▲" in text.plain
         assert style_of(text, "27,001.00").color == up.color
         assert style_of(text, "+0.72%").color == up.color
         bar.show(ticker("26990.00", "-0.0031"), BTC)
         await pilot.pause()
-        assert bar.has_class("-down") and not bar.has_class("-up")
         text = bar.render()
         assert style_of(text, "26,990.00").color == down.color
         assert style_of(text, "-0.31%").color == down.color
@@ -109,6 +108,40 @@ async def test_ticker_last_price_is_coloured_by_its_move_and_change_by_its_sign(
         text = bar.render()
         assert style_of(text, "26,995.00").color == up.color
         assert style_of(text, "-0.10%").color == down.color
+        # The colour is chosen when drawing: no class is swapped on the widget (a swap
+        # restyles it and rebuilds every component style, on every price move).
+        assert set(bar.classes) == classes
+
+
+def drawn_color(bar: TickerBar, part: str) -> object:
+    """The colour the drawn (on-screen) line gives to the first character of `part`."""
+    for segment in bar.render_line(0):
+        if part in segment.text:
+            return segment.style.color if segment.style else None
+    raise AssertionError(f"{part!r} not drawn")
+
+
+async def test_ticker_price_and_sparkline_colours_follow_the_move_and_the_theme() -> None:
+    bar = TickerBar()
+    app = Host(bar)
+    async with app.run_test(size=(120, 3)) as pilot:
+        app.theme = "textual-dark"
+        bar.set_history([D(n) for n in range(30)])
+        bar.show(ticker("27000.50", "0.0071"), BTC)
+        bar.show(ticker("27001.00", "0.0072"), BTC)
+        await pilot.pause()
+        up, down = (bar.get_component_rich_style(f"ticker-bar--{n}") for n in ("up", "down"))
+        assert drawn_color(bar, "27,001.00") == up.color
+        assert drawn_color(bar, "█") == up.color  # the sparkline takes the move's colour
+        bar.show(ticker("26990.00", "0.0071"), BTC)
+        await pilot.pause()
+        assert drawn_color(bar, "26,990.00") == down.color
+        assert drawn_color(bar, "█") == down.color
+        app.theme = "nord"
+        await pilot.pause()
+        light_down = bar.get_component_rich_style("ticker-bar--down").color
+        assert light_down != down.color
+        assert drawn_color(bar, "26,990.00") == light_down
 
 
 async def test_ticker_keeps_last_and_change_when_narrow() -> None:

@@ -14,14 +14,15 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Text
-from textual.reactive import reactive
 from textual.widget import Widget
 
 from cdx.model.market import Ticker
 from cdx.model.symbol import Symbol
 from cdx.ui.format import display_math, fmt_compact, fmt_pct, fmt_price, fmt_text
 from cdx.ui.widgets.contained import Contained, contained
+from cdx.ui.widgets.row_lines import Palette
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +30,19 @@ SPARK_LEVELS = "▁▂▃▄▅▆▇█"
 KEEP_CLOSES = 300
 """As many closes as a kline request returns; the sparkline shows the last that fit."""
 MIN_SPARK_WIDTH = 8
+SPARK_STYLES = {1: "ticker-bar--spark-up", -1: "ticker-bar--spark-down"}
 
 
 class TickerBar(Contained, Widget):
     """The selected symbol's 24 h statistics; the last price is coloured against the previous
-    last, the change against zero (CSS classes `-up` / `-down` say which way the last moved)."""
+    last, the change against zero.
+
+    The colours come from component classes resolved once per style change (a `Palette`) and
+    are chosen when drawing. The direction is not a CSS class on the widget: swapping one on
+    every price move restyled the widget and rebuilt every component style each time (about
+    1.5 ms a move, most of the UI's garbage). The `-stale` class is set only when staleness
+    starts or ends.
+    """
 
     DEFAULT_CSS = """
     TickerBar {
@@ -49,12 +58,11 @@ class TickerBar(Contained, Widget):
         "ticker-bar--down",
         "ticker-bar--flat",
         "ticker-bar--spark",
+        "ticker-bar--spark-up",
+        "ticker-bar--spark-down",
         "ticker-bar--stale",
         "ticker-bar--dim",
     }
-
-    direction: reactive[int] = reactive(0, repaint=False, init=False)
-    """+1 if the last price rose at the latest update, -1 if it fell, 0 if unchanged."""
 
     def __init__(
         self,
@@ -69,6 +77,8 @@ class TickerBar(Contained, Widget):
         self._closes: deque[Decimal] = deque(maxlen=KEEP_CLOSES)
         self._last_open_time: int | None = None
         self._stale: str | None = None
+        self._direction = 0
+        self._palette: Palette | None = None
 
     @contained
     def show(self, ticker: Ticker, symbol: Symbol) -> None:
@@ -76,12 +86,11 @@ class TickerBar(Contained, Widget):
         previous = self._ticker
         if previous is not None and previous.symbol == ticker.symbol:
             if ticker.last > previous.last:
-                self.direction = 1
+                self._direction = 1
             elif ticker.last < previous.last:
-                self.direction = -1
+                self._direction = -1
         else:
-            self.direction = 0
-            self.set_class(False, "-up", "-down")
+            self._direction = 0
         if previous != ticker or self._symbol != symbol:
             self._ticker = ticker
             self._symbol = symbol
@@ -133,30 +142,51 @@ class TickerBar(Contained, Widget):
         """The closes the sparkline is drawn from, oldest first."""
         return tuple(self._closes)
 
-    def watch_direction(self, direction: int) -> None:
-        self.set_class(direction > 0, "-up")
-        self.set_class(direction < 0, "-down")
+    @property
+    def direction(self) -> int:
+        """+1 if the last price rose at the latest update, -1 if it fell, 0 if unchanged."""
+        return self._direction
+
+    @property
+    def palette(self) -> Palette:
+        """The component styles, resolved on first use after a style change."""
+        if self._palette is None:
+            self._palette = Palette(
+                self.rich_style,
+                ((name, self.get_component_rich_style(name)) for name in self.COMPONENT_CLASSES),
+            )
+        return self._palette
+
+    def notify_style_update(self) -> None:
+        """Styles changed (theme, CSS, the `-stale` class): resolve the palette again."""
+        super().notify_style_update()
+        self._palette = None
 
     def render(self) -> Text:
         ticker, symbol = self._ticker, self._symbol
-        style = self.get_component_rich_style
+        style: Palette = self.palette
         line = Text(no_wrap=True, overflow="crop", end="")
         if self._stale is not None:
-            line.append(f" {self._stale} ", style("ticker-bar--stale"))
+            line.append(f" {self._stale} ", style["ticker-bar--stale"])
         if ticker is None or symbol is None:
-            line.append(" waiting for ticker…", style("ticker-bar--label"))
+            line.append(" waiting for ticker…", style["ticker-bar--label"])
             return line
         width = self.size.width - line.cell_len
         spark_room = 3 + MIN_SPARK_WIDTH if self._closes else 0
         fields = ticker_fields(ticker, symbol, self.direction, width, spark_room)
-        dim = style("ticker-bar--dim") if self._stale is not None else None
+        dim = style["ticker-bar--dim"] if self._stale is not None else None
         for text, component in fields:
-            line.append(text, dim or style(component))
+            line.append(text, dim or style[component])
         spark_width = self.size.width - line.cell_len - 3
         if spark_width >= MIN_SPARK_WIDTH and self._closes:
             line.append("  ")
-            line.append(self._sparkline(spark_width), dim or style("ticker-bar--spark"))
+            line.append(self._sparkline(spark_width), dim or self._spark_style(style))
         return line
+
+    def _spark_style(self, palette: Palette) -> Style:
+        """The sparkline takes the colour of the last move (the spark colour when none)."""
+        name = SPARK_STYLES.get(self._direction, "ticker-bar--spark")
+        return palette[name]
 
     def _sparkline(self, width: int) -> str:
         return sparkline(list(self._closes)[-width:])

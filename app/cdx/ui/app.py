@@ -359,6 +359,7 @@ class DashboardApp(
         self.status_bar.set_symbol(symbol.name)
         self.watchlist.current = symbol.name
         self.form.configure(symbol, read_only=self.read_only)
+        self.show_default_size()
         self.sub_title = f"{symbol.base.upper()}/{symbol.quote.upper()}"
         self._orders_dirty = self._account_dirty = True
 

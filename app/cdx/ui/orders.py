@@ -33,10 +33,10 @@ from cdx.client.placement import (
 )
 from cdx.client.ratelimit import Priority
 from cdx.client.tracker import TrackedOrder, TrackedState
-from cdx.model.order import Order, Side
+from cdx.model.order import Order
 from cdx.protocol.errors import ErrorCode
 from cdx.ui.messages import AccountPolled, OpenOrdersPolled, OrdersChanged, PollFailed
-from cdx.ui.preview_text import dialog_lines
+from cdx.ui.order_dialog import order_dialog
 from cdx.ui.reconnect import ReconnectWatch, final_states, notices
 from cdx.ui.screens.confirm import ConfirmScreen
 from cdx.ui.stale import StaleMarks, refusal
@@ -227,13 +227,8 @@ class OrderDesk(_Base):
                 self._place(*self._begin(draft))
                 self.screen.set_focus(self.orders)
 
-        tone = "-buy" if draft.side is Side.BUY else "-sell"
         # The preview was computed with the draft (from the book at Enter): nothing to await.
-        details, warning = dialog_lines(draft, self.account)
-        dialog = ConfirmScreen(
-            draft.describe(), title="Place order?", tone=tone, details=details, warning=warning
-        )
-        self.push_screen(dialog, placed)
+        self.push_screen(order_dialog(draft, self.account), placed)
 
     def _begin(self, draft: OrderDraft) -> tuple[OrderDraft, OrderRequest, str]:
         """Track a confirmed order as pending and show its row, in the confirming key's own

@@ -125,7 +125,7 @@ async def test_a_digit_in_the_quick_dialog_opens_the_form_with_the_default_size(
         await set_default_size(pilot, "0.002")
         await pilot.press("b")
         keys = dialog(dashboard).query_one("#confirm-keys", Static)
-        assert "edit in the form" in str(keys.render())
+        assert "go on in the form" in str(keys.render())
         await pilot.press("2")
         assert not isinstance(app.screen, ConfirmScreen)
         assert app.form.query_one("#price").value == "2"  # type: ignore[attr-defined]

@@ -73,7 +73,7 @@ class TradingGate(_Base):
 
     def _refused_text(self) -> str:
         reason = self.key_refusal
-        return f"API key refused: {reason} (trading resumes once it is accepted)" if reason else ""
+        return f"Not trading (API key refused): {reason}" if reason else ""
 
     def key_refused(self, reason: str) -> None:
         """The exchange refused the key: KEY REFUSED instead of TRADING, trading off, and why

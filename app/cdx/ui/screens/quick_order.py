@@ -28,7 +28,7 @@ TYPE_AHEAD: dict[str, str | None] = {
 }
 """Keys that mean the user is typing an order: key name -> its character (Tab has none)."""
 
-TYPE_AHEAD_HINT = "0-9 . / Tab: edit in the form"
+TYPE_AHEAD_HINT = "0-9 . / Tab: go on in the form instead"
 
 
 class QuickOrderScreen(ConfirmScreen):
@@ -54,7 +54,7 @@ class QuickOrderScreen(ConfirmScreen):
         self._typed = typed
 
     def on_mount(self) -> None:
-        keys = f"{hint(self.app, ConfirmScreen)}    {TYPE_AHEAD_HINT}"
+        keys = f"{hint(self.app, ConfirmScreen)}\n{TYPE_AHEAD_HINT}"
         self.query_one("#confirm-keys", Static).update(keys)
 
     def action_type_ahead(self, key: str) -> None:

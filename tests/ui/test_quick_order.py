@@ -11,12 +11,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+import pytest
 from test_ladder_trading import book, cursor_to, rest_ours
+from test_stale_stops_trading import FakeClock
 from textual import events
 from textual.app import App
 from textual.pilot import Pilot
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
+from cdx.ui.app import DashboardApp
 from cdx.ui.screens.confirm import ConfirmScreen
 
 if TYPE_CHECKING:
@@ -26,6 +29,17 @@ TAKER = "fills now as a taker, up to"
 
 KEY_NAMES = {".": "full_stop"}
 """What the terminal driver calls a key whose character is not its name."""
+
+
+@pytest.fixture
+def still(dashboard: Dashboard) -> Dashboard:
+    """`dashboard` on a frozen UI clock: the still market's book never ages into STALE (and
+    refuses the order) because a loaded machine delivered a heartbeat late."""
+    app = dashboard.app
+    dashboard.app = DashboardApp(
+        app.rest, app.ws_url, app.symbol_name, clock=FakeClock(), poll_interval=app.poll_interval
+    )
+    return dashboard
 
 
 def burst(app: App[object], *keys: str) -> None:
@@ -50,8 +64,9 @@ async def set_default_size(pilot: Pilot, amount: str) -> None:
 
 
 async def test_quick_dialog_says_what_the_forms_dialog_says_through_the_spread(
-    dashboard: Dashboard,
+    still: Dashboard,
 ) -> None:
+    dashboard = still
     app = dashboard.app
     async with app.run_test(size=(120, 40)) as pilot:
         await dashboard.ready(pilot)
@@ -74,9 +89,8 @@ async def test_quick_dialog_says_what_the_forms_dialog_says_through_the_spread(
         await pilot.press("escape")
 
 
-async def test_move_dialog_warns_that_the_new_price_fills_as_a_taker(
-    dashboard: Dashboard,
-) -> None:
+async def test_move_dialog_warns_that_the_new_price_fills_as_a_taker(still: Dashboard) -> None:
+    dashboard = still
     app = dashboard.app
     async with app.run_test(size=(120, 40)) as pilot:
         await dashboard.ready(pilot)
@@ -95,8 +109,9 @@ async def test_move_dialog_warns_that_the_new_price_fills_as_a_taker(
 
 
 async def test_typing_ahead_after_b_places_the_typed_order_not_the_default(
-    dashboard: Dashboard,
+    still: Dashboard,
 ) -> None:
+    dashboard = still
     app = dashboard.app
     async with app.run_test(size=(120, 40)) as pilot:
         await dashboard.ready(pilot)
@@ -110,15 +125,22 @@ async def test_typing_ahead_after_b_places_the_typed_order_not_the_default(
             orders = dashboard.open_orders()
             return [(o.price, o.volume) for o in orders] == [(price, Decimal("0.01"))]
 
-        await dashboard.until(pilot, placed, f"0.01 @ {price} on the exchange")
+        try:
+            await dashboard.until(pilot, placed, f"0.01 @ {price} on the exchange")
+        except AssertionError as exc:
+            form = app.form
+            fields = [form.query_one(f"#{name}", Input).value for name in ("price", "amount")]
+            state = f"exchange {dashboard.open_orders()}, form {fields}, screen {app.screen}"
+            raise AssertionError(f"{exc}; {state}; told {[n.line for n in app.told()]}") from exc
         await pilot.pause(0.2)
         assert [(o.price, o.volume) for o in dashboard.open_orders()] == [(price, Decimal("0.01"))]
         assert not isinstance(app.screen, ConfirmScreen)
 
 
 async def test_a_digit_in_the_quick_dialog_opens_the_form_with_the_default_size(
-    dashboard: Dashboard,
+    still: Dashboard,
 ) -> None:
+    dashboard = still
     app = dashboard.app
     async with app.run_test(size=(120, 40)) as pilot:
         await dashboard.ready(pilot)

@@ -353,10 +353,11 @@ async def test_an_amount_is_not_carried_into_another_coin(dashboard: Dashboard) 
         assert amount.value == ""
 
 
-async def test_a_rejected_secret_is_shown_in_balances_and_polling_stops(
+async def test_a_rejected_secret_is_shown_in_balances_and_told_once_while_polls_go_on(
     exchange: RunningExchange,
 ) -> None:
-    """A wrong secret cannot get better by asking again: say so where the balances would be."""
+    """A wrong secret: said where the balances would be, and on the message line once, while
+    the poller keeps asking (slowly) in case the key is fixed on the exchange's side."""
     async with RestClient(exchange.rest_url, Credentials("demo", "not-the-secret")) as rest:
         app = DashboardApp(rest, exchange.ws_url, "btcusdt", poll_interval=0.05)
         async with app.run_test(size=(120, 40)) as pilot:
@@ -366,8 +367,11 @@ async def test_a_rejected_secret_is_shown_in_balances_and_polling_stops(
                 return any(w.group == "poll" and not w.is_finished for w in app.workers)
 
             deadline = asyncio.get_running_loop().time() + 10
-            while "signature rejected" not in panel.render().plain or polling():
+            while "signature rejected" not in panel.render().plain:
                 assert asyncio.get_running_loop().time() < deadline, panel.render().plain
                 await pilot.pause(0.05)
             assert "CDX_API_SECRET" in panel.render().plain
+            await pilot.pause(0.8)  # a few more refused polls (every 0.25 s)
+            assert polling()
+            assert len(app.told("API key refused")) == 1
             assert app.account is None

@@ -290,7 +290,7 @@ class DashboardApp(
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Dashboard keys act on the main screen only, and never while typing in a field."""
         on_main = self.screen is self.screen_stack[0] if self.screen_stack else True
-        if not trading_allowed(action, self.read_only):
+        if not trading_allowed(action, self.trading_off):
             return False  # hidden from the footer; a trading key says why (`refuse_trading`)
         if action == "submit_order":
             focused = self.focused
@@ -359,6 +359,7 @@ class DashboardApp(
         self.status_bar.set_symbol(symbol.name)
         self.watchlist.current = symbol.name
         self.form.configure(symbol, read_only=self.read_only)
+        self.show_default_size()
         self.sub_title = f"{symbol.base.upper()}/{symbol.quote.upper()}"
         self._orders_dirty = self._account_dirty = True
 
@@ -437,8 +438,9 @@ class DashboardApp(
             self._flush_account()
         if self._orders_dirty:
             self._flush_orders()
-        status.set_data_age(self.market.data_age(self.symbol_name))
-        self.show_staleness()
+        self.show_staleness()  # then the age: never `data live` beside a STALE ticker
+        age = self.market.data_age(self.symbol_name)
+        status.set_data_age(age, stale=self.stale_marks.label is not None)
         limiter = getattr(self.rest, "limiter", None)
         if limiter is not None:
             status.set_budgets(limiter.budgets())

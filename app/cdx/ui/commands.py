@@ -33,7 +33,7 @@ def binding_entries(app: DashboardApp) -> Iterator[Entry]:
     for binding in Binding.make_bindings(type(app).BINDINGS):
         if binding.id is None or not binding.tooltip or binding.action == "command_palette":
             continue
-        if not trading_allowed(binding.action.split("(", 1)[0], app.read_only):
+        if not trading_allowed(binding.action.split("(", 1)[0], app.trading_off):
             continue  # without keys the palette offers no trading, as the footer does not
         key = key_label(app, binding)
         yield binding.tooltip, partial(app.run_action, binding.action), f"key {key}"

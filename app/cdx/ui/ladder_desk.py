@@ -17,7 +17,7 @@ import logging
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from textual import work
+from textual import events, work
 from textual.widgets import Input
 
 from cdx.client.errors import ApiError, CdxError, TransportError
@@ -28,8 +28,10 @@ from cdx.model.order import OrderType, Side
 from cdx.ui.default_size import DefaultSizes, parse_size
 from cdx.ui.format import fmt_amount, fmt_price, fmt_text
 from cdx.ui.order_check import OrderDraft, validate
+from cdx.ui.order_dialog import order_dialog
 from cdx.ui.screens.amount_prompt import AmountPrompt
 from cdx.ui.screens.confirm import ConfirmScreen
+from cdx.ui.screens.quick_order import TYPE_AHEAD
 from cdx.ui.widgets.ladder import Ladder
 from cdx.ui.widgets.ladder_layout import bucket
 from cdx.ui.widgets.order_form import OrderForm
@@ -44,6 +46,7 @@ else:
 log = logging.getLogger(__name__)
 
 READ_ONLY = "Read-only: no keys set"
+LADDER_TITLE = "Depth"
 NO_FORM_RESET = -1
 """`OrderDesk._confirmed_edits` for an order sent from the ladder: the form's amount is not
 the one placed, so a placement must not clear it."""
@@ -93,6 +96,7 @@ class LadderDesk(_Base):
                 self.notify(problem, title="Default size not set", severity="error")
                 return False
         unsaved = self.default_sizes.set(symbol.name, size)
+        self.show_default_size()
         name = fmt_text(symbol.name.upper(), 16)
         if size is None:
             self.notify(f"No default size for {name}: b / s open the form", title="Default size")
@@ -146,15 +150,19 @@ class LadderDesk(_Base):
         price_text = fmt_price(price, symbol.price_precision, grouped=False, width=None)
         amount_text = fmt_amount(size, symbol.amount_precision, grouped=False, width=None)
         book = self.market.book(symbol.name, self.step)
-        reference = None
-        if book is not None:
-            reference = book.best_bid if side is Side.SELL else book.best_ask
         check = validate(
-            symbol, side, OrderType.LIMIT, price_text, amount_text, self.account, reference
+            symbol,
+            side,
+            OrderType.LIMIT,
+            price_text,
+            amount_text,
+            self.account,
+            self._reference(side),
+            book=book,
+            step=self.step,
         )
         if check.draft is None:
-            self.form.open(side, OrderType.LIMIT, price)
-            self.form.query_one("#amount", Input).value = amount_text
+            self._form_with_default(side, price, amount_text)
             first = check.first_error
             reason = first[1] if first is not None else "cannot be checked"
             self.notify(reason, title="Default size order not proposed", severity="warning")
@@ -162,15 +170,51 @@ class LadderDesk(_Base):
         self._confirm_quick(check.draft)
         return True
 
+    def _form_with_default(self, side: Side, price: Decimal, amount_text: str) -> None:
+        """The form for a limit order at `price` with the default size in the amount."""
+        self.form.open(side, OrderType.LIMIT, price)
+        self.form.query_one("#amount", Input).value = amount_text
+
     def _confirm_quick(self, draft: OrderDraft) -> None:
+        """The dialog of the form's Enter (`order_dialog`: the same preview), for `draft`."""
+        if self._refused_stale():
+            return
+
         def placed(confirmed: bool | None) -> None:
-            if confirmed:
+            if confirmed is None:
+                return  # typed ahead: the order is in the form now (`_typed_ahead`)
+            if confirmed and not self._refused_stale():
                 self._confirmed_edits = NO_FORM_RESET
                 self._place(*self._begin(draft))
             self.screen.set_focus(self.ladder)
 
-        tone = "-buy" if draft.side is Side.BUY else "-sell"
-        self.push_screen(ConfirmScreen(draft.describe(), title="Place order?", tone=tone), placed)
+        def typed(key: str) -> None:
+            self._typed_ahead(draft, key)
+
+        self.push_screen(order_dialog(draft, self.account, typed=typed), placed)
+
+    def _typed_ahead(self, draft: OrderDraft, key: str) -> None:
+        """A digit, `.` or Tab in the quick dialog: the user is typing an order, as if `b`
+        had opened the form. The form opens at the draft's price with the default size, and
+        the key is applied there as the form would have taken it: a character replaces the
+        selected price (posted after the field's focus, which selects it), Tab goes on to the
+        amount."""
+        symbol = draft.symbol
+        amount = fmt_amount(draft.volume, symbol.amount_precision, grouped=False, width=None)
+        assert draft.price is not None
+        self._form_with_default(draft.side, draft.price, amount)
+        character = TYPE_AHEAD.get(key)
+        if character is None:
+            self.form.action_next_field()
+        else:
+            self.form.query_one("#price", Input).post_message(events.Key(key, character))
+
+    def show_default_size(self) -> None:
+        """Name the symbol's default size in the ladder's title (`Depth  default 0.002`):
+        where a trader looks before `b` / `s`, so a dialog instead of the form is expected."""
+        size = self.default_size()
+        shown = f"  default {format(size.normalize(), 'f')}" if size is not None else ""
+        self.ladder.border_title = f"{LADDER_TITLE}{shown}"
 
     # Cancel at a price -------------------------------------------------------------------------
 
@@ -277,19 +321,20 @@ class LadderDesk(_Base):
         question = (
             f"Move order {order.order_id} {order.side.value} "
             f"{fmt_amount(draft.volume, symbol.amount_precision, width=None)} @ {old} → "
-            f"{self._price_text(price)}?{self._crossing(order.side, price)}\n"
+            f"{self._price_text(price)}?\n"
             "It is cancelled first; the new order is placed only if the cancel succeeds."
         )
 
         def confirmed(yes: bool | None) -> None:
             self._end_move()
             self.screen.set_focus(self.ladder)
-            if yes:
+            if yes and not self._refused_stale():
                 self._confirmed_edits = NO_FORM_RESET
                 self._move(order, draft, self._begin(draft)[2])
 
-        tone = "-buy" if order.side is Side.BUY else "-sell"
-        self.push_screen(ConfirmScreen(question, title="Move order?", tone=tone), confirmed)
+        # No share of the balance: the old order's funds come back with its cancel.
+        dialog = order_dialog(draft, None, question=question, title="Move order?")
+        self.push_screen(dialog, confirmed)
 
     def _move_draft(self, order: TrackedOrder, price: Decimal) -> OrderDraft | None:
         """The new order: what is left of the old one at `price`, or None (reason said)."""
@@ -304,23 +349,15 @@ class LadderDesk(_Base):
             fmt_price(price, symbol.price_precision, grouped=False, width=None),
             fmt_amount(left, symbol.amount_precision, grouped=False, width=None),
             None,  # the old order's funds come back with its cancel: the exchange checks
+            self._reference(order.side),
+            book=self.market.book(symbol.name, self.step),
+            step=self.step,
         )
         if check.draft is None:
             first = check.first_error
             reason = first[1] if first is not None else "cannot be checked"
             self.notify(reason, title="Cannot move there", severity="error")
         return check.draft
-
-    def _crossing(self, side: Side, price: Decimal) -> str:
-        """A warning when the new price reaches the other side: it trades at once."""
-        book = self.market.book(self.symbol_name, self.step)
-        if book is None:
-            return ""
-        if side is Side.BUY and book.best_ask is not None and price >= book.best_ask:
-            return "\nAt or above the best ask: it fills at once as a taker."
-        if side is Side.SELL and book.best_bid is not None and price <= book.best_bid:
-            return "\nAt or below the best bid: it fills at once as a taker."
-        return ""
 
     @work(group="orders", exit_on_error=False)
     async def _move(self, order: TrackedOrder, draft: OrderDraft, key: str) -> None:
@@ -411,6 +448,13 @@ class LadderDesk(_Base):
         self.poke_poller()
 
     # Words -------------------------------------------------------------------------------------
+
+    def _reference(self, side: Side) -> Decimal | None:
+        """The best price on the other side of the book (what `validate` estimates with)."""
+        book = self.market.book(self.symbol_name, self.step)
+        if book is None:
+            return None
+        return book.best_bid if side is Side.SELL else book.best_ask
 
     def _price_text(self, price: Decimal | None) -> str:
         symbol = self.symbol

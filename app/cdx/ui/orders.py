@@ -33,13 +33,14 @@ from cdx.client.placement import (
 )
 from cdx.client.ratelimit import Priority
 from cdx.client.tracker import TrackedOrder, TrackedState
-from cdx.model.order import Order, Side
+from cdx.model.order import Order
 from cdx.protocol.errors import ErrorCode
 from cdx.ui.messages import AccountPolled, OpenOrdersPolled, OrdersChanged, PollFailed
-from cdx.ui.preview_text import dialog_lines
+from cdx.ui.order_dialog import order_dialog
 from cdx.ui.reconnect import ReconnectWatch, final_states, notices
 from cdx.ui.screens.confirm import ConfirmScreen
 from cdx.ui.stale import StaleMarks, refusal
+from cdx.ui.trading_gate import REFUSED_POLL_FACTOR
 from cdx.ui.widgets.contained import contained
 from cdx.ui.widgets.open_orders import OpenOrders
 from cdx.ui.widgets.order_form import OrderDraft, OrderForm
@@ -81,21 +82,22 @@ class OrderDesk(_Base):
         the shared limiter keeps it inside the account group's budget.
         """
         while True:
+            pause = self.poll_interval
             try:
                 await self._poll_once(self.symbol_name)
             except AuthError as exc:
                 refused = exc.code != ErrorCode.TIME_WINDOW
                 self.post_message(PollFailed("account", str(exc), key_refused=refused))
                 if refused:
-                    # Wrong key, secret or IP: every further poll would be refused the same
-                    # way, so stop asking until the user fixes the setup and restarts.
-                    log.warning("account polling stopped: %s", exc)
-                    return
+                    # Wrong key, secret or IP: asked again, slowly, in case it is fixed on
+                    # the exchange's side (`cdx.ui.trading_gate`).
+                    log.warning("account key refused: %s", exc)
+                    pause = self.poll_interval * REFUSED_POLL_FACTOR
             except CdxError as exc:
                 self.post_message(PollFailed("account", str(exc)))
             self._poke.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._poke.wait(), timeout=self.poll_interval)
+                await asyncio.wait_for(self._poke.wait(), timeout=pause)
 
     async def _poll_once(self, symbol: str) -> None:
         """One round: account, the symbol's open orders, and a reconcile if one is due."""
@@ -145,8 +147,10 @@ class OrderDesk(_Base):
     def on_account_polled(self, message: AccountPolled) -> None:
         self.account = message.account
         self._account_dirty = True
+        self.key_accepted()  # a refused key works again: trading is back (ui/trading_gate.py)
         if self._last_poll_error:
             self._last_poll_error = ""
+            self.notify("Account updates back", title="Account")  # the error is stale now
 
     @contained
     def on_open_orders_polled(self, message: OpenOrdersPolled) -> None:
@@ -208,7 +212,10 @@ class OrderDesk(_Base):
         return refusal(self.market.staleness(self.symbol_name))
 
     def _refused_stale(self) -> bool:
-        """Refuse to send while the book is stale: True (and the reason shown) if so."""
+        """Refuse to send while the book is stale (or the key refused): True (and the reason
+        shown) if so."""
+        if self.refused_key_said():
+            return True
         reason = self.trading_refusal()
         if reason is None:
             return False
@@ -227,13 +234,8 @@ class OrderDesk(_Base):
                 self._place(*self._begin(draft))
                 self.screen.set_focus(self.orders)
 
-        tone = "-buy" if draft.side is Side.BUY else "-sell"
         # The preview was computed with the draft (from the book at Enter): nothing to await.
-        details, warning = dialog_lines(draft, self.account)
-        dialog = ConfirmScreen(
-            draft.describe(), title="Place order?", tone=tone, details=details, warning=warning
-        )
-        self.push_screen(dialog, placed)
+        self.push_screen(order_dialog(draft, self.account), placed)
 
     def _begin(self, draft: OrderDraft) -> tuple[OrderDraft, OrderRequest, str]:
         """Track a confirmed order as pending and show its row, in the confirming key's own

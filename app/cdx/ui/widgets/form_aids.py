@@ -64,6 +64,19 @@ class FormAids(_Base):
         """The amount a shortcut put in the field, so its own change keeps `_note`."""
         self._shown: dict[str, str] = {}
         """Text last shown per line, so a book push repaints only the lines that change."""
+        self.key_refusal = ""
+        """Why the exchange refused the API key ("" while it accepts it): no balance comes,
+        and Enter says so instead of sending."""
+
+    def set_key_refused(self, reason: str) -> None:
+        """The key is refused (`reason`) or accepted again (""): said where the balance is."""
+        if reason == self.key_refusal:
+            return
+        if not reason:
+            self._refusal = None  # the refusal it caused goes with it
+        self.key_refusal = reason
+        if self.is_mounted:
+            self._revalidate()
 
     def _update(self, selector: str, text: str) -> None:
         """Show `text` in the line `selector`, repainting it only when it changed."""
@@ -133,7 +146,9 @@ class FormAids(_Base):
         assert symbol is not None
         held = symbol.held_coin(self.side)
         coin = fmt_text(held.upper(), 12)
-        if account is None:
+        if self.key_refusal:
+            text = f"Available {coin}: API key refused"
+        elif account is None:
             text = "Available: read-only" if self.read_only else f"Available {coin}: loading…"
         elif not account.knows(held):
             text = f"Available {coin}: unknown"

@@ -257,6 +257,9 @@ class OrderForm(FormAids, Contained, Vertical):
         if self.read_only:
             self.show_error("Read-only: set CDX_API_KEY and CDX_API_SECRET to trade")
             return None
+        if self.key_refusal:
+            self.show_error(f"API key refused: {self.key_refusal}")
+            return None
         if self._stale is not None:
             self.set_stale(self._stale, show=True)  # stale means stop: no order from an old book
             return None

@@ -90,6 +90,8 @@ class StatusBar(Widget):
     """The data age as shown: only a change of this text repaints, not every new age."""
     data_age: float | None = None
     """Seconds since the last market data arrived, None before any did (see `set_data_age`)."""
+    not_live: bool = False
+    """The data is stale by the trading rule whatever its age (see `set_data_age`)."""
     symbol: reactive[str] = reactive("")
     read_only: reactive[bool] = reactive(True)
     refused: reactive[str] = reactive("")
@@ -102,16 +104,18 @@ class StatusBar(Widget):
         self.connection = str(getattr(state, "value", state)).lower()
         self.detail = detail
 
-    def set_data_age(self, seconds: float | None) -> None:
-        """Seconds since the last market data arrived, None before any did.
+    def set_data_age(self, seconds: float | None, *, stale: bool = False) -> None:
+        """Seconds since the last market data arrived, None before any did; `stale` when the
+        data is not fit to trade from (the one rule, `cdx.ui.stale`: the link down, a refused
+        feed, an old book), so the age is never called live while the ticker says STALE.
 
         Called on every tick of the app's timer; repaints only when the text shown changes,
         which is never while the data is live (see `LIVE_TEXT`).
         """
         self.data_age = seconds
-        stale = seconds is not None and seconds > STALE_AFTER_S
-        self.set_class(stale, "-stale")
-        self.age_text = age_text(seconds)
+        self.not_live = stale
+        self.set_class(self.stale and seconds is not None, "-stale")
+        self.age_text = age_text(seconds, stale=stale)
 
     def set_feed_problem(self, text: str) -> None:
         """A refused feed to name (see `MarketState.feed_problem`), or "" when there is none."""
@@ -155,8 +159,9 @@ class StatusBar(Widget):
 
     @property
     def stale(self) -> bool:
-        """Whether the data is older than `STALE_AFTER_S` (or none has arrived)."""
-        return self.data_age is None or self.data_age > STALE_AFTER_S
+        """Whether the data is older than `STALE_AFTER_S`, not live by the trading rule, or
+        none has arrived."""
+        return self.not_live or self.data_age is None or self.data_age > STALE_AFTER_S
 
     def render(self) -> Text:
         style = self.get_component_rich_style
@@ -236,12 +241,12 @@ def fit(parts: list[Part], width: int, shortenable: tuple[int, ...]) -> None:
         parts.remove(lowest)
 
 
-def age_text(seconds: float | None) -> str:
-    """The data age as shown: `no data`, `data live` within `STALE_AFTER_S`, else the age in
-    whole seconds (`stale 1s`, `stale 17s`, `stale 3m05s`), so the text changes at most once a
-    second."""
+def age_text(seconds: float | None, *, stale: bool = False) -> str:
+    """The data age as shown: `no data`, `data live` within `STALE_AFTER_S` unless `stale`,
+    else the age in whole seconds (`stale 0s`, `stale 17s`, `stale 3m05s`), so the text
+    changes at most once a second."""
     if seconds is None:
         return "no data"
-    if seconds <= STALE_AFTER_S:
+    if seconds <= STALE_AFTER_S and not stale:
         return LIVE_TEXT
     return f"stale {fmt_seconds(seconds) if seconds >= 10 else f'{int(seconds)}s'}"

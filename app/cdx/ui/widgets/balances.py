@@ -128,7 +128,8 @@ class BalancesPanel(Contained, Widget):
         symbol = self._value_symbol
         if symbol is None:
             return None
-        return ValuedIn(symbol.quote, symbol.price_precision, self._prices)
+        shown = {symbol.base: symbol.amount_precision, symbol.quote: symbol.price_precision}
+        return ValuedIn(symbol.quote, symbol.price_precision, self._prices, shown)
 
     def table(self, width: int | None = None) -> BalanceTable:
         """The table as laid out for `width` cells (the panel's own width by default)."""

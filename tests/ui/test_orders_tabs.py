@@ -183,7 +183,8 @@ async def test_a_partly_filled_limit_order_shows_filled_and_average_once_per_fil
             f"(order {ours.id})",
         ]
         open_rows = rows(app.orders)
-        assert open_rows == [f"BUY {shown} 0.010000 0.007000 {shown} open {ours.id}"]
+        # The fill is the row's second line: `@` the average under the price, filled under amount.
+        assert open_rows == [f"BUY {shown}\n @{shown} 0.010000\n 0.007000 open\n filled {ours.id}"]
         await dashboard.polls(pilot, 2)
         assert len(fill_notes(app)) == 2
 

@@ -5,14 +5,16 @@ filled), and History shows a market order's average price and status whole."""
 from __future__ import annotations
 
 import re
+import time
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import pytest
-from test_orders_tabs import fund_other, market_buy, sell_into
+from test_orders_tabs import OTHER, fund_other, market_buy
 from textual.binding import Binding
 from textual.widget import Widget
 
+from cdx.model.order import OrderType, Side
 from cdx.ui.app import DashboardApp
 from cdx.ui.format import fmt_price
 from cdx.ui.keys import DASHBOARD_BINDINGS
@@ -36,6 +38,17 @@ def drawn(app: DashboardApp, widget: Widget) -> str:
     region = widget.region
     lines = screen_lines(app)[region.y : region.y + region.height]
     return "\n".join(line[region.x : region.x + region.width] for line in lines)
+
+
+def sell_down_to(dash: Dashboard, price: Decimal) -> None:
+    """Another trader sells, at `price`, every bid above it and 0.002 more: the book moves
+    meanwhile, so this reaches our bid at `price` however many levels went above it."""
+    now = int(time.time() * 1000)
+    book = dash.exchange.engine.book("btcusdt", 0, now)
+    above = sum((amount for level, amount in book.bids if level > price), Decimal(0))
+    dash.exchange.engine.place_order(
+        OTHER, "btcusdt", Side.SELL, OrderType.LIMIT, str(above + Decimal("0.002")), str(price), now
+    )
 
 
 def whole(number: str, text: str) -> bool:
@@ -74,7 +87,8 @@ async def test_the_id_of_a_resting_and_of_a_partly_filled_order_is_whole(
         fund_other(dashboard)
         book = app.market.book("btcusdt", 0)
         assert book is not None and book.best_bid is not None
-        for price in (book.best_bid - 100, book.best_bid + Decimal("0.01")):
+        top = book.best_bid + Decimal("0.01")
+        for price in (book.best_bid - 100, top):
             await pilot.press("b", *str(price), "tab", *"0.01", "enter")
             await dashboard.until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm")
             await pilot.press("enter")
@@ -82,10 +96,10 @@ async def test_the_id_of_a_resting_and_of_a_partly_filled_order_is_whole(
             await pilot.press("escape")
         await dashboard.until(pilot, lambda: len(dashboard.open_orders()) == 2, "both resting")
         table = app.query_one(OpenOrders)
-        for _ in range(8):  # small sells until one reaches ours (the book moves meanwhile)
+        for _ in range(8):
             if any(order.deal_volume > 0 for order in dashboard.open_orders()):
                 break
-            sell_into(dashboard, "0.001")
+            sell_down_to(dashboard, top)
             await pilot.pause(0.05)
         await dashboard.until(pilot, lambda: "filled" in drawn(app, table), "fill shown")
         text = drawn(app, table)

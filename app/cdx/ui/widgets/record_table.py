@@ -80,13 +80,15 @@ class RecordTable(Contained, DataTable[Text], Generic[RecordT]):
         column = self.columns.get(ColumnKey(self.STRETCH))
         if column is None:
             return
-        used = 0
-        for index, name in enumerate(self.COLUMNS):
-            label = name if index == 0 else f" {name}"
-            used += max([cell_len(label)] + [_width(cells[index]) for _, cells in self._rows])
-            if name == self.STRETCH:
-                natural = max([cell_len(label)] + [_width(cells[index]) for _, cells in self._rows])
-                break
+        widths = [
+            max(
+                [cell_len(name if index == 0 else f" {name}")]
+                + [_width(cells[index]) for _, cells in self._rows]
+            )
+            for index, name in enumerate(self.COLUMNS)
+        ]
+        last = self.COLUMNS.index(self.STRETCH)
+        natural, used = widths[last], sum(widths[: last + 1])
         room = self.scrollable_content_region.width
         column.auto_width = used >= room
         column.width = natural + max(0, room - used)

@@ -81,9 +81,10 @@ class OpenOrders(Contained, DataTable[Text]):
         if rows == self._rows:
             return
         selected = self.selected
-        if [(key, _height(cells)) for key, cells in rows] == [
-            (key, _height(cells)) for key, cells in self._rows
-        ]:
+        # Cells change in place only while every row is one line: Textual re-measures a column
+        # at the updated row's height, which would crop another row's second line.
+        one_line = all(_height(cells) == 1 for _, cells in (*rows, *self._rows))
+        if one_line and [key for key, _ in rows] == [key for key, _ in self._rows]:
             for (key, cells), (_, old) in zip(rows, self._rows, strict=True):
                 for name, cell, before in zip(COLUMNS, cells, old, strict=True):
                     if cell != before:

@@ -292,7 +292,9 @@ def test_balances_lay_out_any_account(rows: list[Balance], width: int) -> None:
 )
 def test_open_orders_format_any_order(order: TrackedOrder, symbol: Symbol | None) -> None:
     cells = order_row(order, symbol)
-    assert all(cell.plain.isprintable() for cell in cells)
+    # Printable line by line: a fill is the row's second line.
+    assert all(line.isprintable() for cell in cells for line in cell.plain.split("\n"))
+    assert all(cell.plain.count("\n") <= 1 for cell in cells)
 
 
 @FUZZ

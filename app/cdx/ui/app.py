@@ -25,7 +25,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.driver import Driver
 from textual.widget import Widget
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from cdx.client.rest import RestClient
@@ -50,6 +50,7 @@ from cdx.ui.state import MarketState, Part
 from cdx.ui.trading_gate import TradingGate, trading_allowed
 from cdx.ui.widgets.balances import BalancesPanel
 from cdx.ui.widgets.contained import DISPLAY_ERROR, FailureLog, contained
+from cdx.ui.widgets.fitted_footer import FittedFooter
 from cdx.ui.widgets.ladder import Ladder
 from cdx.ui.widgets.message_line import MessageLine
 from cdx.ui.widgets.open_orders import OpenOrders
@@ -181,7 +182,7 @@ class DashboardApp(
                 yield TradesTape(id="tape")
         yield MessageLine(self.clock, id="messages")
         yield StatusBar(id="status")
-        yield Footer(compact=True, show_command_palette=False)
+        yield FittedFooter(DASHBOARD_BINDINGS, compact=True, show_command_palette=False)
 
     @property
     def _market_panels(self) -> tuple[Widget, ...]:

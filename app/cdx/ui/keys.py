@@ -106,7 +106,16 @@ DASHBOARD_BINDINGS: list[BindingType] = [
     _dashboard("B", "market('BUY')", "Mkt buy", "market-buy", "Market buy: spend quote coin"),
     _dashboard("S", "market('SELL')", "Mkt sell", "market-sell", "Market sell at the market"),
     _dashboard("c", "cancel", "Cancel", "cancel", "Cancel the selected order"),
-    _dashboard("C", "cancel_all", "Cancel all", "cancel-all", "Cancel all orders of the symbol"),
+    # Secondary (or shown elsewhere: the ladder's selector line shows the steps): kept out of
+    # the footer so the primary keys fit, still in `?` help and the palette.
+    _dashboard(
+        "C",
+        "cancel_all",
+        "Cancel all",
+        "cancel-all",
+        "Cancel all orders of the symbol",
+        show=False,
+    ),
     _dashboard("o", "orders_tab", "Orders", "orders-tab", "Orders panel: Open, History, Fills"),
     _dashboard(
         "x",
@@ -130,6 +139,7 @@ DASHBOARD_BINDINGS: list[BindingType] = [
         "Finer",
         "step-finer",
         "Finer depth step: aggregate the ladder less",
+        show=False,
     ),
     _dashboard(
         "right_square_bracket",
@@ -137,6 +147,7 @@ DASHBOARD_BINDINGS: list[BindingType] = [
         "Coarser",
         "step-coarser",
         "Coarser depth step: aggregate the ladder more",
+        show=False,
     ),
     _dashboard("slash", "pick_symbol", "Symbol", "pick-symbol", "Pick symbol: type to filter"),
     Binding("ctrl+p", "command_palette", "Palette", id="command-palette"),

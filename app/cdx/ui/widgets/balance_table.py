@@ -24,6 +24,7 @@ from cdx.ui.format import (
     fmt_amount,
     fmt_text,
 )
+from cdx.ui.format import places as places_of
 
 NO_VALUE = "–"
 """A coin held that no price values: unknown worth, never shown as 0."""
@@ -46,6 +47,9 @@ class ValuedIn:
     quote: str
     decimals: int
     prices: Mapping[Pair, Decimal] = field(default_factory=dict)
+    coin_decimals: Mapping[str, int] = field(default_factory=dict)
+    """The decimals a coin's amounts are shown with (the current symbol's precisions): a
+    balance of `99,900.02219614` USDT reads `99,900.02`, rounded down, and leaves room."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,9 +99,11 @@ def balance_table(
     coins = [fmt_text(b.coin.upper(), 12) for b in balances]
     coin_w = max([len("Total") if valued_in else 4, *(len(coin) for coin in coins)])
     known = [b.coin not in unknown for b in balances]
+    shown = valued_in.coin_decimals if valued_in else {}
+    places = [shown.get(b.coin) for b in balances]
     columns = [
-        _amounts("available", "Available", [b.available for b in balances], known),
-        _amounts("locked", "Locked", [b.locked for b in balances], known),
+        _amounts("available", "Available", [b.available for b in balances], known, places=places),
+        _amounts("locked", "Locked", [b.locked for b in balances], known, places=places),
         *(_value_columns(balances, valued_in, known, complete) if valued_in else ()),
     ]
     with display_math():  # a server's sNaN must not trap a comparison
@@ -106,7 +112,7 @@ def balance_table(
     room = width - coin_w - 3 - sum(1 + c.width for c in columns if c.key != "available")
     if width and columns[0].width > room:
         amounts = [b.available for b in balances]
-        columns[0] = _amounts("available", "Available", amounts, known, max(room, 0))
+        columns[0] = _amounts("available", "Available", amounts, known, max(room, 0), places)
     cells = tuple(
         zip(
             coins, columns[0].cells, _cells(columns, "locked", len(balances)), balances, strict=True
@@ -139,11 +145,14 @@ def _amounts(
     values: Sequence[Decimal],
     known: Sequence[bool],
     room: int = NUMBER_WIDTH,
+    places: Sequence[int | None] = (),
 ) -> Column:
-    # Balances come normalized ("2", "0.5"): line the decimal points up instead.
+    # Balances come normalized ("2", "0.5"): line the decimal points up instead. A coin with
+    # display decimals shows at most those (`ValuedIn.coin_decimals`).
+    decimals = list(places) or [None] * len(values)
     texts = [
-        fmt_amount(value, width=room) if ok else NOT_A_NUMBER
-        for value, ok in zip(values, known, strict=True)
+        fmt_amount(value, _at_most(value, most), width=room) if ok else NOT_A_NUMBER
+        for value, ok, most in zip(values, known, decimals, strict=True)
     ]
     return Column(key, header, tuple(align_points(texts)))
 
@@ -170,6 +179,14 @@ def _value_columns(
         *aligned, total_aligned = align_points([*texts, total_text])
         columns.append(Column(key, header, tuple(aligned), total_aligned))
     return columns
+
+
+def _at_most(value: Decimal, most: int | None) -> int | None:
+    """`most` decimals when the value has more, else as written (None)."""
+    if most is None or not value.is_finite():
+        return None
+    with display_math():
+        return most if places_of(value) > most else None
 
 
 def _value(value: Decimal | None, decimals: int) -> str:

@@ -67,6 +67,7 @@ class BalancesPanel(Contained, Widget):
         self._problem = ""
         self._value_symbol: Symbol | None = None
         self._prices: dict[Pair, Decimal] = {}
+        self._coin_decimals: dict[str, int] = {}
         self._total_subtitle = ""
         self._version = 0
         self._laid_out: tuple[tuple[int, int], BalanceTable] | None = None
@@ -106,6 +107,12 @@ class BalancesPanel(Contained, Widget):
         however fast tickers are pushed; nothing is repainted when no price moved.
         """
         fresh = last_prices(tickers, symbols)
+        # Every base coin's display decimals (its amount precision), so a coin other than the
+        # current symbol's is shortened too rather than cut (`ValuedIn.coin_decimals`).
+        decimals = {symbol.base: symbol.amount_precision for symbol in symbols.values()}
+        if decimals.keys() - self._coin_decimals.keys():
+            self._coin_decimals.update(decimals)
+            self._version += 1
         if all(self._prices.get(pair) == price for pair, price in fresh.items()):
             return
         lines_before = self._lines()
@@ -128,7 +135,12 @@ class BalancesPanel(Contained, Widget):
         symbol = self._value_symbol
         if symbol is None:
             return None
-        return ValuedIn(symbol.quote, symbol.price_precision, self._prices)
+        shown = {
+            **self._coin_decimals,
+            symbol.base: symbol.amount_precision,
+            symbol.quote: symbol.price_precision,
+        }
+        return ValuedIn(symbol.quote, symbol.price_precision, self._prices, shown)
 
     def table(self, width: int | None = None) -> BalanceTable:
         """The table as laid out for `width` cells (the panel's own width by default)."""

@@ -88,7 +88,7 @@ class Ladder(RowLines[LadderRow], can_focus=True):
         Binding("pagedown", "page(1)", "Page down", show=False, id="ladder.page-down"),
         Binding("home", "home", "Back to the spread", show=False, id="ladder.home"),
         Binding("escape", "abort_move", "Abort a move", show=False, id="ladder.abort-move"),
-        Binding("enter", "pick", "Trade here", id="ladder.pick"),
+        Binding("enter", "pick", "Trade here", show=False, id="ladder.pick"),
         Binding(
             "left_square_bracket",
             "step(-1)",

@@ -21,9 +21,10 @@ from cdx.model.symbol import Symbol
 from cdx.ui.format import display_math, fmt_amount, fmt_price, fmt_text
 from cdx.ui.widgets.contained import Contained, contained
 
-COLUMNS = ("Side", "Price", "Amount", "Filled", "Avg", "State", "Id")
-"""A market order shows `market` as its price; Filled is the base amount filled so far and
-Avg its average price (blank until something filled)."""
+COLUMNS = ("Side", "Price", "Amount", "State", "Id")
+"""A market order shows `market` as its price. Once something filled, the row takes a second
+line under Price, Amount and State: `@` the average price, the base amount filled, `filled`.
+Seven columns (Filled and Avg of their own) cut the Id at 46 and 42 columns; these fit."""
 
 _STATE_STYLE = {
     TrackedState.PENDING: "yellow",
@@ -80,7 +81,10 @@ class OpenOrders(Contained, DataTable[Text]):
         if rows == self._rows:
             return
         selected = self.selected
-        if [key for key, _ in rows] == [key for key, _ in self._rows]:
+        # Cells change in place only while every row is one line: Textual re-measures a column
+        # at the updated row's height, which would crop another row's second line.
+        one_line = all(_height(cells) == 1 for _, cells in (*rows, *self._rows))
+        if one_line and [key for key, _ in rows] == [key for key, _ in self._rows]:
             for (key, cells), (_, old) in zip(rows, self._rows, strict=True):
                 for name, cell, before in zip(COLUMNS, cells, old, strict=True):
                     if cell != before:
@@ -90,7 +94,7 @@ class OpenOrders(Contained, DataTable[Text]):
         self._rows = rows
         self.clear()
         for key, cells in rows:
-            self.add_row(*cells, key=key)
+            self.add_row(*cells, key=key, height=_height(cells))
         if selected is not None and selected.key in self._orders:
             self.select(selected.key)
         self.border_subtitle = f"{len(rows)}" if rows else ""
@@ -117,6 +121,11 @@ class OpenOrders(Contained, DataTable[Text]):
         self.post_message(self.CancelAllRequested())
 
 
+def _height(cells: tuple[Text, ...]) -> int:
+    """Two lines for a row that shows a fill, one otherwise."""
+    return 2 if any("\n" in cell.plain for cell in cells) else 1
+
+
 def _row(order: TrackedOrder, symbol: Symbol | None) -> tuple[Text, ...]:
     """One table row; arithmetic on server values cannot trap here."""
     with display_math():
@@ -137,22 +146,14 @@ def _cells(order: TrackedOrder, symbol: Symbol | None) -> tuple[Text, ...]:
         if market_buy
         else fmt_amount(order.volume, amount_decimals)
     )
-    filled = average = ""
+    state = Text(" " + order.state.value, style=_STATE_STYLE.get(order.state, ""))
     report = order.order
     if report is not None and report.deal_volume > 0:
-        filled = fmt_amount(report.deal_volume, amount_decimals)
         avg = report.avg_price
         if avg <= 0:  # a server that leaves it out: what was paid over what was filled
             avg = report.deal_money / report.deal_volume
-        average = fmt_price(avg, price_decimals)
-    state = Text(" " + order.state.value, style=_STATE_STYLE.get(order.state, ""))
+        price += f"\n @{fmt_price(avg, price_decimals)}"
+        amount += f"\n {fmt_amount(report.deal_volume, amount_decimals)}"
+        state.append("\n filled", style="dim")
     ident = fmt_text(order.order_id, 24) if order.order_id else "…"
-    return (
-        side,
-        Text(f" {price}"),
-        Text(f" {amount}"),
-        Text(f" {filled}"),
-        Text(f" {average}"),
-        state,
-        Text(f" {ident}"),
-    )
+    return (side, Text(f" {price}"), Text(f" {amount}"), state, Text(f" {ident}"))

@@ -1,8 +1,8 @@
 """The History tab: the symbol's orders as `allOrders` lists them, open and finished.
 
 What a trader asks of an order after the fact comes first (when, which side, what it filled
-and at what average, how it ended); the order's own price, amount, fee and id follow, to the
-right (the table scrolls sideways when the panel is narrow).
+and at what average, how it ended): these fit 42 columns. The id, type, the order's own price,
+amount and fee follow off to the right, whole, reached by scrolling sideways (`STRETCH`).
 """
 
 from __future__ import annotations
@@ -50,16 +50,17 @@ class OrderHistory(RecordTable[Order]):
     COLUMNS: ClassVar[tuple[str, ...]] = (
         "Time",
         "Side",
-        "Avg price",
+        "Avg",
         "Filled",
         "Status",
+        "Id",
         "Type",
         "Price",
         "Amount",
         "Fee",
-        "Id",
     )
     EMPTY: ClassVar[str] = "no orders"
+    STRETCH: ClassVar[str] = "Status"
 
     def key_of(self, record: Order) -> str:
         return record.id
@@ -80,9 +81,9 @@ class OrderHistory(RecordTable[Order]):
             Text(f" {fmt_price(record.avg_price, prices)}" if filled else " -"),
             Text(f" {fmt_amount(record.deal_volume, amounts)}" if filled else " -"),
             Text(f" {STATUS_WORDS[record.status]}", style=_STATUS_STYLE.get(record.status, "")),
+            Text(f" {fmt_text(record.id, 24)}"),
             Text(" mkt" if market else " lmt"),
             Text(f" {price}"),
             Text(f" {amount}"),
             Text(f" {fee_text(record.fee, record.fee_coin)}" if filled else " -"),
-            Text(f" {fmt_text(record.id, 24)}"),
         )

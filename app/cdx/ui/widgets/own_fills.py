@@ -20,8 +20,10 @@ from cdx.ui.widgets.record_table import RecordTable
 class OwnFills(RecordTable[Fill]):
     """One page of the account's fills in the symbol, newest first."""
 
-    COLUMNS: ClassVar[tuple[str, ...]] = ("Time", "Side", "Price", "Amount", "Fee", "Order")
+    COLUMNS: ClassVar[tuple[str, ...]] = ("Time", "Side", "Price", "Amount", "Order", "Fee")
     EMPTY: ClassVar[str] = "no fills"
+    STRETCH: ClassVar[str] = "Order"
+    """The fee, widest, comes after the order id, off-screen at 80 columns, never cut."""
 
     def key_of(self, record: Fill) -> str:
         # A trade between two of our own orders is two fills with one id.
@@ -35,6 +37,6 @@ class OwnFills(RecordTable[Fill]):
             Text(" ") + side_text(record.side),
             Text(f" {fmt_price(record.price, prices)}"),
             Text(f" {fmt_amount(record.volume, amounts)}"),
-            Text(f" {fee_text(record.fee, record.fee_coin)}"),
             Text(f" {fmt_text(record.order_id, 24)}"),
+            Text(f" {fee_text(record.fee, record.fee_coin)}"),
         )

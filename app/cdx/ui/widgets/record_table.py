@@ -11,8 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar, Generic, TypeVar
 
+from rich.cells import cell_len
 from rich.text import Text
+from textual import events
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from cdx.model.symbol import Symbol
 from cdx.ui.format import display_math
@@ -27,6 +30,9 @@ class RecordTable(Contained, DataTable[Text], Generic[RecordT]):
     COLUMNS: ClassVar[tuple[str, ...]] = ()
     EMPTY: ClassVar[str] = ""
     """The subtitle while nothing is listed (after a read)."""
+    STRETCH: ClassVar[str] = ""
+    """The last column a trader needs first: it widens to the panel's edge, so the columns
+    after it start off-screen (whole, by scrolling sideways) instead of cut at the edge."""
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(
@@ -62,6 +68,32 @@ class RecordTable(Contained, DataTable[Text], Generic[RecordT]):
             if key == selected:
                 self.move_cursor(row=index)
                 break
+        self._fit()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """Widen the STRETCH column to the edge of the visible width (see STRETCH)."""
+        if not self.STRETCH or not self.is_mounted:
+            return
+        column = self.columns.get(ColumnKey(self.STRETCH))
+        if column is None:
+            return
+        widths = [
+            max(
+                [cell_len(name if index == 0 else f" {name}")]
+                + [_width(cells[index]) for _, cells in self._rows]
+            )
+            for index, name in enumerate(self.COLUMNS)
+        ]
+        last = self.COLUMNS.index(self.STRETCH)
+        natural, used = widths[last], sum(widths[: last + 1])
+        room = self.scrollable_content_region.width
+        column.auto_width = used >= room
+        column.width = natural + max(0, room - used)
+        self._require_update_dimensions = True
+        self.refresh()
 
     def show_problem(self, reason: str) -> None:
         """A read failed: the rows already shown stay, the subtitle says so."""
@@ -81,3 +113,8 @@ class RecordTable(Contained, DataTable[Text], Generic[RecordT]):
 
     def cells(self, record: RecordT, symbol: Symbol | None) -> tuple[Text, ...]:
         raise NotImplementedError
+
+
+def _width(cell: Text) -> int:
+    """The cells the widest line of `cell` takes."""
+    return max(cell_len(line) for line in cell.plain.split("\n"))

@@ -19,19 +19,25 @@ from cdx.client.tracker import TrackedState
 from cdx.ui.screens.confirm import ConfirmScreen
 
 if TYPE_CHECKING:
+    from cdx.ui.app import DashboardApp
     from conftest import Dashboard
 
 
-async def burst(dash: Dashboard, pilot: Pilot, *keys: str) -> None:
-    """Every key handed to the app in one go, as the terminal driver reads a burst; returns
-    once the app has taken them all (a user glancing at the screen after typing)."""
-    app = dash.app
+def send(app: DashboardApp, *keys: str) -> None:
+    """Every key handed to the app in one go, as the terminal driver reads a burst."""
     assert app._driver is not None
-    expected = app.keys_taken + len(keys)
     for key in keys:
         event = events.Key(key, key if len(key) == 1 else None)
         event.set_sender(app)
         app._driver.send_message(event)
+
+
+async def burst(dash: Dashboard, pilot: Pilot, *keys: str) -> None:
+    """`send` the keys, then return once the app has taken them all (a user glancing at the
+    screen after typing); a key that never reaches the app times out."""
+    app = dash.app
+    expected = app.keys_taken + len(keys)
+    send(app, *keys)
     await dash.until(pilot, lambda: app.keys_taken >= expected, f"{len(keys)} keys taken")
     await pilot.pause()
 
@@ -130,3 +136,13 @@ async def test_enter_on_the_ladder_then_digits_type_the_price(dashboard: Dashboa
         await burst(dashboard, pilot, "enter", *"25000", "tab", *"0.002")
         assert fields(dashboard) == ("25000", "0.002")
         assert app.focused is app.query_one("#amount", Input)
+
+
+async def test_keys_typed_after_q_are_dropped_quietly(dashboard: Dashboard) -> None:
+    """Keys read after `q` reach an app with no screen left: dropped, not a traceback."""
+    app = dashboard.app
+    async with app.run_test(size=(120, 40)) as pilot:
+        await dashboard.ready(pilot)
+        send(app, "q", "b", "1", "escape", "s", "tab")
+        await dashboard.until(pilot, lambda: app._exit, "the app to quit")
+    assert app.return_code == 0

@@ -77,8 +77,10 @@ class KeysInOrder(_Base):
             return
         way = self._way()
         self._key_in_flight = True
-        await super().on_event(event)
-        self._settler = asyncio.create_task(self._settle(way))
+        try:
+            await super().on_event(event)
+        finally:  # a key whose action failed must not hold back every key after it
+            self._settler = asyncio.create_task(self._settle(way))
 
     def _held(self) -> deque[events.Key]:
         try:

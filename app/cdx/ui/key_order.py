@@ -57,7 +57,7 @@ class KeysInOrder(_Base):
     _held_keys: deque[events.Key]
     _released_key: events.Key | None = None
     _key_in_flight = False
-    _settler: asyncio.Task[None] | None = None
+    _key_follower: asyncio.Task[None] | None = None
     keys_taken = 0
     """Keys read from the terminal that have been routed and taken (what a test waits for)."""
 
@@ -65,7 +65,7 @@ class KeysInOrder(_Base):
         if not isinstance(event, events.Key) or event.is_forwarded:
             await super().on_event(event)
             return
-        held = self._held()
+        held = self._held_key_queue()
         if event is self._released_key:
             self._released_key = None
         elif self._key_in_flight or held:
@@ -75,41 +75,41 @@ class KeysInOrder(_Base):
             held.clear()  # closing: a key has nowhere to go
             self._key_in_flight = False
             return
-        way = self._way()
+        way = self._key_way()
         self._key_in_flight = True
         try:
             await super().on_event(event)
         finally:  # a key whose action failed must not hold back every key after it
-            self._settler = asyncio.create_task(self._settle(way))
+            self._key_follower = asyncio.create_task(self._follow_key(way))
 
-    def _held(self) -> deque[events.Key]:
+    def _held_key_queue(self) -> deque[events.Key]:
         try:
             return self._held_keys
         except AttributeError:
             self._held_keys = deque()
             return self._held_keys
 
-    def _way(self) -> list[DOMNode]:
+    def _key_way(self) -> list[DOMNode]:
         """The queues a key routed now goes through: the focused widget (or the screen) up to
         the app."""
         target: DOMNode = self.focused or self.screen
         return target.ancestors_with_self
 
-    async def _settle(self, way: list[DOMNode]) -> None:
+    async def _follow_key(self, way: list[DOMNode]) -> None:
         """Wait for the key routed along `way` (and what it caused), then release the next."""
         try:
             for _ in range(ROUNDS):
                 for node in way:
                     await taken(node)
                 if self.screen_stack:
-                    way = self._way()  # the key may have moved the focus: follow it
+                    way = self._key_way()  # the key may have moved the focus: follow it
         finally:
-            self._release_next()
+            self._release_held_key()
 
-    def _release_next(self) -> None:
+    def _release_held_key(self) -> None:
         """Count the key just taken and hand the app the next held one, if any."""
         self.keys_taken += 1
-        held = self._held()
+        held = self._held_key_queue()
         self._key_in_flight = False
         if not held:
             return

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import ClassVar
 
-from textual import events, on
+from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -37,6 +37,7 @@ from cdx.model.order import OrderType, Side
 from cdx.model.symbol import Symbol
 from cdx.ui import STYLES_DIR
 from cdx.ui.commands import DashboardCommands
+from cdx.ui.key_order import KeysInOrder
 from cdx.ui.keys import DASHBOARD_BINDINGS, priority_actions
 from cdx.ui.ladder_desk import LadderDesk
 from cdx.ui.loading import CONNECTING, MarketLoader
@@ -56,7 +57,6 @@ from cdx.ui.widgets.message_line import MessageLine
 from cdx.ui.widgets.open_orders import OpenOrders
 from cdx.ui.widgets.order_form import OrderForm
 from cdx.ui.widgets.status_bar import StatusBar
-from cdx.ui.widgets.text_field import TextField
 from cdx.ui.widgets.ticker_bar import TickerBar
 from cdx.ui.widgets.trades_tape import TradesTape
 from cdx.ui.widgets.watchlist import Watchlist
@@ -75,6 +75,7 @@ IDLE_AFTER_TICKS = 5
 
 
 class DashboardApp(
+    KeysInOrder,
     LadderDesk,
     OrderDesk,
     OrdersTabs,
@@ -270,23 +271,6 @@ class DashboardApp(
         self.switch_symbol(message.symbol)
 
     # Actions ----------------------------------------------------------------------------------
-
-    async def on_event(self, event: events.Event) -> None:
-        """A key typed into a text field is applied before the next key is routed.
-
-        Textual routes each key as it is read, to whatever is focused then, but the field
-        applies it later, from its own queue. In a burst (a paste, a fast typist, tmux
-        send-keys) a key that moves the focus or submits (Ctrl+O, Escape, Enter) would be
-        routed before the keys typed ahead of it were applied; waiting for the field here
-        (it takes well under a millisecond) gives a burst the effect of slow typing.
-        """
-        if not isinstance(event, events.Key) or event.is_forwarded:
-            await super().on_event(event)
-            return
-        field = self.focused
-        await super().on_event(event)
-        if isinstance(field, TextField):
-            await field.caught_up()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Dashboard keys act on the main screen only, and never while typing in a field."""

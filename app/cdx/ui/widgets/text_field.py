@@ -9,37 +9,19 @@ in one read (a paste, a fast typist, `tmux send-keys`) therefore overtake each o
 run, and those run on the amount field, which Tab (a priority binding) focused meanwhile.
 
 `TextField` resolves a key's binding where the key is, in its own queue: its own bindings and
-its ancestors' (the form's Escape, Ctrl+T), from itself up, as the app would have, but in the
-order the keys were typed and on the field they were typed into.
+its ancestors' (the form's Escape, Ctrl+T), from itself up, as the app would have, on the
+field it was typed into and without the trip up and back. The app routes the next key of a
+burst only once this one has been taken (`cdx.ui.key_order`), so the order holds as well.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-
 from textual import events
 from textual.widgets import Input
-
-CATCH_UP_S = 0.25
-"""The longest the app waits for a field to apply a key before routing the next one; far
-above what applying a key takes, it only bounds the wait if the field is going away."""
 
 
 class TextField(Input):
     """An `Input` whose bound keys (End, Backspace, Ctrl+U, Enter...) keep their typing order."""
-
-    async def caught_up(self) -> None:
-        """Return once every key already routed to this field has been applied.
-
-        The app awaits this between the keys of a burst, so the next key is routed with the
-        focus and the form as the previous keys left them (see `DashboardApp.on_event`).
-        """
-        done = asyncio.Event()
-        if not self.call_later(done.set):
-            return  # the field is closed: nothing left to apply
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(done.wait(), CATCH_UP_S)
 
     async def _on_key(self, event: events.Key) -> None:
         """Run the key's binding now, from this field up, instead of after it bubbled away.

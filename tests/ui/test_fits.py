@@ -121,6 +121,7 @@ async def test_v_shows_the_trades_then_the_watchlist_at_80x24(dashboard: Dashboa
         await dashboard.ready(pilot)
         assert on_screen(app.form) and on_screen(app.orders)
         assert not on_screen(app.tape) and not on_screen(app.watchlist)
+        assert " SOL " not in screen_text(app)  # only the symbol's coins fit under the form
         await pilot.press("v")
         assert on_screen(app.tape) and on_screen(app.ladder)
         assert not on_screen(app.form)
@@ -129,8 +130,12 @@ async def test_v_shows_the_trades_then_the_watchlist_at_80x24(dashboard: Dashboa
         app.watchlist.focus()
         await pilot.press("v")
         await pilot.pause()
-        assert on_screen(app.form) and not on_screen(app.tape)
+        assert on_screen(app.balances) and not on_screen(app.form)
+        assert all(f" {coin} " in screen_text(app) for coin in ("BTC", "USDT", "ETH", "SOL"))
         assert app.focused is app.ladder  # not the watchlist, hidden again
+        await pilot.press("v")
+        await pilot.pause()
+        assert on_screen(app.form) and not on_screen(app.tape)
         await pilot.press("v", "b")  # the form opens where it can be seen
         await pilot.pause()
         assert on_screen(app.form) and app.form.has_focus_within

@@ -8,7 +8,7 @@ from textual.widget import Widget
 
 from cdx.client.stream import ConnectionState
 from cdx.ui import STYLES_DIR
-from cdx.ui.panel_views import SHOW_SIDE, SHOW_WATCHLIST, next_view
+from cdx.ui.panel_views import SHOW_BALANCES, SHOW_SIDE, SHOW_WATCHLIST, next_view
 from cdx.ui.widgets.message_line import MessageLine
 from cdx.ui.widgets.status_bar import StatusBar
 
@@ -75,10 +75,11 @@ def test_v_cycles_only_what_is_hidden_at_the_size() -> None:
     none: frozenset[str] = frozenset()
     assert next_view(none, narrow=False, short=False) is None  # everything fits
     assert next_view(none, narrow=False, short=True) == {SHOW_WATCHLIST}
-    assert next_view(frozenset({SHOW_WATCHLIST}), narrow=False, short=True) == none
+    assert next_view(frozenset({SHOW_WATCHLIST}), narrow=False, short=True) == {SHOW_BALANCES}
+    assert next_view(frozenset({SHOW_BALANCES}), narrow=False, short=True) == none
     at_80x24 = [none]
-    for _ in range(3):
+    for _ in range(4):
         at_80x24.append(next_view(at_80x24[-1], narrow=True, short=True))
-    assert at_80x24 == [none, {SHOW_SIDE}, {SHOW_SIDE, SHOW_WATCHLIST}, none]
+    assert at_80x24 == [none, {SHOW_SIDE}, {SHOW_SIDE, SHOW_WATCHLIST}, {SHOW_BALANCES}, none]
     # A view left from another size starts the cycle over instead of getting stuck.
     assert next_view(frozenset({SHOW_WATCHLIST}), narrow=True, short=True) == {SHOW_SIDE}

@@ -1,11 +1,13 @@
-"""Panels that do not fit take turns: `v` shows the trades tape and the watchlist at 80x24.
+"""Panels that do not fit take turns: `v` shows the trades tape, the watchlist and every
+balance at 80x24.
 
 Below 110 columns the side column (watchlist and trades) has no room beside the ladder and the
 middle column, and below 32 rows the watchlist has none above the tape, so styles/app.tcss hides
 them. `v` cycles the views of what is hidden, by classes on `#body` that only matter at those
 sizes: `-show-side` puts the side column in place of the middle one, `-show-watchlist` brings
-the watchlist back above the tape. Opening the form or selecting an order (anything focusing the
-middle column) goes back to it, so a trading key never acts on a hidden panel.
+the watchlist back above the tape, `-show-balances` gives the balances the middle column.
+Opening the form or selecting an order (anything focusing the middle column) goes back to it,
+so a trading key never acts on a hidden panel.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ else:
 
 SHOW_SIDE = "-show-side"
 SHOW_WATCHLIST = "-show-watchlist"
-VIEW_CLASSES = (SHOW_SIDE, SHOW_WATCHLIST)
+SHOW_BALANCES = "-show-balances"
+VIEW_CLASSES = (SHOW_SIDE, SHOW_WATCHLIST, SHOW_BALANCES)
 
 View = frozenset[str]
 
@@ -37,6 +40,9 @@ def views(narrow: bool, short: bool) -> list[View]:
         cycle.append(frozenset({SHOW_SIDE}))
     if short:
         cycle.append(cycle[-1] | {SHOW_WATCHLIST})
+        # Below 32 rows the balances panel shows the current symbol's coins only: one view
+        # gives it the middle column's whole height, every coin in sight.
+        cycle.append(frozenset({SHOW_BALANCES}))
     return cycle
 
 
@@ -49,7 +55,7 @@ def next_view(current: View, narrow: bool, short: bool) -> View | None:
     effective = frozenset(
         flag
         for flag in current
-        if (flag == SHOW_SIDE and narrow) or (flag == SHOW_WATCHLIST and short)
+        if (flag == SHOW_SIDE and narrow) or (flag in (SHOW_WATCHLIST, SHOW_BALANCES) and short)
     )
     index = cycle.index(effective) if effective in cycle else 0
     return cycle[(index + 1) % len(cycle)]
@@ -78,9 +84,9 @@ class PanelViews(_Base):
             self.ladder.focus()
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        """The form or the orders took the focus: show the middle column again."""
+        """The form or the orders took the focus: show the middle column again, whole."""
         if self._in_middle(event.widget):
-            self.screen_stack[0].query_one("#body").remove_class(SHOW_SIDE)
+            self.screen_stack[0].query_one("#body").remove_class(SHOW_SIDE, SHOW_BALANCES)
 
     def _in_middle(self, widget: Widget | None) -> bool:
         return widget is not None and any(node.id == "middle" for node in widget.ancestors)

@@ -11,7 +11,7 @@ entries simply age out of the LRU (the shape of Textual's `DataTable`).
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Collection, Hashable, Iterable, Sequence
 from typing import ClassVar, Generic, TypeVar
 
 from rich.style import Style
@@ -46,6 +46,18 @@ class Palette:
         self._styles = dict(styles)
         self._key = (base, *sorted(self._styles.items(), key=lambda item: item[0]))
         self._hash = hash(self._key)
+
+    @classmethod
+    def of(cls, widget: Widget, partial: Collection[str] = ()) -> Palette:
+        """`widget`'s base style and every component class it declares, as styled now (the
+        names in `partial` resolved as partial styles, to lay over another)."""
+        return cls(
+            widget.rich_style,
+            (
+                (name, widget.get_component_rich_style(name, partial=name in partial))
+                for name in sorted(widget.COMPONENT_CLASSES)
+            ),
+        )
 
     def __getitem__(self, name: str) -> Style:
         return self._styles[name]
@@ -95,14 +107,7 @@ class RowLines(Contained, Widget, Generic[RowT]):
     def palette(self) -> Palette:
         """The styles to draw in, resolved on first use after a style change."""
         if self._palette is None:
-            partial = self.PARTIAL_STYLES
-            self._palette = Palette(
-                self.rich_style,
-                (
-                    (name, self.get_component_rich_style(name, partial=name in partial))
-                    for name in sorted(self.COMPONENT_CLASSES)
-                ),
-            )
+            self._palette = Palette.of(self, self.PARTIAL_STYLES)
         return self._palette
 
     def set_rows(self, rows: Sequence[RowT], layout: Hashable) -> None:

@@ -151,10 +151,7 @@ class TickerBar(Contained, Widget):
     def palette(self) -> Palette:
         """The component styles, resolved on first use after a style change."""
         if self._palette is None:
-            self._palette = Palette(
-                self.rich_style,
-                ((name, self.get_component_rich_style(name)) for name in self.COMPONENT_CLASSES),
-            )
+            self._palette = Palette.of(self)
         return self._palette
 
     def notify_style_update(self) -> None:

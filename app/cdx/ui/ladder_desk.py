@@ -45,7 +45,6 @@ else:
 
 log = logging.getLogger(__name__)
 
-READ_ONLY = "Read-only: no keys set"
 LADDER_TITLE = "Depth"
 NO_FORM_RESET = -1
 """`OrderDesk._confirmed_edits` for an order sent from the ladder: the form's amount is not
@@ -234,7 +233,7 @@ class LadderDesk(_Base):
     def _cancellable_at_cursor(self) -> list[TrackedOrder] | None:
         """Our open orders at the cursor's price, or None (with the reason said) if none."""
         if self.read_only:
-            self.notify(READ_ONLY, severity="warning")
+            self.action_refuse_trading()
             return None
         ours = self.ours_at_cursor()
         open_ = [o for o in ours if o.order_id is not None and o.state is TrackedState.OPEN]

@@ -344,7 +344,7 @@ class OrderDesk(_Base):
 
     def action_cancel_all(self) -> None:
         if self.read_only:
-            self.notify("Read-only: no keys set", severity="warning")
+            self.action_refuse_trading()  # reached from the orders table's own key too
             return
         symbol = self.symbol_name
         live = [o for o in self.tracker.live(symbol) if o.order_id is not None]

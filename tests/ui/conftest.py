@@ -7,7 +7,6 @@ as they do for a user. Tests wait for what the user would see (`until`), never f
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,11 +18,11 @@ from cdx.client.credentials import Credentials
 from cdx.client.rest import RestClient
 from cdx.server.runner import RunningExchange, SimConfig, start_exchange
 from cdx.ui.app import DashboardApp
+from pilot_wait import until
 
 SEED = 11
 SYMBOL = "btcusdt"
 DEMO = Credentials("demo", "demo-secret")
-WAIT_S = 10.0
 
 
 @dataclass
@@ -43,11 +42,7 @@ class Dashboard:
     @staticmethod
     async def until(pilot: Pilot, condition: Callable[[], object], what: str) -> None:
         """Let the app run until `condition()` holds (a user waiting for the screen)."""
-        deadline = asyncio.get_running_loop().time() + WAIT_S
-        while not condition():
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"timed out waiting for: {what}")
-            await pilot.pause(0.02)
+        await until(pilot, condition, what)
 
     async def ready(self, pilot: Pilot) -> None:
         """Wait until the ladder shows a book and the account is known."""

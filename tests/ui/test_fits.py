@@ -24,13 +24,13 @@ from cdx.ui.screens.confirm import ConfirmScreen
 from cdx.ui.screens.help import HelpScreen
 from cdx.ui.widgets.message_line import MessageLine
 from cdx.ui.widgets.open_orders import OpenOrders
+from pilot_wait import until
 
 if TYPE_CHECKING:
     from conftest import Dashboard, HostileServer
 
 SYMBOL = "btcusdt"
 DEMO = Credentials("demo", "demo-secret")
-WAIT_S = 10.0
 
 LONG_REFUSAL = (
     "the account holds 98,765.43 USDT available after the orders already resting in the book, "
@@ -48,16 +48,6 @@ def on_screen(widget: Widget) -> bool:
     """Whether any of `widget` is drawn: displayed, with its ancestors, and not empty."""
     shown = widget.display and all(node.display for node in widget.ancestors_with_self)
     return bool(shown) and widget.region.area > 0
-
-
-async def until(pilot: Pilot, condition: object, what: str) -> None:
-    import asyncio
-
-    deadline = asyncio.get_running_loop().time() + WAIT_S
-    while not condition():  # type: ignore[operator]
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for: {what}")
-        await pilot.pause(0.02)
 
 
 async def market_shown(app: DashboardApp, pilot: Pilot) -> None:

@@ -3,7 +3,6 @@ own trades on the tape, against a real embedded exchange (issue 13)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Callable
@@ -24,13 +23,13 @@ from cdx.ui.screens.confirm import ConfirmScreen
 from cdx.ui.widgets.order_history import OrderHistory
 from cdx.ui.widgets.orders_panel import OrdersPanel
 from cdx.ui.widgets.own_fills import OwnFills
+from pilot_wait import until
 
 if TYPE_CHECKING:
     from conftest import Dashboard, HostileServer
 
 SYMBOL = "btcusdt"
 DEMO = Credentials("demo", "demo-secret")
-WAIT_S = 10.0
 
 OTHER = "other-trader"
 """A second account on the exchange that trades against our resting orders."""
@@ -234,11 +233,7 @@ class Fronted:
     exchange: Any
 
     async def until(self, pilot: Pilot, condition: Callable[[], object], what: str) -> None:
-        deadline = asyncio.get_running_loop().time() + WAIT_S
-        while not condition():
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"timed out waiting for: {what}")
-            await pilot.pause(0.02)
+        await until(pilot, condition, what)
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from cdx.model.order import OrderType, Side
 from cdx.model.symbol import Symbol
 from cdx.ui.format import display_math, fmt_amount, fmt_price, fmt_text
 from cdx.ui.widgets.contained import Contained, contained
+from cdx.ui.widgets.table_columns import Row, natural_widths, rebuild, row_height
 
 COLUMNS = ("Side", "Price", "Amount", "State", "Id")
 """A market order shows `market` as its price. Once something filled, the row takes a second
@@ -60,11 +61,12 @@ class OpenOrders(Contained, DataTable[Text]):
             id=id, classes=classes, cursor_type="row", zebra_stripes=False, cell_padding=0
         )
         self._orders: dict[str, TrackedOrder] = {}
-        self._rows: list[tuple[str, tuple[Text, ...]]] = []
+        self._rows: list[Row] = []
+        self._widths: list[int] = []
 
     def on_mount(self) -> None:
-        for name in COLUMNS:
-            self.add_column(name if name == COLUMNS[0] else f" {name}", key=name)
+        self._widths = natural_widths(COLUMNS, [])
+        rebuild(self, COLUMNS, self._widths, [])
 
     @property
     def selected(self) -> TrackedOrder | None:
@@ -81,20 +83,20 @@ class OpenOrders(Contained, DataTable[Text]):
         if rows == self._rows:
             return
         selected = self.selected
-        # Cells change in place only while every row is one line: Textual re-measures a column
-        # at the updated row's height, which would crop another row's second line.
-        one_line = all(_height(cells) == 1 for _, cells in (*rows, *self._rows))
-        if one_line and [key for key, _ in rows] == [key for key, _ in self._rows]:
+        widths = natural_widths(COLUMNS, rows)
+        # Cells change in place only while the columns keep their widths and every row is
+        # one line (a second line changes the row's height); otherwise the table is rebuilt.
+        one_line = all(row_height(cells) == 1 for _, cells in (*rows, *self._rows))
+        same_keys = [key for key, _ in rows] == [key for key, _ in self._rows]
+        if one_line and same_keys and widths == self._widths:
             for (key, cells), (_, old) in zip(rows, self._rows, strict=True):
                 for name, cell, before in zip(COLUMNS, cells, old, strict=True):
                     if cell != before:
-                        self.update_cell(key, name, cell, update_width=True)
+                        self.update_cell(key, name, cell)
             self._rows = rows
             return
-        self._rows = rows
-        self.clear()
-        for key, cells in rows:
-            self.add_row(*cells, key=key, height=_height(cells))
+        self._rows, self._widths = rows, widths
+        rebuild(self, COLUMNS, widths, rows)
         if selected is not None and selected.key in self._orders:
             self.select(selected.key)
         self.border_subtitle = f"{len(rows)}" if rows else ""
@@ -119,11 +121,6 @@ class OpenOrders(Contained, DataTable[Text]):
 
     def action_cancel_all(self) -> None:
         self.post_message(self.CancelAllRequested())
-
-
-def _height(cells: tuple[Text, ...]) -> int:
-    """Two lines for a row that shows a fill, one otherwise."""
-    return 2 if any("\n" in cell.plain for cell in cells) else 1
 
 
 def _row(order: TrackedOrder, symbol: Symbol | None) -> tuple[Text, ...]:

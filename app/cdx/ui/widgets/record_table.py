@@ -11,15 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar, Generic, TypeVar
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.widgets import DataTable
-from textual.widgets.data_table import ColumnKey
 
 from cdx.model.symbol import Symbol
 from cdx.ui.format import display_math
 from cdx.ui.widgets.contained import Contained, contained
+from cdx.ui.widgets.table_columns import Row, natural_widths, rebuild
 
 RecordT = TypeVar("RecordT")
 
@@ -38,17 +37,17 @@ class RecordTable(Contained, DataTable[Text], Generic[RecordT]):
         super().__init__(
             id=id, classes=classes, cursor_type="row", zebra_stripes=False, cell_padding=0
         )
-        self._rows: list[tuple[str, tuple[Text, ...]]] = []
+        self._rows: list[Row] = []
+        self._widths: list[int] = []
 
     def on_mount(self) -> None:
-        for index, name in enumerate(self.COLUMNS):
-            self.add_column(name if index == 0 else f" {name}", key=name)
+        self._lay_out()
         self.border_subtitle = "loading…"
 
     @contained
     def show(self, records: Sequence[RecordT], symbol: Symbol | None) -> None:
         """Show `records` (newest first); repaints only when a row changed."""
-        rows: list[tuple[str, tuple[Text, ...]]] = []
+        rows: list[Row] = []
         seen: set[str] = set()
         with display_math():
             for record in records:
@@ -59,41 +58,30 @@ class RecordTable(Contained, DataTable[Text], Generic[RecordT]):
         self.border_subtitle = f"{len(rows)}" if rows else self.EMPTY
         if rows == self._rows:
             return
-        selected = self._rows[self.cursor_row][0] if self._cursor_valid() else None
         self._rows = rows
-        self.clear()
-        for key, cells in rows:
-            self.add_row(*cells, key=key)
-        for index, (key, _) in enumerate(rows):
+        self._lay_out(force=True)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._lay_out()
+
+    def _lay_out(self, force: bool = False) -> None:
+        """Rebuild the table at widths that fit its rows, the STRETCH column widened to the
+        edge of the visible width (see STRETCH); only when something changed, unless
+        `force`d, keeping the cursor on its record."""
+        widths = natural_widths(self.COLUMNS, self._rows)
+        if self.STRETCH and self.is_mounted:
+            last = self.COLUMNS.index(self.STRETCH)
+            room = self.scrollable_content_region.width
+            widths[last] += max(0, room - sum(widths[: last + 1]))
+        if not force and widths == self._widths:
+            return
+        selected = self._rows[self.cursor_row][0] if self._cursor_valid() else None
+        self._widths = widths
+        rebuild(self, self.COLUMNS, widths, self._rows)
+        for index, (key, _) in enumerate(self._rows):
             if key == selected:
                 self.move_cursor(row=index)
                 break
-        self._fit()
-
-    def on_resize(self, event: events.Resize) -> None:
-        self._fit()
-
-    def _fit(self) -> None:
-        """Widen the STRETCH column to the edge of the visible width (see STRETCH)."""
-        if not self.STRETCH or not self.is_mounted:
-            return
-        column = self.columns.get(ColumnKey(self.STRETCH))
-        if column is None:
-            return
-        widths = [
-            max(
-                [cell_len(name if index == 0 else f" {name}")]
-                + [_width(cells[index]) for _, cells in self._rows]
-            )
-            for index, name in enumerate(self.COLUMNS)
-        ]
-        last = self.COLUMNS.index(self.STRETCH)
-        natural, used = widths[last], sum(widths[: last + 1])
-        room = self.scrollable_content_region.width
-        column.auto_width = used >= room
-        column.width = natural + max(0, room - used)
-        self._require_update_dimensions = True
-        self.refresh()
 
     def show_problem(self, reason: str) -> None:
         """A read failed: the rows already shown stay, the subtitle says so."""
@@ -102,7 +90,7 @@ class RecordTable(Contained, DataTable[Text], Generic[RecordT]):
     def reset(self) -> None:
         """Forget the rows (another symbol is shown now)."""
         self._rows = []
-        self.clear()
+        self._lay_out(force=True)
         self.border_subtitle = "loading…"
 
     def _cursor_valid(self) -> bool:
@@ -113,8 +101,3 @@ class RecordTable(Contained, DataTable[Text], Generic[RecordT]):
 
     def cells(self, record: RecordT, symbol: Symbol | None) -> tuple[Text, ...]:
         raise NotImplementedError
-
-
-def _width(cell: Text) -> int:
-    """The cells the widest line of `cell` takes."""
-    return max(cell_len(line) for line in cell.plain.split("\n"))

@@ -11,11 +11,12 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from cdx.ui.screens.backdrop import DialogScreen
 
-class AmountPrompt(ModalScreen[str | None]):
+
+class AmountPrompt(DialogScreen[str | None]):
     """Asks `question`; the field starts with `value`, selected so typing replaces it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -15,13 +15,13 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from cdx.ui.keys import hint
+from cdx.ui.screens.backdrop import DialogScreen
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(DialogScreen[bool]):
     """Shows `question` and returns True (confirmed) or False (aborted)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

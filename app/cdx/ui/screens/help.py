@@ -16,12 +16,12 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.dom import DOMNode
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from cdx.ui.format import fmt_seconds
 from cdx.ui.keys import declared, hint, key_label
 from cdx.ui.notices import Notice
+from cdx.ui.screens.backdrop import DialogScreen
 from cdx.ui.screens.confirm import ConfirmScreen
 from cdx.ui.screens.symbol_picker import SymbolPicker
 
@@ -60,7 +60,7 @@ SEVERITY_STYLE: dict[str, str] = {"information": "", "warning": "bold yellow", "
 """How a message's severity is marked in the list (the message line's colours, in words)."""
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(DialogScreen[None]):
     """Lists the status in full (`status`: label and text), the `notices` (newest first,
     their age counted from `now` on the app's clock) and every binding; Escape, `q` or `?`
     closes it."""

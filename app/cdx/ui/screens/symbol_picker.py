@@ -13,16 +13,16 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from cdx.model.symbol import Symbol
 from cdx.ui.format import fmt_text
 from cdx.ui.keys import hint
+from cdx.ui.screens.backdrop import DialogScreen
 
 
-class SymbolPicker(ModalScreen[str | None]):
+class SymbolPicker(DialogScreen[str | None]):
     """Returns the chosen symbol's name, or None when aborted."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

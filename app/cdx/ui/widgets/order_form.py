@@ -30,13 +30,14 @@ from cdx.ui.order_check import Check, OrderDraft, exact, validate
 from cdx.ui.preview_text import total_line
 from cdx.ui.widgets.clamped_text import ClampedText
 from cdx.ui.widgets.contained import Contained, contained
+from cdx.ui.widgets.focus_border import FocusBorder
 from cdx.ui.widgets.form_aids import SHARE_BINDINGS, FormAids
 from cdx.ui.widgets.text_field import TextField
 
 __all__ = ["Check", "OrderDraft", "OrderForm", "exact", "validate"]
 
 
-class OrderForm(FormAids, Contained, Vertical):
+class OrderForm(FocusBorder, FormAids, Contained, Vertical):
     """Buy/sell, limit/market, price and amount; Enter proposes the order for confirmation.
 
     Its text comes from servers (coin names, refusals), so every line is shown as plain text,

@@ -22,6 +22,7 @@ from cdx.client.tracker import TrackedOrder
 from cdx.model.account import Fill
 from cdx.model.order import Order
 from cdx.model.symbol import Symbol
+from cdx.ui.widgets.focus_border import FocusBorder
 from cdx.ui.widgets.open_orders import OpenOrders
 from cdx.ui.widgets.order_history import OrderHistory
 from cdx.ui.widgets.own_fills import OwnFills
@@ -35,7 +36,7 @@ TABS: tuple[tuple[str, str], ...] = (
 """(tab, label) in the order `o` cycles them."""
 
 
-class OrdersPanel(Vertical):
+class OrdersPanel(FocusBorder, Vertical):
     """The Open, History and Fills tables, one shown at a time."""
 
     DEFAULT_CSS = """

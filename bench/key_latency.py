@@ -38,6 +38,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 SIZE = (120, 40)
+Stamp = tuple[float, float]
+"""(wall seconds, the app thread's CPU seconds)."""
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\x1b[()][A-Z0-9]")
 
 
@@ -54,16 +56,16 @@ class RecordingDriver(HeadlessDriver):
     def write(self, data: str) -> None:
         frames = RecordingDriver.frames
         if frames is not None:
-            frames.add(time.perf_counter(), data)
+            frames.add((time.perf_counter(), time.thread_time()), data)
 
 
 class Frames:
     """What the app wrote, and waiters for a frame whose text matches a pattern."""
 
     def __init__(self) -> None:
-        self._waiters: list[tuple[re.Pattern[str], asyncio.Future[float]]] = []
+        self._waiters: list[tuple[re.Pattern[str], asyncio.Future[Stamp]]] = []
 
-    def add(self, at: float, data: str) -> None:
+    def add(self, at: Stamp, data: str) -> None:
         if not self._waiters:
             return
         text = ANSI.sub("", data)
@@ -72,29 +74,32 @@ class Frames:
                 future.set_result(at)
                 self._waiters.remove((pattern, future))
 
-    def expect(self, pattern: str) -> asyncio.Future[float]:
+    def expect(self, pattern: str) -> asyncio.Future[Stamp]:
         """A future set to the write time of the first frame matching `pattern` from now."""
-        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[Stamp] = asyncio.get_running_loop().create_future()
         self._waiters.append((re.compile(pattern), future))
         return future
 
 
-def send(app: App[object], key: str) -> float:
+def send(app: App[object], key: str) -> Stamp:
     """Deliver one key as the terminal driver would; returns when it was sent."""
     character = key if len(key) == 1 else None
     event = events.Key(key, character)
     event.set_sender(app)
-    sent = time.perf_counter()
+    sent = (time.perf_counter(), time.thread_time())
     assert app._driver is not None
     app._driver.send_message(event)
     return sent
 
 
-async def latency(app: App[object], frames: Frames, key: str, pattern: str) -> float:
-    """Seconds from `key` to the first frame written that matches `pattern` (10 s at most)."""
+async def latency(app: App[object], frames: Frames, key: str, pattern: str) -> Stamp:
+    """Seconds from `key` to the first frame written that matches `pattern` (10 s at most):
+    (wall time, CPU time of the app's thread meanwhile). The CPU time is the work on the key's
+    path, which a loaded machine stretches far less than the wall time."""
     future = frames.expect(pattern)
     sent = send(app, key)
-    return await asyncio.wait_for(future, 10.0) - sent
+    written = await asyncio.wait_for(future, 10.0)
+    return (written[0] - sent[0], written[1] - sent[1])
 
 
 async def settle(seconds: float = 0.15) -> None:
@@ -125,7 +130,7 @@ class MinimalModalApp(App[None]):
         self.push_screen(Question())
 
 
-async def baseline_samples(frames: Frames, samples: int) -> list[float]:
+async def baseline_samples(frames: Frames, samples: int) -> list[Stamp]:
     app = MinimalModalApp()
     app.driver_class = RecordingDriver
     out = []
@@ -149,7 +154,7 @@ async def dashboard_samples(
     samples: int,
     settle_heap: bool = True,
     alternate: bool = False,
-) -> tuple[list[float], list[float]]:
+) -> tuple[list[Stamp], list[Stamp]]:
     """(Enter → dialog, confirming Enter → row) for `samples` limit buys far below the book.
 
     With `settle_heap`, the heap is settled once the screen is full, as the `cdx` command
@@ -170,8 +175,10 @@ async def dashboard_samples(
         app.driver_class = RecordingDriver
         async with app.run_test(headless=False, size=SIZE, notifications=True) as pilot:
             await until(lambda: app.account is not None and app.market.book("btcusdt", 0))
-            if settle_heap:
+            collecting = None
+            if settle_heap:  # as the `cdx` command runs: settled, full collections when quiet
                 await heap.settle_when(lambda: full_screen(app))
+                collecting = asyncio.create_task(heap.collect_when_quiet(lambda: app.last_key_at))
             await pilot.pause(0.5)
             for index in range(samples):
                 if alternate:  # even samples on a frozen start-up heap, odd on a thawed one
@@ -193,6 +200,8 @@ async def dashboard_samples(
             await settle()
             send(app, "enter")
             await settle(0.5)
+            if collecting is not None:
+                collecting.cancel()
     gc.unfreeze()  # the baseline's next round runs on an unfrozen heap, as it did before
     if lost:
         print(f"   typed orders that lost keys and were typed again: {lost} of {samples}")
@@ -261,6 +270,8 @@ async def run(samples: int, settle_heap: bool = True, alternate: bool = False) -
         finally:
             stop_embedded_exchange(child)
     ms = 1000.0
+    base_cpu, dialog_cpu, row_cpu = ([c for _, c in v] for v in (base, dialog, row))
+    base, dialog, row = ([w for w, _ in v] for v in (base, dialog, row))
     figures = {
         "baseline_modal_p50_ms": statistics.median(base) * ms,
         "baseline_modal_p90_ms": pct(base, 0.9) * ms,
@@ -277,6 +288,13 @@ async def run(samples: int, settle_heap: bool = True, alternate: bool = False) -
         "enter_to_dialog_max_after_first_ms": max(dialog[1:], default=0.0) * ms,
         "confirm_to_row_first_ms": row[0] * ms,
         "confirm_to_row_max_after_first_ms": max(row[1:], default=0.0) * ms,
+        # CPU time of the app's thread from the key to the frame: the work on the key's path.
+        "baseline_modal_cpu_p90_ms": pct(base_cpu, 0.9) * ms,
+        "enter_to_dialog_cpu_p50_ms": statistics.median(dialog_cpu) * ms,
+        "enter_to_dialog_cpu_p90_ms": pct(dialog_cpu, 0.9) * ms,
+        "enter_to_dialog_cpu_over_baseline_p90": pct(dialog_cpu, 0.9) / pct(base_cpu, 0.9),
+        "confirm_to_row_cpu_p50_ms": statistics.median(row_cpu) * ms,
+        "confirm_to_row_cpu_p90_ms": pct(row_cpu, 0.9) * ms,
     }
     if alternate:
         for arm, name in ((0, "frozen"), (1, "thawed")):

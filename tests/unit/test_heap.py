@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 
 from cdx.ui import heap
@@ -50,3 +51,72 @@ async def _fast(waiting: object) -> None:
         await waiting  # type: ignore[misc]
     finally:
         heap.SETTLE_POLL_S = saved
+
+
+class Quiet:
+    """A clock that moves only when the collector sleeps, keys typed at given moments, and
+    the moments full collections ran."""
+
+    def __init__(self, keys: list[float]) -> None:
+        self.now = 0.0
+        self.keys = keys
+        self.collections: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+    def last_key_at(self) -> float:
+        return max((at for at in self.keys if at <= self.now), default=-1e9)
+
+    def collect(self) -> None:
+        self.collections.append(self.now)
+        if len(self.collections) == 3:
+            raise asyncio.CancelledError  # enough seen: stop the loop as a cancel would
+
+
+def run_collector(quiet: Quiet) -> tuple[int, int, int]:
+    """Run the collector until it has collected three times; the thresholds meanwhile."""
+    seen: list[tuple[int, int, int]] = []
+
+    def collect() -> None:
+        seen.append(gc.get_threshold())
+        quiet.collect()
+
+    before = gc.get_threshold()
+    with contextlib.suppress(asyncio.CancelledError):
+        asyncio.run(
+            heap.collect_when_quiet(
+                quiet.last_key_at, clock=quiet.clock, sleep=quiet.sleep, collect=collect
+            )
+        )
+    assert gc.get_threshold() == before, "the interpreter's thresholds are given back"
+    return seen[0]
+
+
+def test_full_collections_run_on_schedule_and_never_by_themselves_meanwhile() -> None:
+    quiet = Quiet(keys=[])
+    during = run_collector(quiet)
+    assert during[2] == heap.NEVER
+    assert quiet.collections == [heap.FULL_EVERY_S * n for n in (1, 2, 3)]
+
+
+def test_a_due_collection_waits_for_a_pause_in_the_keys() -> None:
+    # Keys every half second from 9 s to 12 s: the collection due at 10 s runs once a full
+    # second has passed since the last key (12 s + QUIET_S).
+    keys = [9.0 + 0.5 * n for n in range(7)]
+    quiet = Quiet(keys=keys)
+    run_collector(quiet)
+    first = quiet.collections[0]
+    assert keys[-1] + heap.QUIET_S <= first < keys[-1] + heap.QUIET_S + heap.QUIET_S / 4 + 1e-9
+
+
+def test_keys_that_never_stop_put_a_collection_off_only_so_long() -> None:
+    keys = [0.1 * n for n in range(2000)]  # 200 s of typing
+    quiet = Quiet(keys=keys)
+    run_collector(quiet)
+    first = quiet.collections[0]
+    due = heap.FULL_EVERY_S
+    assert due + heap.FULL_LATEST_S <= first <= due + heap.FULL_LATEST_S + heap.QUIET_S

@@ -213,10 +213,12 @@ async def _dashboard(
         app = DashboardApp(rest, ws_url, symbol)
         app.default_sizes = DefaultSizes(default_sizes_path())
         settling = asyncio.create_task(heap.settle_when(lambda: full_screen(app)))
+        collecting = asyncio.create_task(heap.collect_when_quiet(lambda: app.last_key_at))
         try:
             await app.run_async()
         finally:
             settling.cancel()
+            collecting.cancel()
         return app.return_code or 0
 
 

@@ -10,6 +10,15 @@ Once, not periodically: an object alive at a freeze that later dies in a referen
 never freed. Frozen once, that is at most the start-up heap, which lives all session anyway;
 frozen every few seconds it would be every toast and dialog alive at each freeze.
 
+Full collections when the user is not acting: even on a settled heap a full collection took
+150-300 ms of CPU in a market at its default pace (Textual's drawn lines die in cycles, tens
+of thousands between collections), and the interpreter starts one whenever enough objects
+have survived, which is mostly while a key's frame is being drawn (a key allocates most).
+That was the tail of Enter -> dialog and confirm -> row. After settling, the interpreter never
+starts a full collection by itself; `collect_when_quiet` runs one every `FULL_EVERY_S`, put
+off while keys are arriving (`QUIET_S`), never longer than `FULL_LATEST_S`. Young
+collections stay automatic (about a millisecond each).
+
 Only the `cdx` command settles its heap (`commands/dashboard.py`); tests that run many
 dashboards in one process must not, or each one's objects would outlive it.
 """
@@ -20,7 +29,7 @@ import asyncio
 import gc
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +39,20 @@ SETTLE_POLL_S = 0.25
 SETTLE_GIVE_UP_S = 60.0
 """Settle anyway this long after start: a server that never answers must not keep the
 start-up heap unfrozen (and its collections slow) all session."""
+
+
+FULL_EVERY_S = 10.0
+"""How often a full collection is due: garbage in cycles waits at most this long (plus
+`FULL_LATEST_S`) to be freed."""
+
+QUIET_S = 1.0
+"""A key this recent puts a due full collection off: the user is in the middle of something."""
+
+FULL_LATEST_S = 30.0
+"""A due full collection runs after this long even if keys keep arriving."""
+
+NEVER = 1_000_000_000
+"""A full-collection threshold the interpreter never reaches."""
 
 
 def settle() -> None:
@@ -55,3 +78,33 @@ async def settle_when(
     # One more pause: the frame that shows the data is drawn before the collection runs.
     await asyncio.sleep(SETTLE_POLL_S)
     settle()
+
+
+async def collect_when_quiet(
+    last_key_at: Callable[[], float],
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    collect: Callable[[], None] | None = None,
+) -> None:
+    """Take full collections over from the interpreter: one every `FULL_EVERY_S`, when no
+    key arrived in the last `QUIET_S` (`last_key_at()`, on `clock`), or `FULL_LATEST_S` late
+    at most. Runs until cancelled; the interpreter's own thresholds come back then."""
+    young, middle, full = gc.get_threshold()
+    gc.set_threshold(young, middle, NEVER)
+    try:
+        while True:
+            await sleep(FULL_EVERY_S)
+            due = clock()
+            while clock() - last_key_at() < QUIET_S and clock() - due < FULL_LATEST_S:
+                await sleep(QUIET_S / 4)
+            (collect or collect_full)()
+    finally:
+        gc.set_threshold(young, middle, full)
+
+
+def collect_full() -> None:
+    """One full collection, logged at debug level with what it cost."""
+    started = time.thread_time()
+    freed = gc.collect(2)
+    log.debug("full collection: %d freed, %.0f ms", freed, (time.thread_time() - started) * 1000)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections import deque
 from typing import TYPE_CHECKING
 
@@ -60,11 +61,15 @@ class KeysInOrder(_Base):
     _key_follower: asyncio.Task[None] | None = None
     keys_taken = 0
     """Keys read from the terminal that have been routed and taken (what a test waits for)."""
+    last_key_at = 0.0
+    """When (`time.monotonic`) the last key was read: full collections wait for a quiet
+    moment (`cdx.ui.heap.collect_when_quiet`)."""
 
     async def on_event(self, event: events.Event) -> None:
         if not isinstance(event, events.Key) or event.is_forwarded:
             await super().on_event(event)
             return
+        self.last_key_at = time.monotonic()
         held = self._held_key_queue()
         if event is self._released_key:
             self._released_key = None

@@ -42,7 +42,9 @@ def decode(frame: bytes | str) -> dict[str, Any]:
     """
     if isinstance(frame, bytes | bytearray | memoryview):
         return _parse(_inflate(frame))
-    return _parse(frame)
+    if isinstance(frame, str):
+        return _parse(frame)
+    raise FrameError(f"unexpected frame type {type(frame).__name__}")
 
 
 def read(frame: bytes | str) -> dict[str, Any] | DepthText:
@@ -54,7 +56,7 @@ def read(frame: bytes | str) -> dict[str, Any] | DepthText:
     reading it. Every other frame, and a depth push written any other way, is `decode`d.
     """
     if not isinstance(frame, bytes | bytearray | memoryview):
-        return _parse(frame)
+        return decode(frame)
     data = _inflate(frame)
     match = _DEPTH_LAYOUT.fullmatch(data) if len(data) <= MAX_JSON_TEXT else None
     if match is None:
@@ -95,7 +97,7 @@ _DEPTH_LAYOUT = re.compile(
 `ts`, prices and amounts as strings of digits and points (at most 64, as `MAX_NUMBER_TEXT`).
 Text it matches is JSON (ASCII, no escapes, nothing nested deeper than four), and what JSON
 makes of it is plain from the text; whatever else a server writes is left to `decode`.
-Possessive, so a near miss fails in one pass (about 5 us for a 60-level frame)."""
+Possessive, so a near miss fails in one pass, at a small part of what parsing costs."""
 
 
 def _inflate(frame: bytes | bytearray | memoryview) -> bytes:

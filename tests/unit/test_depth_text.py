@@ -248,3 +248,26 @@ def test_the_servers_depth_pushes_are_read_from_their_text() -> None:
     frame = frames.encode(push.encode(SYMBOL))
     assert isinstance(frames.read(frame), frames.DepthText)
     assert messages.parse_server(frames.read(frame), SYMBOLS, {}) == push
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    frame=st.one_of(
+        st.binary(max_size=120),
+        st.binary(max_size=120).map(gzip.compress),
+        st.text(max_size=120),
+        st.text(alphabet='{}[]",:0123456789.abceknst_', max_size=160).map(
+            lambda text: gzip.compress(text.encode())
+        ),
+    )
+)
+def test_read_raises_only_frame_error_and_agrees_with_decode(frame: bytes | str) -> None:
+    try:
+        decoded = frames.read(frame)
+    except frames.FrameError as exc:
+        with pytest.raises(frames.FrameError) as also:
+            frames.decode(frame)
+        assert str(also.value) == str(exc)
+        return
+    whole = decoded.message() if isinstance(decoded, frames.DepthText) else decoded
+    assert whole == frames.decode(frame)

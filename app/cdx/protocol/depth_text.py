@@ -59,12 +59,13 @@ def _text_side(
     if len(keys) > MAX_LEVELS:
         return None  # the long way says what it cut
     found: list[Level | None] = list(map(levels.get, keys))
-    if None not in found:
+    try:
+        index = found.index(None)  # the misses, found by C-level scans: a handful per push
+    except ValueError:
         return found  # type: ignore[return-value]  # every row seen before
     if len(levels) > MEMO_LIMIT:
         levels.clear()
         levels.update((key, level) for key, level in zip(keys, found, strict=True) if level)
-    index = found.index(None)  # the misses, found by C-level scans: a handful per push
     while True:
         level = read(keys[index])
         if level is None:

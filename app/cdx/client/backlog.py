@@ -16,6 +16,7 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 
 from cdx.protocol import messages
+from cdx.protocol.frames import DepthText
 
 MAX_BATCH = 1000
 """Frames read together at most when more have already arrived: a backlog of minutes at 10
@@ -44,7 +45,7 @@ async def drain(ws: ClientConnection, batch: list[str | bytes]) -> None:
 
 
 def replaced_snapshots(
-    decoded: Sequence[Mapping[str, Any]],
+    decoded: Sequence[Mapping[str, Any] | DepthText],
 ) -> tuple[dict[int, list[int]], set[int]]:
     """Of decoded frames that arrived together, the snapshots a newer one replaces.
 

@@ -12,7 +12,8 @@ raised out of `run()`.
 
 Behind, it drops to the newest (`cdx.client.backlog`): of the depth and ticker pushes read
 together only the newest per channel is decoded and passed on. Depth pushes are decoded
-incrementally (`DepthMemo`: only levels not seen recently pass the gate again).
+incrementally (`DepthMemo`: only levels not seen recently pass the gate again), and one in
+the layout the server writes is read from its text, without parsing it (`frames.read`).
 
 Each event says how old its data already was on arrival (`lag`): the push's `ts` against an
 estimate of the server's clock learnt from the stream itself (`cdx.client.server_clock`). Our
@@ -346,10 +347,10 @@ class MarketStream:
         decoded: the newer replaces it whole. If the newest fails the gate, the one before it
         is tried, so the consumer ends with what handling every push would have left.
         """
-        decoded: list[dict[str, Any]] = []
+        decoded: list[dict[str, Any] | frames.DepthText] = []
         for frame in batch:
             try:
-                decoded.append(frames.decode(frame))
+                decoded.append(frames.read(frame))
             except frames.FrameError as exc:
                 log.warning("skipping malformed frame: %s", exc)
         newest, skip = replaced_snapshots(decoded)
@@ -371,7 +372,7 @@ class MarketStream:
                 # to be malformed, this catches what nobody foresaw.
                 log.exception("skipping a frame that could not be handled")
 
-    def _handle(self, decoded: dict[str, Any], now: float) -> bool:
+    def _handle(self, decoded: dict[str, Any] | frames.DepthText, now: float) -> bool:
         """Handle one decoded frame that arrived by `now`; False if it was skipped."""
         try:
             message = messages.parse_server(decoded, self.symbols, self._memos)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -77,8 +78,24 @@ def kline(symbol: str, interval: str) -> str:
 def parse(name: str) -> Channel | None:
     """The channel a name denotes, or None if it is not a channel of the protocol.
 
-    Whether the symbol exists is the server's business; this only checks the shape.
+    Whether the symbol exists is the server's business; this only checks the shape. Every
+    push names its channel, so the answers for a few hundred short names are remembered.
     """
+    if isinstance(name, str) and len(name) <= _CACHED_NAME:
+        return _parse_cached(name)
+    return _parse(name)
+
+
+_CACHED_NAME = 64
+"""Longest name whose answer `parse` remembers (a channel of a 24-letter symbol is 50)."""
+
+
+@functools.lru_cache(maxsize=512)
+def _parse_cached(name: str) -> Channel | None:
+    return _parse(name)
+
+
+def _parse(name: str) -> Channel | None:
     match = _PATTERN.match(name) if isinstance(name, str) else None
     if match is None:
         return None

@@ -32,6 +32,7 @@ from cdx.protocol.account import (
     order_from_wire,
     order_to_wire,
 )
+from cdx.protocol.depth_text import depth_from_text
 from cdx.protocol.fields import (
     CodecError,
     amount_str,
@@ -85,6 +86,7 @@ __all__ = [
     "decode_each",
     "depth_from_push",
     "depth_from_rest",
+    "depth_from_text",
     "depth_to_push_tick",
     "depth_to_rest",
     "fill_from_wire",

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import operator
+import re
 from collections.abc import Iterable
 from decimal import Decimal
 from enum import Enum
@@ -30,9 +31,12 @@ from cdx.protocol.decimals import read, trailing_zeros
 from cdx.protocol.limits import (
     DISPLAY_DIGITS,
     MAX_COIN_NAME,
+    MAX_DECIMALS,
     MAX_ID_DIGITS,
+    MAX_INTEGER_DIGITS,
     MAX_LOG_TEXT,
     MAX_PRECISION,
+    MAX_SIGNIFICANT_DIGITS,
     MAX_SYMBOL_NAME,
     TIME_MAX_MS,
     TIME_MAX_S,
@@ -88,6 +92,10 @@ def decimal(
     in the default context, and, if `exact`, carry no more non-zero decimals than that (trailing
     zeros are allowed: `"27000.500"` is a price of precision 2).
     """
+    if sign == POSITIVE and type(value) is str:
+        plain = _PLAIN_POSITIVE.get(decimals)
+        if plain is not None and plain(value) is not None and (result := Decimal(value)):
+            return result  # what the checks below return for it (see `plain_positive`)
     result, exponent = read(value)
     if sign == POSITIVE and result <= 0:
         raise ValueError(f"{shown(value)} is not positive")
@@ -103,6 +111,32 @@ def decimal(
         ):
             raise ValueError(f"{shown(value)} has more than {decimals} decimals")
     return result
+
+
+def plain_positive(decimals: int | None) -> str:
+    """A regular expression of the one form a server of the protocol writes a price or amount
+    in, `"27000.50"`: a string it fully matches is, unless zero, one `decimal` passes with
+    `sign=POSITIVE` and these `decimals` (None or a precision, 0..18), and `Decimal(text)` is
+    what `decimal` returns for it, with the same exponent.
+
+    ASCII digits, at most 15 before an optional point (fewer if 28 digits in all would not
+    fit) and at most `decimals` after it (13 without a precision), so the value is below
+    10^15, has at most 28 digits and fits `decimals` exactly: every bound `read` and
+    `decimal` check holds. Zero, a sign, an exponent, blanks or anything longer are left to
+    the checks, which give the reason. `decimal` tries it first; a reader of many values (a
+    depth push's new rows) may match it itself and call `decimal` for the rest.
+    """
+    fraction = MAX_SIGNIFICANT_DIGITS - MAX_INTEGER_DIGITS if decimals is None else decimals
+    fraction = min(fraction, MAX_DECIMALS)
+    whole = min(MAX_INTEGER_DIGITS, MAX_SIGNIFICANT_DIGITS - fraction, DISPLAY_DIGITS - fraction)
+    return rf"[0-9]{{1,{whole}}}(?:\.[0-9]{{0,{fraction}}})?"
+
+
+_PLAIN_POSITIVE = {
+    decimals: re.compile(plain_positive(decimals)).fullmatch
+    for decimals in (None, *range(MAX_PRECISION + 1))
+}
+"""`plain_positive` of every precision a symbol may have, and of none, as `decimal` tests it."""
 
 
 # Integers -------------------------------------------------------------------------------------
@@ -200,7 +234,7 @@ def book_side(levels: Iterable[Level], *, descending: bool, what: str) -> tuple[
     price given twice kept at its first amount (which of the two is right cannot be known; the
     first never shows more than the server claimed), then cut to the best 150.
     """
-    rows = list(levels)
+    rows = levels if type(levels) is list else list(levels)
     if len(rows) <= MAX_LEVELS and _strictly_best_first(rows, descending):
         return tuple(rows)  # what every server of the protocol sends: nothing to repair
     ordered = sorted(rows, key=lambda level: level[0], reverse=descending)
@@ -225,9 +259,12 @@ def _strictly_best_first(rows: list[Level], descending: bool) -> bool:
     Decided by C-level comparisons over the price column, so the common, well-formed side
     costs a few microseconds instead of a sort and a Python loop per level.
     """
-    prices = [level[0] for level in rows]
+    prices = list(map(_PRICE, rows))
     better = operator.gt if descending else operator.lt
     return all(map(better, prices, prices[1:]))
+
+
+_PRICE = operator.itemgetter(0)
 
 
 def uncross(

@@ -202,7 +202,9 @@ def depth_to_push_tick(book: Book, symbol: Symbol, step: int) -> dict[str, Any]:
     }
 
 
-def _level(price_precision: int | None, amount_precision: int | None) -> Callable[[Any], Level]:
+def level_decoder(
+    price_precision: int | None, amount_precision: int | None
+) -> Callable[[Any], Level]:
     """A decoder of one `[price, amount]` row: both positive and, if known, within precision."""
 
     def decode(row: Any) -> Level:
@@ -230,16 +232,17 @@ class DepthMemo:
     exponent); the memo is emptied when the precisions differ (a symbol learnt later).
     Only rows of exactly two strings are remembered: a JSON number may equal another of a
     different form (`1.0 == 1`) and a string never equals anything but the same string.
-    Bounded: past `MEMO_LIMIT` rows it keeps only the latest snapshot's.
+    A push kept as text (`frames.DepthText`) keys its rows by their bytes, which never equal
+    a tuple. Bounded: past `MEMO_LIMIT` rows it keeps only the latest snapshot's.
     """
 
     __slots__ = ("_levels", "_precisions")
 
     def __init__(self) -> None:
-        self._levels: dict[tuple[Any, ...], Level] = {}
+        self._levels: dict[tuple[Any, ...] | bytes, Level] = {}
         self._precisions: tuple[int | None, int | None] | None = None
 
-    def levels(self, of: tuple[int | None, int | None]) -> dict[tuple[Any, ...], Level]:
+    def levels(self, of: tuple[int | None, int | None]) -> dict[tuple[Any, ...] | bytes, Level]:
         """The remembered levels for these (price, amount) precisions."""
         if of != self._precisions:
             self._levels = {}
@@ -318,7 +321,7 @@ def _book(
     the repairs are the same either way, made on the same levels by the same gate.
     """
     of = precisions(symbol)
-    decode = _level(*of)
+    decode = level_decoder(*of)
     what = f"{what} {symbol.name}" if symbol is not None else what
     sides = []
     for name, descending in (("asks", False), (bids_field, True)):

@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 
 from cdx.model.symbol import Symbol
 from cdx.protocol import gate
+from cdx.protocol.frames import DepthText
 from cdx.protocol.limits import MAX_NUMBER_TEXT
 from cdx.protocol.market_data import DepthMemo
 from cdx.protocol.pushes import (
@@ -33,6 +34,7 @@ from cdx.protocol.pushes import (
     PushBody,
     TickerPush,
     TradePush,
+    parse_depth_text,
     parse_push,
     snapshot_channel,
 )
@@ -75,6 +77,7 @@ __all__ = [
     "Unsub",
     "Unsubed",
     "parse_client",
+    "parse_depth_text",
     "parse_push",
     "parse_reply",
     "parse_server",
@@ -217,14 +220,17 @@ ServerMessage = Ping | Pong | Reply | Push
 
 
 def parse_server(
-    message: Mapping[str, Any],
+    message: Mapping[str, Any] | DepthText,
     symbols: Mapping[str, Symbol] | None = None,
     memos: MutableMapping[str, DepthMemo] | None = None,
 ) -> ServerMessage:
     """A message a server sent: a heartbeat, a reply (it holds `event_rep`) or a push.
 
     Raises `MessageError` for anything else; see `parse_reply` and `parse_push` (`memos`).
+    A depth push kept as text (`frames.read`) is read by `parse_depth_text`.
     """
+    if isinstance(message, DepthText):
+        return parse_depth_text(message, symbols, memos)
     if not isinstance(message, Mapping):
         raise MessageError(f"message is {gate.shown(message)}, not an object")
     if (value := _heartbeat(message, "ping")) is not None:

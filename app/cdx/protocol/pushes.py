@@ -17,6 +17,7 @@ from cdx.model.market import Kline, Ticker, Trade
 from cdx.model.symbol import Symbol
 from cdx.protocol import channels, codec, gate
 from cdx.protocol.channels import Channel, ChannelKind
+from cdx.protocol.frames import DepthText
 from cdx.protocol.market_data import DepthMemo
 from cdx.protocol.replies import MessageError
 
@@ -147,6 +148,30 @@ def parse_push(
         raise MessageError(f"push on {channel.name}: {exc}") from None
 
 
+def parse_depth_text(
+    text: DepthText,
+    symbols: Mapping[str, Symbol] | None = None,
+    memos: MutableMapping[str, DepthMemo] | None = None,
+) -> Push:
+    """`parse_push(text.message(), symbols, memos)`, without parsing the text when it can.
+
+    With `memos`, a depth channel's rows are looked up by their text (`depth_from_text`);
+    anything the gate would refuse or repair by skipping (a bad `ts`, a refused row) and any
+    other channel go the long way, so the push, or the error and log lines, are the same."""
+    channel = channels.parse(text.channel)
+    if memos is not None and channel is not None and channel.kind is ChannelKind.DEPTH:
+        try:
+            ts = gate.time_ms(text.ts)
+        except ValueError:
+            return parse_push(text.message(), symbols, memos)
+        symbol = symbols.get(channel.symbol) if symbols is not None else None
+        memo = memos.get(text.channel) or memos.setdefault(text.channel, DepthMemo())
+        book = codec.depth_from_text(text, symbol=symbol, memo=memo)
+        if book is not None:
+            return DepthPush(channel.symbol, channel.step, book, ts)
+    return parse_push(text.message(), symbols, memos)
+
+
 def _push(
     channel: Channel,
     ts: int,
@@ -168,7 +193,7 @@ def _push(
     raise codec.CodecError(f"no push on {channel.name}")
 
 
-def snapshot_channel(message: Mapping[str, Any]) -> str | None:
+def snapshot_channel(message: Mapping[str, Any] | DepthText) -> str | None:
     """The channel of a push that replaces the previous one whole (depth and ticker: full
     snapshots, PROTOCOL.md section 6), or None for every other message.
 
@@ -177,8 +202,13 @@ def snapshot_channel(message: Mapping[str, Any]) -> str | None:
     (each carries different trades) and kline pushes (a bar's last update before the next
     bar) are not snapshots of this kind; heartbeats and replies are not pushes.
     """
-    name = message.get("channel")
-    if type(name) is not str or "event_rep" in message:
+    if isinstance(message, DepthText):
+        name: Any = message.channel
+    elif "event_rep" in message:
+        return None
+    else:
+        name = message.get("channel")
+    if type(name) is not str:
         return None
     channel = channels.parse(name)
     if channel is None or channel.kind not in (ChannelKind.DEPTH, ChannelKind.TICKER):

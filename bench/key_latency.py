@@ -175,10 +175,12 @@ async def dashboard_samples(
         app.driver_class = RecordingDriver
         async with app.run_test(headless=False, size=SIZE, notifications=True) as pilot:
             await until(lambda: app.account is not None and app.market.book("btcusdt", 0))
-            collecting = None
+            tending = None
             if settle_heap:  # as the `cdx` command runs: settled, full collections when quiet
-                await heap.settle_when(lambda: full_screen(app))
-                collecting = asyncio.create_task(heap.collect_when_quiet(lambda: app.last_key_at))
+                tending = asyncio.create_task(
+                    heap.tend(lambda: full_screen(app), lambda: app.last_key_at)
+                )
+                await until(lambda: gc.get_freeze_count() > 0, what="the heap settled")
             await pilot.pause(0.5)
             for index in range(samples):
                 if alternate:  # even samples on a frozen start-up heap, odd on a thawed one
@@ -200,8 +202,8 @@ async def dashboard_samples(
             await settle()
             send(app, "enter")
             await settle(0.5)
-            if collecting is not None:
-                collecting.cancel()
+            if tending is not None:
+                tending.cancel()
     gc.unfreeze()  # the baseline's next round runs on an unfrozen heap, as it did before
     if lost:
         print(f"   typed orders that lost keys and were typed again: {lost} of {samples}")

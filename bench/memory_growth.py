@@ -167,10 +167,12 @@ async def _run_child(kind: str, rest_url: str, ws_url: str, args: argparse.Names
             app = DashboardApp(rest, ws_url, SYMBOL)
             asyncio.get_running_loop().call_later(args.seconds, app.exit)
             if not args.no_settle:  # as the `cdx` command does
-                settling = asyncio.create_task(heap.settle_when(lambda: full_screen(app)))
+                tending = asyncio.create_task(
+                    heap.tend(lambda: full_screen(app), lambda: app.last_key_at)
+                )
             await app.run_async()
             if not args.no_settle:
-                settling.cancel()
+                tending.cancel()
     else:
         baseline = _baseline_app(kind, ws_url)
         asyncio.get_running_loop().call_later(args.seconds, baseline.exit)  # type: ignore[attr-defined]

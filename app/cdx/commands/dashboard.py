@@ -212,13 +212,11 @@ async def _dashboard(
     async with RestClient(rest_url, credentials, limiter) as rest:
         app = DashboardApp(rest, ws_url, symbol)
         app.default_sizes = DefaultSizes(default_sizes_path())
-        settling = asyncio.create_task(heap.settle_when(lambda: full_screen(app)))
-        collecting = asyncio.create_task(heap.collect_when_quiet(lambda: app.last_key_at))
+        tending = asyncio.create_task(heap.tend(lambda: full_screen(app), lambda: app.last_key_at))
         try:
             await app.run_async()
         finally:
-            settling.cancel()
-            collecting.cancel()
+            tending.cancel()
         return app.return_code or 0
 
 

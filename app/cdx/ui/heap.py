@@ -80,6 +80,13 @@ async def settle_when(
     settle()
 
 
+async def tend(ready: Callable[[], bool], last_key_at: Callable[[], float]) -> None:
+    """What the `cdx` command does for its heap, until cancelled: `settle_when(ready)`, then
+    `collect_when_quiet(last_key_at)`."""
+    await settle_when(ready)
+    await collect_when_quiet(last_key_at)
+
+
 async def collect_when_quiet(
     last_key_at: Callable[[], float],
     *,

@@ -1,7 +1,8 @@
 """What the market stream tells its consumer: pushes as model values and changes of its state.
 
 Kept apart from `cdx.client.stream` (which re-exports them) because the UI depends on these
-values and not on how the stream keeps its connection.
+values and not on how the stream keeps its connection; `cdx.client.push_events` makes them of
+the protocol's pushes.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from enum import StrEnum
 
 from cdx.model.book import Book
 from cdx.model.market import Kline, Ticker, Trade
-from cdx.protocol import messages
 
 
 class ConnectionState(StrEnum):
@@ -102,18 +102,3 @@ StreamEvent = (
     | HeartbeatEvent
     | SubscriptionEvent
 )
-
-
-def event_of_push(push: messages.Push, lag: float = 0.0) -> StreamEvent:
-    """The consumer's event of a push (the stream's events predate the protocol's values and
-    the UI depends on them), with how old its data was on arrival."""
-    match push:
-        case messages.TickerPush(ticker=ticker):
-            return TickerEvent(ticker, lag)
-        case messages.DepthPush(symbol=symbol, step=step, book=book):
-            return DepthEvent(symbol, step, book, lag)
-        case messages.TradePush(symbol=symbol, trades=trades):
-            return TradesEvent(symbol, trades, lag)
-        case messages.KlinePush(symbol=symbol, interval=interval, kline=kline):
-            return KlineEvent(symbol, interval, kline, lag)
-    raise TypeError(f"not a push: {type(push).__name__}")

@@ -44,12 +44,12 @@ from cdx.client.market_events import (
     StatusEvent,
     StreamEvent,
     SubscriptionEvent,
-    event_of_push,
 )
 from cdx.client.market_events import DepthEvent as DepthEvent  # re-exported for the UI
 from cdx.client.market_events import KlineEvent as KlineEvent
 from cdx.client.market_events import TickerEvent as TickerEvent
 from cdx.client.market_events import TradesEvent as TradesEvent
+from cdx.client.push_events import event_of_push
 from cdx.client.server_clock import ServerClock, ping_time
 from cdx.client.subscription_retry import RefusedChannel, jittered
 from cdx.client.transport_security import is_loopback

@@ -80,25 +80,27 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"cdx: cannot write the log file: {exc}", file=sys.stderr)
         return 1
+    if not (rest_url and ws_url):
+        return _on_embedded_exchange(symbol)
     import asyncio
 
     from cdx.client.credentials import Credentials
 
-    if rest_url and ws_url:
-        credentials = Credentials.from_env()
-        return asyncio.run(_dashboard(rest_url, ws_url, symbol, credentials, share=True))
-    return _on_embedded_exchange(symbol)
+    credentials = Credentials.from_env()
+    return asyncio.run(_dashboard(rest_url, ws_url, symbol, credentials, share=True))
 
 
 def _on_embedded_exchange(symbol: str) -> int:
     """The dashboard on an embedded exchange started beside it, not before it."""
-    import asyncio
-
-    from cdx.client.credentials import Credentials
-    from cdx.sim.symbols import DEMO_API_KEY, DEMO_API_SECRET
-
+    # Started before this process imports anything more: the exchange is ready well after the
+    # first frame, so the full screen waits for it, not for the dashboard.
     rest_url, ws_url, child = spawn_embedded_exchange()
     try:
+        import asyncio
+
+        from cdx.client.credentials import Credentials
+        from cdx.sim.symbols import DEMO_API_KEY, DEMO_API_SECRET
+
         credentials = Credentials(DEMO_API_KEY, DEMO_API_SECRET)
         return asyncio.run(_dashboard(rest_url, ws_url, symbol, credentials))
     finally:

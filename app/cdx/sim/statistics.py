@@ -37,13 +37,6 @@ class Bar:
     vol: Decimal = ZERO
     amount: Decimal = ZERO
 
-    def add(self, price: Decimal, amount: Decimal) -> None:
-        self.high = max(self.high, price)
-        self.low = min(self.low, price)
-        self.close = price
-        self.vol += amount
-        self.amount += price * amount
-
     def kline(self) -> Kline:
         return Kline(
             self.open_time, self.open, self.high, self.low, self.close, self.vol, self.amount
@@ -74,19 +67,27 @@ class MarketStatistics:
     def record(self, trade: Trade) -> None:
         self.trades.append(trade)
         self.trade_seq += 1
-        self.last = trade.price
+        price, amount = trade.price, trade.amount
+        self.last = price
+        value = price * amount
         seconds = trade.ts // 1000
         for period, bars in self.bars.items():
             open_time = seconds - seconds % (period * 60)
             bar = bars.get(open_time)
             if bar is None:
-                bar = bars[open_time] = Bar(
-                    open_time, trade.price, trade.price, trade.price, trade.price
-                )
+                bar = bars[open_time] = Bar(open_time, price, price, price, price)
                 kept = _BARS_KEPT.get(period, _BARS_KEPT_DEFAULT)
                 if len(bars) > kept:
                     del bars[min(bars)]
-            bar.add(trade.price, trade.amount)
+            # Updated in place, no call: this runs for every period of every trade, and the demo
+            # exchange records a day of trades (some 115,000 bar updates) before it serves.
+            if price > bar.high:
+                bar.high = price
+            elif price < bar.low:
+                bar.low = price
+            bar.close = price
+            bar.vol += amount
+            bar.amount += value
 
     def recent(self, limit: int) -> list[Trade]:
         """The last `limit` trades, newest first."""

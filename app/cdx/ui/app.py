@@ -17,7 +17,7 @@ import logging
 import time
 from collections.abc import Callable
 from decimal import Decimal
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import App, ComposeResult
@@ -28,8 +28,7 @@ from textual.widget import Widget
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
-from cdx.client.rest import RestClient
-from cdx.client.stream import ConnectionState, HeartbeatEvent, MarketStream
+from cdx.client.market_events import ConnectionState, HeartbeatEvent
 from cdx.client.subscriptions import Subscriptions
 from cdx.client.tracker import OrderTracker
 from cdx.model.account import Account
@@ -60,6 +59,10 @@ from cdx.ui.widgets.status_bar import StatusBar
 from cdx.ui.widgets.ticker_bar import TickerBar
 from cdx.ui.widgets.trades_tape import TradesTape
 from cdx.ui.widgets.watchlist import Watchlist
+
+if TYPE_CHECKING:
+    from cdx.client.rest import RestClient
+    from cdx.client.stream import MarketStream
 
 log = logging.getLogger(__name__)
 
@@ -225,7 +228,10 @@ class DashboardApp(
         self._repaint_timer = self.set_interval(1 / REPAINT_HZ, self._repaint)
         self._idle_ticks = 0
         self.set_interval(1 / IDLE_REPAINT_HZ, self._idle_repaint)
-        self._start()
+        # Loading starts once the first frame is on the screen: its first request opens the
+        # HTTP client, whose TLS set-up would otherwise hold that frame back, and the exchange
+        # is seldom ready sooner anyway.
+        self.call_after_refresh(self._start)
 
     # Messages from workers --------------------------------------------------------------------
 

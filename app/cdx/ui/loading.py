@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING
 from textual import work
 
 from cdx.client.errors import CdxError
-from cdx.client.market_events import TickerEvent
-from cdx.client.stream import ConnectionState, MarketStream, StreamEvent
+from cdx.client.market_events import ConnectionState, StreamEvent, TickerEvent
 from cdx.ui.messages import StreamEventReceived
 
 if TYPE_CHECKING:
@@ -73,6 +72,10 @@ class MarketLoader(_Base):
     @work(group="stream", exclusive=True, exit_on_error=False)
     async def _run_stream(self) -> None:
         """The market stream: its events become `StreamEventReceived` messages."""
+        # Imported here, after the first frame: the WebSocket library (and the HTTP one the
+        # stream's checks use) would otherwise delay it (`python -X importtime`).
+        from cdx.client.stream import MarketStream
+
         stream = MarketStream(self.ws_url, self._on_stream_event)
         stream.symbols = self.symbols  # pushes are checked against their symbol's precisions
         self.stream = stream

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from textual.message import Message
 
-from cdx.client.stream import StreamEvent
+from cdx.client.market_events import StreamEvent
 from cdx.model.account import Account
 from cdx.model.order import Order
 

@@ -8,6 +8,9 @@ sizes: `-show-side` puts the side column in place of the middle one, `-show-watc
 the watchlist back above the tape, `-show-balances` gives the balances the middle column.
 Opening the form or selecting an order (anything focusing the middle column) goes back to it,
 so a trading key never acts on a hidden panel.
+
+The main screen is made with its size classes (`-narrow`, `-short`, ...) already set, so the
+first frame is styled, laid out and painted once, at the terminal's size.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual import events
+from textual.screen import Screen
 from textual.widget import Widget
 
 if TYPE_CHECKING:
@@ -61,8 +65,27 @@ def next_view(current: View, narrow: bool, short: bool) -> View | None:
     return cycle[(index + 1) % len(cycle)]
 
 
+def breakpoint_class(cells: int, breakpoints: list[tuple[int, str]]) -> str:
+    """The class of the widest breakpoint `cells` reaches (Textual's rule), or ""."""
+    reached = [(at, name) for at, name in breakpoints if cells >= at]
+    return max(reached)[1] if reached else ""
+
+
 class PanelViews(_Base):
     """`v` and the way back to the middle column (a mixin of `DashboardApp`)."""
+
+    def get_default_screen(self) -> Screen:
+        """The main screen with the breakpoint classes of the terminal's size already set.
+
+        Textual sets them at its first resize, which comes after the first frame: every node
+        was styled again and the whole screen painted twice, at 80x24 first in the wide
+        layout."""
+        width, height = self.size
+        classes = (
+            breakpoint_class(width, self.HORIZONTAL_BREAKPOINTS or []),
+            breakpoint_class(height, self.VERTICAL_BREAKPOINTS or []),
+        )
+        return Screen(id="_default", classes=" ".join(filter(None, classes)))
 
     def action_side_panel(self) -> None:
         main = self.screen_stack[0]

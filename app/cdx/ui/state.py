@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
-from cdx.client.stream import (
+from cdx.client.market_events import (
     ConnectionState,
     DepthEvent,
     HeartbeatEvent,

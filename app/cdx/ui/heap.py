@@ -41,7 +41,7 @@ SETTLE_GIVE_UP_S = 60.0
 start-up heap unfrozen (and its collections slow) all session."""
 
 
-FULL_EVERY_S = 10.0
+FULL_EVERY_S = 5.0
 """How often a full collection is due: garbage in cycles waits at most this long (plus
 `FULL_LATEST_S`) to be freed."""
 

@@ -104,9 +104,10 @@ def test_full_collections_run_on_schedule_and_never_by_themselves_meanwhile() ->
 
 
 def test_a_due_collection_waits_for_a_pause_in_the_keys() -> None:
-    # Keys every half second from 9 s to 12 s: the collection due at 10 s runs once a full
-    # second has passed since the last key (12 s + QUIET_S).
-    keys = [9.0 + 0.5 * n for n in range(7)]
+    # Keys every half second from a second before the collection is due to two seconds
+    # after: it runs once a full second has passed since the last key.
+    due = heap.FULL_EVERY_S
+    keys = [due - 1.0 + 0.5 * n for n in range(7)]
     quiet = Quiet(keys=keys)
     run_collector(quiet)
     first = quiet.collections[0]

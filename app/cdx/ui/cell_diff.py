@@ -21,14 +21,15 @@ import re
 from rich.cells import get_character_cell_size
 from textual.drivers.linux_driver import LinuxDriver
 
-Cell = tuple[str, str]
-"""(text, SGR parameters in force); a wide character's second cell is ("", sgr)."""
+from cdx.ui.cell_shadow import Shadow
 
 _TOKEN = re.compile(
-    r"\x1b\[([0-9;?<>=]*)([ -/]*[@-~])"  # CSI
+    r"(\x1b\[([0-9;?<>=]*)([ -/]*[@-~])"  # CSI
     r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"  # OSC (title, clipboard)
-    r"|\x1b[^\[\]]"  # other two-character escapes
+    r"|\x1b[^\[\]])"  # other two-character escapes
 )
+"""Split on this, a frame is text, then (escape, CSI parameters, CSI final, text) over and
+over; parameters and final are None for an escape that is not a CSI."""
 
 
 def _narrow_characters() -> str:
@@ -39,7 +40,10 @@ def _narrow_characters() -> str:
 
 
 NARROW = frozenset(_narrow_characters())
+_NARROW_SET_HOLDS = NARROW.issuperset
 _NARROW_RUN = re.compile("[" + re.escape("".join(sorted(NARROW))) + "]+")
+_PRIVATE = frozenset("?<>=")
+"""First characters of private CSI parameters (`?25h`): not cell moves nor colours."""
 _FORGET = frozenset("JKLMPSTX@r")
 """CSI finals that erase, insert, delete or scroll: cells change where the shadow cannot see."""
 
@@ -54,7 +58,7 @@ class CellDiff:
     """
 
     def __init__(self) -> None:
-        self.shadow: dict[tuple[int, int], Cell] = {}
+        self.shadow = Shadow()
         self._x = self._y = 0
         self._sgr = ""
         self._tx: int | None = None
@@ -72,14 +76,17 @@ class CellDiff:
 
     def encode(self, data: str) -> str:
         out = self._out = []
-        position = 0
-        for match in _TOKEN.finditer(data):
-            if match.start() > position:
-                self._text(data[position : match.start()])
-            self._escape(match)
-            position = match.end()
-        if position < len(data):
-            self._text(data[position:])
+        parts = iter(_TOKEN.split(data))
+        text = next(parts)
+        if text:
+            self._text(text)
+        for escape, params, final, text in zip(parts, parts, parts, parts, strict=True):
+            if final == "m" and params[:1] not in _PRIVATE:
+                self._style(params)  # most of a frame: a colour, text, a reset
+            else:
+                self._escape(escape, params, final)
+            if text:
+                self._text(text)
         self._flush()
         if self._term_sgr:
             out.append("\x1b[0m")
@@ -91,11 +98,10 @@ class CellDiff:
             self._tx, self._ty = self._x, self._y
         return "".join(out)
 
-    def _escape(self, match: re.Match[str]) -> None:
-        params, final = match.group(1), match.group(2)
-        if final is None:  # OSC or a two-character escape: not a cell, not a move
-            self._pass(match.group(0))
-            if match.group(0) in ("\x1b7", "\x1b8", "\x1bc"):
+    def _escape(self, escape: str, params: str | None, final: str | None) -> None:
+        if final is None or params is None:  # OSC or a two-character escape: no cell, no move
+            self._pass(escape)
+            if escape in ("\x1b7", "\x1b8", "\x1bc"):
                 self.forget()
             return
         private = params[:1] in ("?", "<", ">", "=")
@@ -112,7 +118,7 @@ class CellDiff:
         elif final == "G" and not private:
             self._x = (int(params) if params else 1) - 1
         elif final in "ABDd" and not private:
-            self._pass(match.group(0))  # a relative move: followed, then trusted no more
+            self._pass(escape)  # a relative move: followed, then trusted no more
             count = int(params) if params else 1
             if final == "A":
                 self._y -= count
@@ -124,7 +130,7 @@ class CellDiff:
                 self._y = count - 1
             self._tx = self._ty = None
         else:
-            self._pass(match.group(0))
+            self._pass(escape)
             if private and params[1:] in ("1049", "47", "1047"):
                 self.forget()
                 self._placed = False
@@ -140,6 +146,9 @@ class CellDiff:
             self._sgr = f"{self._sgr};{params}" if self._sgr else params
 
     def _text(self, text: str) -> None:
+        if _NARROW_SET_HOLDS(text):
+            self._narrow(text)  # nearly always: one-cell characters only
+            return
         position = 0
         for match in _NARROW_RUN.finditer(text):
             if match.start() > position:
@@ -150,19 +159,30 @@ class CellDiff:
             self._chars(text[position:])
 
     def _narrow(self, text: str) -> None:
-        """A run of one-cell characters: the common case, kept to a dictionary lookup each."""
+        """A run of one-cell characters: the common case. A run the terminal already shows
+        is skipped at once; otherwise each cell is compared with the row's."""
         x, y, sgr = self._x, self._y, self._sgr
-        shadow, pending = self.shadow, self._pending
-        for char in text:
-            at = (x, y)
-            old = shadow.get(at)
-            if old is None or old[0] != char or old[1] != sgr:
-                if old is not None and old[0] not in NARROW:
-                    self._breaks_wide(at)
-                shadow[at] = (char, sgr)
-                pending.append((at, char, sgr, 1))
-            x += 1
-        self._x = x
+        end = x + len(text)
+        shadow = self.shadow
+        self._x = end
+        if shadow.holds(x, y, text, sgr):
+            return
+        row = shadow.row(y, end) if x >= 0 else None
+        if row is None:
+            self._x = x
+            for char in text:
+                self._put(char)
+            return
+        chars, sgrs = row
+        pending = self._pending
+        for at, char in enumerate(text, x):
+            old = chars[at]
+            if old != char or sgrs[at] != sgr:
+                if old is not None and old not in NARROW:
+                    self._breaks_wide((at, y))
+                chars[at] = char
+                sgrs[at] = sgr
+                pending.append(((at, y), char, sgr, 1))
 
     def _chars(self, text: str) -> None:
         for char in text:
@@ -251,7 +271,7 @@ class CellDiff:
             by_style.setdefault(sgr, []).append((y, x, text, width))
         styles = sorted(by_style, key=lambda sgr: sgr != self._term_sgr)
         for sgr in styles:
-            for y, x, text, width in sorted(by_style[sgr]):
+            for y, x, text, width in _runs(sorted(by_style[sgr])):
                 self._write((x, y), text, width, sgr)
 
     def _write(self, at: tuple[int, int], text: str, width: int, sgr: str) -> None:
@@ -270,6 +290,27 @@ class CellDiff:
         self._tx, self._ty = x + width, y
         if self._tx >= 9999:
             self._tx = None
+
+
+def _runs(cells: list[tuple[int, int, str, int]]) -> list[tuple[int, int, str, int]]:
+    """Sorted (y, x, text, width) cells of one style joined where each starts where the one
+    before ends: written as one piece, which is what cell after cell would write (no cursor
+    move between them), at one call instead of one per cell. Not past column 9999, where
+    `_write` stops trusting the cursor."""
+    runs: list[tuple[int, int, str, int]] = []
+    texts: list[str] = []
+    run_y = run_x = end = -1
+    for y, x, text, width in cells:
+        if y == run_y and x == end and end < 9999:
+            texts.append(text)
+            end += width
+            continue
+        if texts:
+            runs.append((run_y, run_x, "".join(texts), end - run_x))
+        run_y, run_x, end, texts = y, x, x + width, [text]
+    if texts:
+        runs.append((run_y, run_x, "".join(texts), end - run_x))
+    return runs
 
 
 class CellDiffDriver(LinuxDriver):

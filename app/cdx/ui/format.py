@@ -55,6 +55,9 @@ HUGE = "huge"
 """A magnitude whose exponent alone is wider than the column (beyond 10^99999 at 8 columns)."""
 NO_TIME = "--:--:--"
 
+FIT_CACHE_SIZE = 4096
+"""Formatted numbers remembered: a few screens of prices, amounts and totals."""
+
 MAX_FIXED_DIGITS = 60
 """A value with more integer digits is always shown compact, however wide the column."""
 
@@ -88,6 +91,25 @@ def _fixed_text(value: Decimal, decimals: int, rounding: str, *, grouped: bool) 
 def _fit(value: Decimal, decimals: int, rounding: str, *, grouped: bool, width: int | None) -> str:
     if not value.is_finite():
         return NOT_A_NUMBER
+    if value:
+        return _fit_cached(value, decimals, rounding, grouped, width)
+    return _fit_finite(value, decimals, rounding, grouped, width)
+
+
+@functools.lru_cache(maxsize=FIT_CACHE_SIZE)
+def _fit_cached(
+    value: Decimal, decimals: int, rounding: str, grouped: bool, width: int | None
+) -> str:
+    """`_fit_finite`, remembered: a ladder formats every level's price, amount and total on
+    every push, and most of them are the same numbers as on the last one. Only for values
+    other than zero: equal non-zero decimals format alike however they are written, but zeros
+    do not (`0E+100` is equal to `0` and shown in another form)."""
+    return _fit_finite(value, decimals, rounding, grouped, width)
+
+
+def _fit_finite(
+    value: Decimal, decimals: int, rounding: str, grouped: bool, width: int | None
+) -> str:
     decimals = _clamp_decimals(decimals)
     limit = max(width, MIN_WIDTH) if width is not None else None
     integer_digits = value.adjusted() + 1

@@ -11,9 +11,11 @@ entries simply age out of the LRU (the shape of Textual's `DataTable`).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Hashable, Iterable, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from typing import ClassVar, Generic, TypeVar
 
+from rich.cells import cell_len
+from rich.segment import Segment
 from rich.style import Style
 from textual.cache import LRUCache
 from textual.geometry import Region
@@ -115,7 +117,8 @@ class RowLines(Contained, Widget, Generic[RowT]):
 
         Only the spans of a line whose characters or styles differ are refreshed, so Textual
         writes those cells alone: an amount that moves in its last digit costs the terminal
-        a cursor move and a few characters, not the whole line.
+        a cursor move and a few characters, not the whole line. All of them in one refresh:
+        each refresh call clears the widget's cached styles and dimensions again.
         """
         new = tuple(rows)
         old, old_layout = self._rows, self._row_layout
@@ -123,10 +126,21 @@ class RowLines(Contained, Widget, Generic[RowT]):
         if layout != old_layout or len(new) != len(old):
             self.refresh()
             return
-        for y, (before, after) in enumerate(zip(old, new, strict=True)):
-            if before != after:
-                for start, end in changed_spans(self._line(before), self._line(after)):
-                    self.refresh(Region(start, y, end - start, 1))
+        changed = [
+            (y, before, after)
+            for y, (before, after) in enumerate(zip(old, new, strict=True))
+            if before != after
+        ]
+        if not changed:
+            return
+        line = self._drawer()
+        regions = [
+            Region(start, y, end - start, 1)
+            for y, before, after in changed
+            for start, end in changed_spans(line(before), line(after))
+        ]
+        if regions:
+            self.refresh(*regions)
 
     def notify_style_update(self) -> None:
         """Styles changed (theme, focus, CSS): the palette is resolved again on next use, and
@@ -144,23 +158,43 @@ class RowLines(Contained, Widget, Generic[RowT]):
     def render_line(self, y: int) -> Strip:
         if y >= len(self._rows):
             return Strip.blank(self.size.width, self.palette.base)
-        return self._line(self._rows[y])
+        return self._drawer()(self._rows[y])
 
-    def _line(self, row: RowT) -> Strip:
-        """`row` drawn at the current width, layout, focus and styles (from the cache)."""
+    def _drawer(self) -> Callable[[RowT], Strip]:
+        """A row drawn at the current width, layout, focus and styles (from the cache).
+
+        The width and the rest of the key are looked up once per call of this, not once per
+        row: `Widget.size` walks up to the screen for the widget's region.
+        """
         width = self.size.width
         palette = self.palette
-        key = (row, width, self._row_layout, self.has_focus, palette)
-        strip = self._lines.get(key)
-        if strip is None:
-            drawn = self.draw_row(row, width, palette)
-            strip = drawn.crop_extend(0, width, palette.base).simplify()
-            self._lines[key] = strip
-        return strip
+        layout, focus, lines = self._row_layout, self.has_focus, self._lines
 
-    def draw_row(self, row: RowT, width: int, palette: Palette) -> Strip:
-        """One row as a line at most `width` cells wide (padded by the caller)."""
+        def line(row: RowT) -> Strip:
+            key = (row, width, layout, focus, palette)
+            strip = lines.get(key)
+            if strip is None:
+                strip = lines[key] = fitted(self.draw_row(row, width, palette), width, palette.base)
+            return strip
+
+        return line
+
+    def draw_row(self, row: RowT, width: int, palette: Palette) -> Iterable[Segment]:
+        """One row as a line (a `Strip` or its segments) at most `width` cells wide (padded
+        by the caller)."""
         raise NotImplementedError
+
+
+def fitted(segments: Iterable[Segment], width: int, pad: Style) -> Strip:
+    """`segments` as one simplified strip of exactly `width` cells, padded in `pad`: what
+    `Strip.crop_extend(...).simplify()` gives, without the strips in between."""
+    line = list(segments)
+    length = sum(cell_len(text) for text, _, _ in line)
+    if length > width:
+        return Strip(line).crop_extend(0, width, pad).simplify()
+    if length < width:
+        line.append(Segment(" " * (width - length), pad))
+    return Strip(Segment.simplify(line), width)
 
 
 def _cells(strip: Strip) -> list[tuple[str, Style | None]]:
@@ -171,15 +205,44 @@ def changed_spans(before: Strip, after: Strip) -> list[tuple[int, int]]:
     """[start, end) cell ranges where `after` differs from `before` in character or style,
     spans closer than `SPAN_GAP` merged. Lines are one cell per character (the widgets draw
     no wide characters)."""
-    old, new = _cells(before), _cells(after)
-    if len(old) != len(new):
-        return [(0, max(len(old), len(new)))]
+    if before is after:
+        return []
+    old, new = list(before), list(after)
+    if len(old) == len(new) and all(
+        len(was.text) == len(now.text) for was, now in zip(old, new, strict=True)
+    ):
+        changed = _changed_cells_by_segment(old, new)
+    else:
+        cells_before, cells_after = _cells(before), _cells(after)
+        if len(cells_before) != len(cells_after):
+            return [(0, max(len(cells_before), len(cells_after)))]
+        changed = [
+            x
+            for x, (was, now) in enumerate(zip(cells_before, cells_after, strict=True))
+            if was != now
+        ]
     spans: list[tuple[int, int]] = []
-    for x, (was, now) in enumerate(zip(old, new, strict=True)):
-        if was == now:
-            continue
+    for x in changed:
         if spans and x - spans[-1][1] < SPAN_GAP:
             spans[-1] = (spans[-1][0], x + 1)
         else:
             spans.append((x, x + 1))
     return spans
+
+
+def _changed_cells_by_segment(old: list[Segment], new: list[Segment]) -> list[int]:
+    """The changed cells of two lines cut into segments of the same lengths: a segment that is
+    equal (the common case: a price, a marker) is skipped whole."""
+    changed: list[int] = []
+    x = 0
+    for was, now in zip(old, new, strict=True):
+        text = was.text
+        if was != now:
+            if was.style != now.style:
+                changed.extend(range(x, x + len(text)))
+            else:
+                changed.extend(
+                    x + i for i, (a, b) in enumerate(zip(text, now.text, strict=True)) if a != b
+                )
+        x += len(text)
+    return changed

@@ -126,8 +126,16 @@ def parsed_server(message: Any, symbol: Symbol | None) -> messages.ServerMessage
     except messages.MessageError as exc:
         assert exc.tag is None or isinstance(exc.tag, str)
         return None
-    sound(parsed, symbol)
+    sound(parsed, symbol if on_channel_of(message, symbol) else None)
     return parsed
+
+
+def on_channel_of(message: Any, symbol: Symbol | None) -> bool:
+    """Whether `message` is on a channel of `symbol`: only then does the parser hold its
+    values to that symbol's precisions (a ticker of another symbol has none to keep)."""
+    channel = message.get("channel") if isinstance(message, dict) else None
+    parsed = channels.parse(channel) if isinstance(channel, str) else None
+    return symbol is not None and parsed is not None and parsed.symbol == symbol.name
 
 
 @FUZZ

@@ -249,9 +249,9 @@ async def _run_cdx(rest_url: str, ws_url: str) -> None:
         app = DashboardApp(rest, ws_url, SYMBOL)
         if PROFILE_FOR_S:
             asyncio.get_running_loop().call_later(PROFILE_FOR_S, app.exit)
-        settling = asyncio.create_task(heap.settle_when(lambda: full_screen(app)))  # as `cdx`
-        await app.run_async()
-        settling.cancel()
+        tending = asyncio.create_task(heap.tend(lambda: full_screen(app), lambda: app.last_key_at))
+        await app.run_async()  # the heap tended as the `cdx` command tends it
+        tending.cancel()
 
 
 def _ladder_rows(book: object, rows: int) -> list[tuple[str, str, str, str]]:

@@ -65,12 +65,14 @@ class Quiet:
         self.now = 0.0
         self.keys = keys
         self.collections: list[float] = []
+        self.needed = True
 
     def clock(self) -> float:
         return self.now
 
     async def sleep(self, seconds: float) -> None:
         self.now += seconds
+        await asyncio.sleep(0)  # let other tasks run, as a real sleep would
 
     def last_key_at(self) -> float:
         return max((at for at in self.keys if at <= self.now), default=-1e9)
@@ -93,7 +95,11 @@ def run_collector(quiet: Quiet) -> tuple[int, int, int]:
     with contextlib.suppress(asyncio.CancelledError):
         asyncio.run(
             heap.collect_when_quiet(
-                quiet.last_key_at, clock=quiet.clock, sleep=quiet.sleep, collect=collect
+                quiet.last_key_at,
+                clock=quiet.clock,
+                sleep=quiet.sleep,
+                collect=collect,
+                needed=lambda: quiet.needed,
             )
         )
     assert gc.get_threshold() == before, "the interpreter's thresholds are given back"
@@ -125,3 +131,29 @@ def test_keys_that_never_stop_put_a_collection_off_only_so_long() -> None:
     first = quiet.collections[0]
     due = heap.FULL_EVERY_S
     assert due + heap.FULL_LATEST_S <= first <= due + heap.FULL_LATEST_S + heap.QUIET_S
+
+
+def test_no_collection_runs_while_the_interpreter_would_not_have_started_one() -> None:
+    quiet = Quiet(keys=[])
+    quiet.needed = False
+    seen: list[float] = []
+
+    async def idle_for_a_minute() -> None:
+        task = asyncio.ensure_future(
+            heap.collect_when_quiet(
+                quiet.last_key_at,
+                clock=quiet.clock,
+                sleep=quiet.sleep,
+                collect=lambda: seen.append(quiet.now),
+                needed=lambda: quiet.needed,
+            )
+        )
+        while quiet.now < 60.0:
+            await asyncio.sleep(0)
+        quiet.needed = True  # garbage made: the next look collects
+        while not seen:
+            await asyncio.sleep(0)
+        task.cancel()
+
+    asyncio.run(idle_for_a_minute())
+    assert seen and seen[0] >= 60.0

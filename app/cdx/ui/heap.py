@@ -15,8 +15,9 @@ Full collections when the user is not acting: even on a settled heap a full coll
 of thousands between collections), and the interpreter starts one whenever enough objects
 have survived, which is mostly while a key's frame is being drawn (a key allocates most).
 That was the tail of Enter -> dialog and confirm -> row. After settling, the interpreter never
-starts a full collection by itself; `collect_when_quiet` runs one every `FULL_EVERY_S`, put
-off while keys are arriving (`QUIET_S`), never longer than `FULL_LATEST_S`. Young
+starts a full collection by itself; `collect_when_quiet` runs one every `FULL_EVERY_S` if the
+interpreter would have by then, put off while keys are arriving (`QUIET_S`), never longer
+than `FULL_LATEST_S`. Young
 collections stay automatic (about a millisecond each).
 
 Only the `cdx` command settles its heap (`commands/dashboard.py`); tests that run many
@@ -93,15 +94,21 @@ async def collect_when_quiet(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     collect: Callable[[], None] | None = None,
+    needed: Callable[[], bool] | None = None,
 ) -> None:
-    """Take full collections over from the interpreter: one every `FULL_EVERY_S`, when no
-    key arrived in the last `QUIET_S` (`last_key_at()`, on `clock`), or `FULL_LATEST_S` late
-    at most. Runs until cancelled; the interpreter's own thresholds come back then."""
+    """Take full collections over from the interpreter: every `FULL_EVERY_S`, if `needed()`
+    (by default: the interpreter would have started one by now), one runs once no key has
+    arrived for `QUIET_S` (`last_key_at()`, on `clock`), or `FULL_LATEST_S` late at most.
+    Runs until cancelled; the interpreter's own thresholds come back then."""
     young, middle, full = gc.get_threshold()
     gc.set_threshold(young, middle, NEVER)
+    if needed is None:  # as many middle collections since the last full one as it waits for
+        needed = lambda: gc.get_count()[2] >= full  # noqa: E731
     try:
         while True:
             await sleep(FULL_EVERY_S)
+            if not needed():
+                continue  # an idle dashboard makes little garbage: nothing to collect
             due = clock()
             while clock() - last_key_at() < QUIET_S and clock() - due < FULL_LATEST_S:
                 await sleep(QUIET_S / 4)

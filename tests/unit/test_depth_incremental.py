@@ -5,7 +5,9 @@ ones included. Only rows never seen by the channel go through the gate again."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -50,21 +52,32 @@ tick = st.one_of(
 )
 
 
-def decode(tick: Any, symbol: Symbol | None, memo: DepthMemo | None) -> tuple[str, list[str]]:
-    """What a decode gave: the book written out exactly (or the error), and its log lines."""
+@contextlib.contextmanager
+def gate_log() -> Iterator[list[str]]:
+    """The protocol's log lines (`LEVEL message`) written while the block runs, in the list
+    yielded once the block ends."""
     records: list[logging.LogRecord] = []
     handler = logging.Handler()
     handler.emit = records.append  # type: ignore[method-assign]
     root = logging.getLogger("cdx.protocol")
     root.addHandler(handler)
+    lines: list[str] = []
     try:
-        book: Book | str = depth_from_push(TS, tick, symbol=symbol, memo=memo)
-    except CodecError as exc:
-        book = f"refused: {exc}"
+        yield lines
     finally:
         root.removeHandler(handler)
+        lines.extend(f"{record.levelname} {record.getMessage()}" for record in records)
+
+
+def decode(tick: Any, symbol: Symbol | None, memo: DepthMemo | None) -> tuple[str, list[str]]:
+    """What a decode gave: the book written out exactly (or the error), and its log lines."""
+    with gate_log() as logged:
+        try:
+            book: Book | str = depth_from_push(TS, tick, symbol=symbol, memo=memo)
+        except CodecError as exc:
+            book = f"refused: {exc}"
     shown = book if isinstance(book, str) else f"{book!r}"  # repr keeps each exponent
-    return shown, [f"{record.levelname} {record.getMessage()}" for record in records]
+    return shown, logged
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

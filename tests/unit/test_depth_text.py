@@ -7,13 +7,13 @@ converted, and a new row the gate refuses is refused however many rows around it
 from __future__ import annotations
 
 import gzip
-import logging
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_depth_incremental import gate_log
 
 from cdx.model.book import MAX_LEVELS, Book
 from cdx.model.symbol import Symbol
@@ -58,23 +58,17 @@ def outcome(
 ) -> tuple[str, list[str]]:
     """What reading a frame gave: the message written out exactly, or the error, and the log
     lines of the gate. `as_text` reads as the stream does; otherwise parsed, without memory."""
-    records: list[logging.LogRecord] = []
-    handler = logging.Handler()
-    handler.emit = records.append  # type: ignore[method-assign]
-    root = logging.getLogger("cdx.protocol")
-    root.addHandler(handler)
-    try:
-        decoded = frames.read(frame) if as_text else frames.decode(frame)
-    except frames.FrameError as exc:
-        shown = f"malformed frame: {exc}"
-    else:  # the stream catches only `MessageError` here: anything else is a bug
+    with gate_log() as logged:
         try:
-            shown = repr(messages.parse_server(decoded, SYMBOLS, memos))  # repr: exponents
-        except messages.MessageError as exc:
-            shown = f"malformed message: {exc}"
-    finally:
-        root.removeHandler(handler)
-    return shown, [f"{record.levelname} {record.getMessage()}" for record in records]
+            decoded = frames.read(frame) if as_text else frames.decode(frame)
+        except frames.FrameError as exc:
+            shown = f"malformed frame: {exc}"
+        else:  # the stream catches only `MessageError` here: anything else is a bug
+            try:
+                shown = repr(messages.parse_server(decoded, SYMBOLS, memos))  # repr: exponents
+            except messages.MessageError as exc:
+                shown = f"malformed message: {exc}"
+    return shown, logged
 
 
 def full(frame: bytes) -> tuple[str, list[str]]:

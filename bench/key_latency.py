@@ -163,9 +163,8 @@ async def dashboard_samples(
     load, market and allocation history (for a before/after on a noisy machine)."""
     from cdx.client.credentials import Credentials
     from cdx.client.rest import RestClient
-    from cdx.commands.dashboard import full_screen
+    from cdx.commands.dashboard import tend_heap
     from cdx.sim.symbols import DEMO_API_KEY, DEMO_API_SECRET
-    from cdx.ui import heap
     from cdx.ui.app import DashboardApp
 
     dialog, row = [], []
@@ -177,9 +176,7 @@ async def dashboard_samples(
             await until(lambda: app.account is not None and app.market.book("btcusdt", 0))
             tending = None
             if settle_heap:  # as the `cdx` command runs: settled, full collections when quiet
-                tending = asyncio.create_task(
-                    heap.tend(lambda: full_screen(app), lambda: app.last_key_at)
-                )
+                tending = tend_heap(app)
                 await until(lambda: gc.get_freeze_count() > 0, what="the heap settled")
             await pilot.pause(0.5)
             for index in range(samples):

@@ -159,17 +159,14 @@ async def _run_child(kind: str, rest_url: str, ws_url: str, args: argparse.Names
     _schedule(sampler, args.every, args.warmup, args.seconds)
     if kind == "cdx":
         from cdx.client.rest import RestClient
-        from cdx.commands.dashboard import full_screen
-        from cdx.ui import heap
+        from cdx.commands.dashboard import tend_heap
         from cdx.ui.app import DashboardApp
 
         async with RestClient(rest_url) as rest:
             app = DashboardApp(rest, ws_url, SYMBOL)
             asyncio.get_running_loop().call_later(args.seconds, app.exit)
             if not args.no_settle:  # as the `cdx` command does
-                tending = asyncio.create_task(
-                    heap.tend(lambda: full_screen(app), lambda: app.last_key_at)
-                )
+                tending = tend_heap(app)
             await app.run_async()
             if not args.no_settle:
                 tending.cancel()

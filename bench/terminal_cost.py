@@ -241,15 +241,14 @@ def _child(kind: str, rest_url: str, ws_url: str) -> None:
 
 async def _run_cdx(rest_url: str, ws_url: str) -> None:
     from cdx.client.rest import RestClient
-    from cdx.commands.dashboard import full_screen
-    from cdx.ui import heap
+    from cdx.commands.dashboard import tend_heap
     from cdx.ui.app import DashboardApp
 
     async with RestClient(rest_url) as rest:
         app = DashboardApp(rest, ws_url, SYMBOL)
         if PROFILE_FOR_S:
             asyncio.get_running_loop().call_later(PROFILE_FOR_S, app.exit)
-        tending = asyncio.create_task(heap.tend(lambda: full_screen(app), lambda: app.last_key_at))
+        tending = tend_heap(app)
         await app.run_async()  # the heap tended as the `cdx` command tends it
         tending.cancel()
 

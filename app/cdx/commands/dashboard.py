@@ -20,6 +20,7 @@ from cdx.commands import arguments
 from cdx.commands.logfile import configure_logging, log_path
 
 if TYPE_CHECKING:
+    import asyncio
     import subprocess
 
     from cdx.client.credentials import Credentials
@@ -202,11 +203,9 @@ async def _dashboard(
 ) -> int:
     """Run the dashboard; with `share`, its rate budget is shared with the user's other cdx
     processes on the same server and key (an embedded exchange's is its own alone)."""
-    import asyncio
 
     from cdx.client.ratelimit import RateLimiter
     from cdx.client.rest import RestClient
-    from cdx.ui import heap
     from cdx.ui.app import DashboardApp
     from cdx.ui.default_size import DefaultSizes, default_sizes_path
 
@@ -214,12 +213,22 @@ async def _dashboard(
     async with RestClient(rest_url, credentials, limiter) as rest:
         app = DashboardApp(rest, ws_url, symbol)
         app.default_sizes = DefaultSizes(default_sizes_path())
-        tending = asyncio.create_task(heap.tend(lambda: full_screen(app), lambda: app.last_key_at))
+        tending = tend_heap(app)
         try:
             await app.run_async()
         finally:
             tending.cancel()
         return app.return_code or 0
+
+
+def tend_heap(app: DashboardApp) -> asyncio.Task[None]:
+    """Tend `app`'s heap as the `cdx` command does (`heap.tend`: settled once the screen is
+    full, then full collections when no key is arriving), until the task is cancelled."""
+    import asyncio
+
+    from cdx.ui import heap
+
+    return asyncio.create_task(heap.tend(lambda: full_screen(app), lambda: app.last_key_at))
 
 
 def full_screen(app: DashboardApp) -> bool:

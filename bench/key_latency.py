@@ -215,7 +215,7 @@ async def type_order(app: App[object], price: str, tries: int = 3) -> int:
     ladder, type again. Only Enter is timed, so a retyped order still counts.
     """
     for attempt in range(tries):
-        await until(lambda: len(app.screen_stack) == 1, what="the dialogs to close")
+        await until(lambda: not app.confirm.is_open, what="the dialog to close")
         app.ladder.focus()  # type: ignore[attr-defined]
         await until(lambda: app.ladder.has_focus, what="the ladder's focus")  # type: ignore[attr-defined]
         for key in ["b", *price, "tab", *"0.001"]:

@@ -9,7 +9,6 @@ from textual.widgets import Static
 
 from cdx.client.tracker import TrackedState
 from cdx.ui.app import DashboardApp
-from cdx.ui.screens.confirm import ConfirmScreen
 from cdx.ui.screens.help import HelpScreen
 from pilot_wait import until
 
@@ -43,7 +42,7 @@ def test_confirmation_dialog(
     async def confirm_limit_buy(pilot: Pilot) -> None:
         await settle(pilot)
         await pilot.press("b", *"26950.5", "tab", *"0.25", "enter")
-        assert isinstance(pilot.app.screen, ConfirmScreen)
+        assert pilot.app.confirm.is_open
 
     assert snap_compare(make_app(), terminal_size=(120, 40), run_before=confirm_limit_buy)
 
@@ -56,7 +55,7 @@ def test_open_order_and_its_ladder_marker(
         assert isinstance(app, DashboardApp)
         await settle(pilot)
         await pilot.press("b", *"26950.5", "tab", *"0.25", "enter")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the dialog")
+        await until(pilot, lambda: app.confirm.is_open, "the dialog")
         await pilot.press("enter")
         await until(
             pilot,
@@ -86,6 +85,6 @@ def test_an_error_in_the_order_form(
         await pilot.press("b", *"26950.5", "tab", *"500", "enter")
         message = app.query_one("#form-message", Static)
         await until(pilot, lambda: "Not enough" in str(message.render()), "the form's error")
-        assert not isinstance(app.screen, ConfirmScreen)
+        assert not app.confirm.is_open
 
     assert snap_compare(make_app(), terminal_size=(120, 40), run_before=too_large_a_buy)

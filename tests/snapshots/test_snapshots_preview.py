@@ -7,7 +7,6 @@ from collections.abc import Awaitable, Callable
 from textual.pilot import Pilot
 
 from cdx.ui.app import DashboardApp
-from cdx.ui.screens.confirm import ConfirmScreen
 
 Settle = Callable[[Pilot], Awaitable[None]]
 
@@ -20,7 +19,7 @@ def test_market_buy_preview_dialog(
     async def confirm_market_buy(pilot: Pilot) -> None:
         await settle(pilot)
         await pilot.press("B", *"20000", "enter")
-        assert isinstance(pilot.app.screen, ConfirmScreen)
+        assert pilot.app.confirm.is_open
 
     assert snap_compare(make_app(), terminal_size=(120, 40), run_before=confirm_market_buy)
 

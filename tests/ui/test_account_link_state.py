@@ -18,7 +18,6 @@ from textual.widgets import Footer, Input, Static
 from cdx.client.rest import RestClient
 from cdx.client.stream import ConnectionState
 from cdx.ui.app import DashboardApp
-from cdx.ui.screens.confirm import ConfirmScreen
 from cdx.ui.widgets.message_line import MessageLine
 from pilot_wait import until
 
@@ -78,7 +77,7 @@ async def test_a_refused_key_stops_trading_with_the_reason_until_a_poll_is_accep
 
             await pilot.press("enter")
             await pilot.pause()
-            assert not isinstance(app.screen, ConfirmScreen)
+            assert not app.confirm.is_open
             assert "refused" in text_of(app, "#form-message")
             assert ("POST", ORDER_PATH) not in hostile.requests
 

@@ -20,7 +20,6 @@ from cdx.client.credentials import Credentials
 from cdx.client.rest import RestClient
 from cdx.server.runner import RunningExchange
 from cdx.ui.app import DashboardApp
-from cdx.ui.screens.confirm import ConfirmScreen
 from cdx.ui.screens.help import HelpScreen
 from cdx.ui.widgets.message_line import MessageLine
 from cdx.ui.widgets.open_orders import OpenOrders
@@ -75,7 +74,7 @@ async def test_a_long_refusal_wraps_in_the_form_and_is_whole_on_help_at_80x24(
         await market_shown(app, pilot)
         await until(pilot, lambda: app.account is not None, "the account")
         await pilot.press("b", *"1000.00", "tab", *"0.01", "enter")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the dialog")
+        await until(pilot, lambda: app.confirm.is_open, "the dialog")
         await pilot.press("enter")
         message = app.query_one("#form-message", Static)
         await until(pilot, lambda: "lower the amount" in str(message.content), "the refusal")

@@ -18,7 +18,6 @@ from cdx.model.order import OrderType, Side
 from cdx.ui.app import DashboardApp
 from cdx.ui.format import fmt_price
 from cdx.ui.keys import DASHBOARD_BINDINGS
-from cdx.ui.screens.confirm import ConfirmScreen
 from cdx.ui.widgets.fitted_footer import FittedFooter
 from cdx.ui.widgets.open_orders import OpenOrders
 from cdx.ui.widgets.order_history import OrderHistory
@@ -90,9 +89,9 @@ async def test_the_id_of_a_resting_and_of_a_partly_filled_order_is_whole(
         top = book.best_bid + Decimal("0.01")
         for price in (book.best_bid - 100, top):
             await pilot.press("b", *str(price), "tab", *"0.01", "enter")
-            await dashboard.until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm")
+            await dashboard.until(pilot, lambda: app.confirm.is_open, "confirm")
             await pilot.press("enter")
-            await dashboard.until(pilot, lambda: not isinstance(app.screen, ConfirmScreen), "ok")
+            await dashboard.until(pilot, lambda: not app.confirm.is_open, "ok")
             await pilot.press("escape")
         await dashboard.until(pilot, lambda: len(dashboard.open_orders()) == 2, "both resting")
         table = app.query_one(OpenOrders)

@@ -31,7 +31,6 @@ from cdx.client.credentials import Credentials
 from cdx.client.rest import MAX_PAGES, RestClient
 from cdx.client.tracker import TrackedState
 from cdx.ui.app import DashboardApp
-from cdx.ui.screens.confirm import ConfirmScreen
 from cdx.ui.widgets import ladder_layout as ladder_module
 from cdx.ui.widgets.contained import DISPLAY_ERROR
 from cdx.ui.widgets.open_orders import OpenOrders
@@ -420,7 +419,7 @@ def pages_per_poll(hostile: HostileServer, start: int) -> list[int]:
 async def place(dash: Hostile, pilot: Pilot, price: str = LOW_PRICE, amount: str = "0.01") -> None:
     """b, a price, Tab, an amount, Enter, then Enter on the confirmation."""
     await pilot.press("b", *price, "tab", *amount, "enter")
-    await dash.until(lambda: isinstance(dash.app.screen, ConfirmScreen), "confirm dialog")
+    await dash.until(lambda: dash.app.confirm.is_open, "confirm dialog")
     await pilot.press("enter")
 
 

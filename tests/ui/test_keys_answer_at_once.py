@@ -19,7 +19,6 @@ from textual.widgets import Input
 from cdx.client.credentials import Credentials
 from cdx.client.rest import RestClient
 from cdx.ui.app import DashboardApp
-from cdx.ui.screens.confirm import ConfirmScreen
 
 if TYPE_CHECKING:
     from conftest import HostileServer
@@ -61,10 +60,10 @@ async def test_dialog_and_pending_row_show_in_one_frame_with_the_network_stalled
             hostile.on(path, stall)
         await pilot.press("b", "ctrl+u", *"20000", "tab", *"0.01")
         await pilot.press("enter")  # waits for one idle frame, no more
-        assert isinstance(app.screen, ConfirmScreen)
+        assert app.confirm.is_open
         assert "Place order?" in screen_text(app)
         await pilot.press("enter")
-        assert not isinstance(app.screen, ConfirmScreen)
+        assert not app.confirm.is_open
         text = screen_text(app)
         assert "20,000.00" in text and "pending" in text
 

@@ -16,7 +16,6 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from cdx.client.tracker import TrackedState
-from cdx.ui.screens.confirm import ConfirmScreen
 
 if TYPE_CHECKING:
     from cdx.ui.app import DashboardApp
@@ -94,8 +93,8 @@ async def test_whole_order_in_one_burst_reaches_the_dialog(dashboard: Dashboard)
     async with app.run_test(size=(120, 40)) as pilot:
         await dashboard.ready(pilot)
         await burst(dashboard, pilot, "b", "ctrl+u", *"20000", "tab", *"0.01", "enter")
-        assert isinstance(app.screen, ConfirmScreen)
-        assert app.screen.question.startswith("Buy 0.010000 BTC at 20,000.00")
+        assert app.confirm.is_open
+        assert app.confirm.question.startswith("Buy 0.010000 BTC at 20,000.00")
 
 
 async def test_enter_enter_in_one_burst_places_the_order(dashboard: Dashboard) -> None:
@@ -104,7 +103,7 @@ async def test_enter_enter_in_one_burst_places_the_order(dashboard: Dashboard) -
         await dashboard.ready(pilot)
         await burst(dashboard, pilot, "b", "ctrl+u", *"20000", "tab", *"0.01", "enter", "enter")
         await dashboard.until(pilot, lambda: len(dashboard.open_orders()) == 1, "order placed")
-        assert not isinstance(app.screen, ConfirmScreen)
+        assert not app.confirm.is_open
 
 
 async def test_escape_on_the_orders_then_a_new_order_fills_the_form(dashboard: Dashboard) -> None:

@@ -16,7 +16,6 @@ from cdx.model.order import Order, OrderType, Side
 from cdx.server.runner import RunningExchange
 from cdx.ui.app import DashboardApp
 from cdx.ui.screens.amount_prompt import AmountPrompt
-from cdx.ui.screens.confirm import ConfirmScreen
 from cdx.ui.widgets.ladder import MOVE_MARKER
 
 if TYPE_CHECKING:
@@ -119,8 +118,8 @@ async def test_x_with_two_orders_at_the_price_lists_them_and_asks_first(
         second = await rest_ours(pilot, dashboard, price, "0.02")
         await cursor_to(pilot, dashboard, price)
         await pilot.press("x")
-        screen = app.screen
-        assert isinstance(screen, ConfirmScreen)
+        screen = app.confirm
+        assert screen.is_open
         assert first.id in screen.question and second.id in screen.question
         await pilot.press("escape")
         assert len(dashboard.open_orders()) == 2
@@ -143,8 +142,8 @@ async def test_m_moves_our_order_to_the_cursors_new_price_in_one_confirmed_actio
         assert any(line.startswith(MOVE_MARKER) for line in ladder_text(dashboard))
         await cursor_to(pilot, dashboard, new)
         await pilot.press("m")
-        screen = app.screen
-        assert isinstance(screen, ConfirmScreen)
+        screen = app.confirm
+        assert screen.is_open
         assert screen.question.startswith(
             f"Move order {ours.id} BUY 0.010000 @ {old:,.2f} → {new:,.2f}?"
         )
@@ -171,7 +170,7 @@ async def test_escape_aborts_a_move_and_leaves_the_order(dashboard: Dashboard) -
         await pilot.press("m", "down", "escape")
         assert not app.ladder.moving
         await pilot.press("enter")  # Enter is the form again, not a move
-        assert not isinstance(app.screen, ConfirmScreen)
+        assert not app.confirm.is_open
         assert [o.id for o in dashboard.open_orders()] == [ours.id]
 
 
@@ -213,8 +212,8 @@ async def test_default_size_from_the_form_makes_b_ask_at_once_at_the_cursors_pri
         price = book(dashboard).bids[1][0]
         await cursor_to(pilot, dashboard, price)
         await pilot.press("b")
-        screen = app.screen
-        assert isinstance(screen, ConfirmScreen)
+        screen = app.confirm
+        assert screen.is_open
         assert screen.question.startswith(f"Buy 0.010000 BTC at {price:,.2f} USDT (limit)")
         await pilot.press("enter")
 
@@ -237,8 +236,8 @@ async def test_default_size_from_the_palette(dashboard: Dashboard) -> None:
         await pilot.press(*"0.02", "enter")
         assert app.default_size() == Decimal("0.02")
         await pilot.press("s")  # the cursor starts on the best ask
-        screen = app.screen
-        assert isinstance(screen, ConfirmScreen)
+        screen = app.confirm
+        assert screen.is_open
         assert screen.question.startswith(f"Sell 0.020000 BTC at {book(dashboard).asks[0][0]:,.2f}")
         await pilot.press("escape")
         assert dashboard.open_orders() == []
@@ -259,7 +258,7 @@ async def test_a_default_size_the_balance_cannot_pay_opens_the_form_with_the_rea
         await dashboard.ready(pilot)
         await pilot.press("b", "tab", *"1000", "ctrl+d", "escape")
         await pilot.press("b")
-        assert not isinstance(app.screen, ConfirmScreen)
+        assert not app.confirm.is_open
         assert app.query_one("#amount", Input).value == "1000.000000"
         message = app.query_one("#form-message", Static)
         await dashboard.until(

@@ -16,7 +16,6 @@ from cdx.model.book import Book
 from cdx.model.order import OrderType, Side
 from cdx.ui.format import fmt_amount, fmt_price
 from cdx.ui.preview_text import CROSSING
-from cdx.ui.screens.confirm import ConfirmScreen
 
 if TYPE_CHECKING:
     from conftest import Dashboard
@@ -65,7 +64,7 @@ async def test_enter_on_a_market_sell_shows_average_worst_and_slippage(
         levels = book.bids[:3]
         amount = sum((a for _, a in levels), Decimal(0))
         await pilot.press("S", *str(amount), "enter")
-        await dashboard.until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "dialog")
+        await dashboard.until(pilot, lambda: app.confirm.is_open, "dialog")
         proceeds = sum((p * a for p, a in levels), Decimal(0))
         average, worst = proceeds / amount, levels[-1][0]
         mid = (book.best_bid + book.best_ask) / 2
@@ -77,7 +76,7 @@ async def test_enter_on_a_market_sell_shows_average_worst_and_slippage(
         assert f"Receive ≈ {fmt_amount(proceeds - fee, 2)} USDT after the 0.1 % fee" in details
         share = amount / 2 * 100
         assert f"Uses {fmt_price(share, 2)}% of the 2.000000 BTC available" in details
-        assert not app.screen.query("#confirm-warning")
+        assert not app.query_one("#confirm-warning").display
 
 
 async def test_enter_on_a_market_buy_shows_what_it_gets_through_two_levels(
@@ -89,7 +88,7 @@ async def test_enter_on_a_market_buy_shows_what_it_gets_through_two_levels(
         (p1, a1), (p2, _) = book_of(dashboard).asks[:2]
         spend = (p1 * a1).quantize(Decimal("0.01"), ROUND_UP) + 100
         await pilot.press("B", *str(spend), "enter")
-        await dashboard.until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "dialog")
+        await dashboard.until(pilot, lambda: app.confirm.is_open, "dialog")
         # All of the best ask, then whole lots of the second with what is left.
         second = ((spend - p1 * a1) / p2).quantize(LOT, ROUND_DOWN)
         bought = a1 + second
@@ -110,7 +109,7 @@ async def test_a_market_order_larger_than_the_book_is_warned(dashboard: Dashboar
         depth = sum((a for _, a in book_of(dashboard).bids), Decimal(0))
         assert depth < 2
         await pilot.press("S", *"2", "enter")
-        await dashboard.until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "dialog")
+        await dashboard.until(pilot, lambda: app.confirm.is_open, "dialog")
         left = fmt_amount(2 - depth, 6)
         assert text_of(dashboard, "#confirm-warning") == (
             f"Larger than the visible book: {left} BTC would not fill (it expires)"
@@ -142,8 +141,8 @@ async def test_a_shortcut_typed_with_enter_in_one_burst_is_resolved_first(
     async with app.run_test(size=(120, 40)) as pilot:
         await dashboard.ready(pilot)
         await pilot.press("S", "2", "5", "%", "enter")
-        await dashboard.until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "dialog")
-        assert app.screen.question.startswith("Sell 0.500000 BTC at market")
+        await dashboard.until(pilot, lambda: app.confirm.is_open, "dialog")
+        assert app.confirm.question.startswith("Sell 0.500000 BTC at market")
 
 
 async def test_an_amount_over_the_available_is_refused_with_the_available(
@@ -154,7 +153,7 @@ async def test_an_amount_over_the_available_is_refused_with_the_available(
         await dashboard.ready(pilot)
         await pilot.press("S", *"2.5", "enter")
         await pilot.pause()
-        assert not isinstance(app.screen, ConfirmScreen)
+        assert not app.confirm.is_open
         message = text_of(dashboard, "#form-message")
         assert message == "Not enough BTC: need 2.500000, available 2.000000"
 

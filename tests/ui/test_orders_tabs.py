@@ -19,7 +19,6 @@ from cdx.client.rest import RestClient
 from cdx.model.order import Order, OrderStatus, OrderType, Side
 from cdx.ui.app import DashboardApp
 from cdx.ui.format import fmt_amount, fmt_price
-from cdx.ui.screens.confirm import ConfirmScreen
 from cdx.ui.widgets.order_history import OrderHistory
 from cdx.ui.widgets.orders_panel import OrdersPanel
 from cdx.ui.widgets.own_fills import OwnFills
@@ -55,7 +54,7 @@ def fill_notes(app: DashboardApp) -> list[str]:
 async def market_buy(pilot: Pilot, dash: Dashboard, quote: str) -> Order:
     """B, the quote amount, Enter, Enter; returns the order as the exchange holds it."""
     await pilot.press("B", *quote, "enter")
-    await dash.until(pilot, lambda: isinstance(dash.app.screen, ConfirmScreen), "confirmation")
+    await dash.until(pilot, lambda: dash.app.confirm.is_open, "confirmation")
     await pilot.press("enter")
     engine = dash.exchange.engine
     await dash.until(
@@ -170,7 +169,7 @@ async def test_a_partly_filled_limit_order_shows_filled_and_average_once_per_fil
         assert book is not None and book.best_bid is not None
         price = book.best_bid + Decimal("0.01")  # alone at the top of the bids
         await pilot.press("b", *str(price), "tab", *"0.01", "enter")
-        await dashboard.until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm")
+        await dashboard.until(pilot, lambda: app.confirm.is_open, "confirm")
         await pilot.press("enter")
         await dashboard.until(pilot, lambda: dashboard.open_orders(), "resting")
         [ours] = dashboard.open_orders()
@@ -201,7 +200,7 @@ async def test_c_on_another_tab_cancels_nothing(dashboard: Dashboard) -> None:
         book = app.market.book(SYMBOL, 0)
         assert book is not None and book.best_bid is not None
         await pilot.press("b", *str(book.best_bid - 100), "tab", *"0.01", "enter")
-        await dashboard.until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm")
+        await dashboard.until(pilot, lambda: app.confirm.is_open, "confirm")
         await pilot.press("enter")
         await dashboard.until(pilot, lambda: dashboard.open_orders(), "resting")
         await pilot.press("o", "c")

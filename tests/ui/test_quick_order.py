@@ -20,7 +20,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from cdx.ui.app import DashboardApp
-from cdx.ui.screens.confirm import ConfirmScreen
+from cdx.ui.widgets.confirm_dialog import ConfirmDialog
 
 if TYPE_CHECKING:
     from conftest import Dashboard
@@ -52,10 +52,10 @@ def burst(app: App[object], *keys: str) -> None:
         app._driver.send_message(event)
 
 
-def dialog(dash: Dashboard) -> ConfirmScreen:
-    screen = dash.app.screen
-    assert isinstance(screen, ConfirmScreen), screen
-    return screen
+def dialog(dash: Dashboard) -> ConfirmDialog:
+    confirm = dash.app.confirm
+    assert confirm.is_open, dash.app.screen
+    return confirm
 
 
 async def set_default_size(pilot: Pilot, amount: str) -> None:
@@ -77,6 +77,7 @@ async def test_quick_dialog_says_what_the_forms_dialog_says_through_the_spread(
         quick = dialog(dashboard)
         assert any(TAKER in line for line in quick.details), quick.details
         assert any("USDT available" in line for line in quick.details), quick.details
+        asked = (quick.question, quick.details, quick.warning)  # the dialog is reused
         await pilot.press("escape")
         assert dashboard.open_orders() == []
 
@@ -84,8 +85,7 @@ async def test_quick_dialog_says_what_the_forms_dialog_says_through_the_spread(
         app.set_default_size("")
         await pilot.press("b", "tab", *"0.002", "enter")
         form = dialog(dashboard)
-        assert form.question == quick.question
-        assert (form.details, form.warning) == (quick.details, quick.warning)
+        assert (form.question, form.details, form.warning) == asked
         await pilot.press("escape")
 
 
@@ -134,7 +134,7 @@ async def test_typing_ahead_after_b_places_the_typed_order_not_the_default(
             raise AssertionError(f"{exc}; {state}; told {[n.line for n in app.told()]}") from exc
         await pilot.pause(0.2)
         assert [(o.price, o.volume) for o in dashboard.open_orders()] == [(price, Decimal("0.01"))]
-        assert not isinstance(app.screen, ConfirmScreen)
+        assert not app.confirm.is_open
 
 
 async def test_a_digit_in_the_quick_dialog_opens_the_form_with_the_default_size(
@@ -149,7 +149,7 @@ async def test_a_digit_in_the_quick_dialog_opens_the_form_with_the_default_size(
         keys = dialog(dashboard).query_one("#confirm-keys", Static)
         assert "go on in the form" in str(keys.render())
         await pilot.press("2")
-        assert not isinstance(app.screen, ConfirmScreen)
+        assert not app.confirm.is_open
         assert app.form.query_one("#price").value == "2"  # type: ignore[attr-defined]
         assert app.form.query_one("#amount").value == "0.002000"  # type: ignore[attr-defined]
         assert dashboard.open_orders() == []

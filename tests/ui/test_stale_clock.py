@@ -29,7 +29,6 @@ from cdx.client.rest import RestClient
 from cdx.model.order import OrderType, Side
 from cdx.server.runner import SimConfig, start_exchange, wall_clock_ms
 from cdx.ui.app import DashboardApp
-from cdx.ui.screens.confirm import ConfirmScreen
 from pilot_wait import until
 
 SYMBOL = "btcusdt"
@@ -177,7 +176,7 @@ async def test_trading_on_an_exchange_whose_clock_is_ahead() -> None:
                 assert book is not None and book.best_bid is not None
                 price = book.best_bid - Decimal("500.00")
                 await pilot.press("b", *str(price), "tab", *"0.01", "enter")
-                await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirmation")
+                await until(pilot, lambda: app.confirm.is_open, "confirmation")
                 await pilot.press("enter")
                 await until(
                     pilot,

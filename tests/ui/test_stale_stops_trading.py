@@ -26,7 +26,6 @@ from cdx.client.rest import RestClient
 from cdx.client.tracker import TrackedState
 from cdx.model.order import OrderType, Side
 from cdx.ui.app import DashboardApp
-from cdx.ui.screens.confirm import ConfirmScreen
 from pilot_wait import until
 
 if TYPE_CHECKING:
@@ -174,7 +173,7 @@ async def test_stopped_server_dims_ladder_and_ticker_and_enter_refuses(hostile) 
             await fill_buy_form(pilot, price)
             await pilot.press("enter")
             await pilot.pause()
-            assert not isinstance(app.screen, ConfirmScreen)
+            assert not app.confirm.is_open
             assert STALE_REFUSAL.search(form_message(app)), form_message(app)
             assert "3.4 s old" in form_message(app)
             assert "STALE 3s" in str(app.ladder.border_subtitle)
@@ -186,7 +185,7 @@ async def test_stopped_server_dims_ladder_and_ticker_and_enter_refuses(hostile) 
             await until(pilot, lambda: live(app), "ladder and ticker live again")
             assert "not sending" not in form_message(app)  # the refusal goes with the cause
             await pilot.press("enter")
-            await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirmation")
+            await until(pilot, lambda: app.confirm.is_open, "confirmation")
             await pilot.press("enter")
             await until(
                 pilot,
@@ -229,12 +228,12 @@ async def test_a_dialog_confirmed_after_the_feed_went_stale_sends_nothing(hostil
             await ready(pilot, app)
             await fill_buy_form(pilot, far_bid(app))
             await pilot.press("enter")
-            await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirmation")
+            await until(pilot, lambda: app.confirm.is_open, "confirmation")
 
             await outage.off()
             await until(pilot, lambda: stale(app), "stale while the dialog is open")
             await pilot.press("enter")  # confirm
-            await until(pilot, lambda: not isinstance(app.screen, ConfirmScreen), "dialog closed")
+            await until(pilot, lambda: not app.confirm.is_open, "dialog closed")
             assert STALE_REFUSAL.search(form_message(app)), form_message(app)
             assert any("not sending" in text for text in notices(app))
             assert outage.sent(ORDER_PATH) == 0
@@ -261,7 +260,7 @@ async def test_a_market_order_is_refused_too_and_a_cancel_still_goes_out(hostile
             await until(pilot, lambda: stale(app), "stale")
             await pilot.press("B", "2", "0", "enter")
             await pilot.pause()
-            assert not isinstance(app.screen, ConfirmScreen)
+            assert not app.confirm.is_open
             assert "not sending" in form_message(app)
             assert outage.sent(ORDER_PATH) == 0
 

@@ -16,7 +16,6 @@ from cdx.client.tracker import TrackedState
 from cdx.model.order import OrderType, Side
 from cdx.server.runner import RunningExchange
 from cdx.ui.app import DashboardApp
-from cdx.ui.screens.confirm import ConfirmScreen
 from cdx.ui.widgets.balances import BalancesPanel
 from cdx.ui.widgets.ladder import Ladder, RowKind
 from cdx.ui.widgets.open_orders import OpenOrders
@@ -47,7 +46,7 @@ async def place_limit_buy(pilot: Pilot, dash: Dashboard, price: Decimal, amount:
     await pilot.press("tab")
     await type_text(pilot, amount)
     await pilot.press("enter")
-    await dash.until(pilot, lambda: isinstance(dash.app.screen, ConfirmScreen), "confirmation")
+    await dash.until(pilot, lambda: dash.app.confirm.is_open, "confirmation")
     await pilot.press("enter")
     await dash.until(pilot, lambda: len(dash.open_orders()) == before + 1, "order on the exchange")
 
@@ -87,7 +86,7 @@ async def test_limit_buy_rests_shows_in_orders_and_ladder_and_locks_quote(
         await pilot.press("tab")
         await type_text(pilot, "0.01")
         await pilot.press("enter")
-        await dashboard.until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirmation")
+        await dashboard.until(pilot, lambda: app.confirm.is_open, "confirmation")
         question = str(app.screen.query_one("#confirm-question", Static).render())
         assert question.startswith(f"Buy 0.010000 BTC at {price:,.2f} USDT (limit)")
         await pilot.press("enter")
@@ -158,7 +157,7 @@ async def test_shift_c_cancels_all_after_confirmation(dashboard: Dashboard) -> N
             "both acknowledged",
         )
         await pilot.press("C")
-        await dashboard.until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirmation")
+        await dashboard.until(pilot, lambda: app.confirm.is_open, "confirmation")
         assert len(dashboard.open_orders()) == 2
         await pilot.press("y")
         await dashboard.until(pilot, lambda: not dashboard.open_orders(), "all cancelled")
@@ -172,10 +171,10 @@ async def test_escape_aborts_the_confirmation(dashboard: Dashboard) -> None:
         await pilot.press("b")
         await type_text(pilot, str(best_bid(dashboard) - 3))
         await pilot.press("tab", *"0.01", "enter")
-        await dashboard.until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirmation")
+        await dashboard.until(pilot, lambda: app.confirm.is_open, "confirmation")
         await pilot.press("escape")
         await dashboard.polls(pilot)  # long enough for an order, had one been sent
-        assert not isinstance(app.screen, ConfirmScreen)
+        assert not app.confirm.is_open
         assert dashboard.open_orders() == []
 
 
@@ -190,7 +189,7 @@ async def test_market_buy_spends_quote_amount(dashboard: Dashboard) -> None:
         assert "USDT to spend" in str(app.query_one("#amount-unit").render())
         await type_text(pilot, "100")
         await pilot.press("enter")
-        await dashboard.until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirmation")
+        await dashboard.until(pilot, lambda: app.confirm.is_open, "confirmation")
         question = str(app.screen.query_one("#confirm-question", Static).render())
         assert question.startswith("Buy BTC for 100.00 USDT (market)")
         await pilot.press("enter")
@@ -261,7 +260,7 @@ async def test_invalid_amounts_show_a_message_and_send_nothing(dashboard: Dashbo
             await pilot.press("enter")
             await pilot.pause()
             assert str(message.render()).startswith(expected), typed
-            assert not isinstance(app.screen, ConfirmScreen)
+            assert not app.confirm.is_open
         await dashboard.polls(pilot)  # long enough for an order, had one been sent
         assert dashboard.open_orders() == []
         assert app.tracker.all() == []
@@ -272,7 +271,7 @@ async def test_an_order_in_flight_shows_as_pending(dashboard: Dashboard) -> None
     async with app.run_test(size=(120, 40)) as pilot:
         await dashboard.ready(pilot)
         await pilot.press("b", *str(best_bid(dashboard) - 6), "tab", *"0.01", "enter")
-        await dashboard.until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm")
+        await dashboard.until(pilot, lambda: app.confirm.is_open, "confirm")
         exchange.faults.rest_delay = 0.5  # the answer is slow, not lost
         await pilot.press("enter")
         await dashboard.until(
@@ -291,7 +290,7 @@ async def test_a_rejected_order_is_explained_in_the_form(dashboard: Dashboard) -
         await dashboard.ready(pilot)
         price = best_bid(dashboard) - 100
         await pilot.press("b", *str(price), "tab", *"3", "enter")
-        await dashboard.until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirm")
+        await dashboard.until(pilot, lambda: app.confirm.is_open, "confirm")
         # Meanwhile the same account spends its quote elsewhere (another terminal, say).
         exchange.engine.place_order(
             "demo", "btcusdt", Side.BUY, OrderType.LIMIT, "3", str(price), 1_700_000_000_000

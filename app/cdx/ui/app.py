@@ -49,6 +49,7 @@ from cdx.ui.screens.symbol_picker import SymbolPicker
 from cdx.ui.state import MarketState, Part
 from cdx.ui.trading_gate import TradingGate, trading_allowed
 from cdx.ui.widgets.balances import BalancesPanel
+from cdx.ui.widgets.confirm_dialog import ConfirmDialog
 from cdx.ui.widgets.contained import DISPLAY_ERROR, FailureLog, contained
 from cdx.ui.widgets.fitted_footer import FittedFooter
 from cdx.ui.widgets.ladder import Ladder
@@ -119,6 +120,7 @@ class DashboardApp(
     # The widgets, found once on mount (handlers and workers use these, not queries).
     ladder: Ladder
     form: OrderForm
+    confirm: ConfirmDialog
     orders: OpenOrders
     balances: BalancesPanel
     ticker_bar: TickerBar
@@ -187,6 +189,7 @@ class DashboardApp(
         yield MessageLine(self.clock, id="messages")
         yield StatusBar(id="status")
         yield FittedFooter(DASHBOARD_BINDINGS, compact=True, show_command_palette=False)
+        yield ConfirmDialog(id="confirm")
 
     @property
     def _market_panels(self) -> tuple[Widget, ...]:
@@ -205,6 +208,7 @@ class DashboardApp(
     def on_mount(self) -> None:
         self.ladder = self.query_one(Ladder)
         self.form = self.query_one(OrderForm)
+        self.confirm = self.query_one(ConfirmDialog)
         self.orders = self.query_one(OpenOrders)
         self.balances = self.query_one(BalancesPanel)
         self.ticker_bar = self.query_one(TickerBar)
@@ -279,8 +283,14 @@ class DashboardApp(
     # Actions ----------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Dashboard keys act on the main screen only, and never while typing in a field."""
+        """Dashboard keys act on the main screen only, never while typing in a field nor
+        while the confirmation dialog is open."""
         on_main = self.screen is self.screen_stack[0] if self.screen_stack else True
+        dialog: ConfirmDialog | None = getattr(self, "confirm", None)  # None before mount
+        if dialog is not None and dialog.is_open:
+            if action == "command_palette":
+                return False  # its commands act as the dashboard's keys would
+            on_main = False
         if not trading_allowed(action, self.trading_off):
             return False  # hidden from the footer; a trading key says why (`refuse_trading`)
         if action == "submit_order":

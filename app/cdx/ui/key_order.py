@@ -83,9 +83,15 @@ class KeysInOrder(_Base):
         way = self._key_way()
         self._key_in_flight = True
         try:
-            await super().on_event(event)
+            if not await self._dialog_took(event):
+                await super().on_event(event)
         finally:  # a key whose action failed must not hold back every key after it
             self._key_follower = asyncio.create_task(self._follow_key(way))
+
+    async def _dialog_took(self, event: events.Key) -> bool:
+        """Whether the open confirmation dialog took the key (it takes every key it has)."""
+        dialog = getattr(self, "confirm", None)  # None before the app is mounted
+        return dialog is not None and await dialog.take_key(event.key)
 
     def _held_key_queue(self) -> deque[events.Key]:
         try:

@@ -28,10 +28,9 @@ from cdx.model.order import OrderType, Side
 from cdx.ui.default_size import DefaultSizes, parse_size
 from cdx.ui.format import fmt_amount, fmt_price, fmt_text
 from cdx.ui.order_check import OrderDraft, validate
-from cdx.ui.order_dialog import order_dialog
+from cdx.ui.order_dialog import ask_order
 from cdx.ui.screens.amount_prompt import AmountPrompt
-from cdx.ui.screens.confirm import ConfirmScreen
-from cdx.ui.screens.quick_order import TYPE_AHEAD
+from cdx.ui.widgets.confirm_dialog import TYPE_AHEAD
 from cdx.ui.widgets.ladder import Ladder
 from cdx.ui.widgets.ladder_layout import bucket
 from cdx.ui.widgets.order_form import OrderForm
@@ -190,7 +189,7 @@ class LadderDesk(_Base):
         def typed(key: str) -> None:
             self._typed_ahead(draft, key)
 
-        self.push_screen(order_dialog(draft, self.account, typed=typed), placed)
+        ask_order(self.confirm, draft, self.account, placed, typed=typed)
 
     def _typed_ahead(self, draft: OrderDraft, key: str) -> None:
         """A digit, `.` or Tab in the quick dialog: the user is typing an order, as if `b`
@@ -264,7 +263,7 @@ class LadderDesk(_Base):
         price = self._price_text(self.ladder.cursor_price)
         listed = "\n".join(f"  {self._describe(order)}" for order in orders)
         question = f"Cancel these {len(orders)} orders at {price}?\n{listed}"
-        self.push_screen(ConfirmScreen(question, title="Cancel orders?", tone="-sell"), confirmed)
+        self.confirm.ask(question, confirmed, title="Cancel orders?", tone="-sell")
 
     # Move --------------------------------------------------------------------------------------
 
@@ -332,8 +331,7 @@ class LadderDesk(_Base):
                 self._move(order, draft, self._begin(draft)[2])
 
         # No share of the balance: the old order's funds come back with its cancel.
-        dialog = order_dialog(draft, None, question=question, title="Move order?")
-        self.push_screen(dialog, confirmed)
+        ask_order(self.confirm, draft, None, confirmed, question=question, title="Move order?")
 
     def _move_draft(self, order: TrackedOrder, price: Decimal) -> OrderDraft | None:
         """The new order: what is left of the old one at `price`, or None (reason said)."""

@@ -1,4 +1,4 @@
-"""The confirmation dialog of a new order, built in one place for every way of placing one.
+"""The confirmation of a new order, asked in one place for every way of placing one.
 
 The form's Enter, `b` / `s` with a default size and a move (`m`) all end in a dialog that must
 say the same about the order: what it would take from the book now ("fills now as a taker, up
@@ -15,21 +15,22 @@ from cdx.model.account import Account
 from cdx.model.order import Side
 from cdx.ui.order_check import OrderDraft
 from cdx.ui.preview_text import dialog_lines
-from cdx.ui.screens.confirm import ConfirmScreen
-from cdx.ui.screens.quick_order import QuickOrderScreen
+from cdx.ui.widgets.confirm_dialog import Answer, ConfirmDialog
 
 PLACE_TITLE = "Place order?"
 
 
-def order_dialog(
+def ask_order(
+    dialog: ConfirmDialog,
     draft: OrderDraft,
     account: Account | None,
+    answer: Answer,
     *,
     question: str | None = None,
     title: str = PLACE_TITLE,
     typed: Callable[[str], None] | None = None,
-) -> ConfirmScreen:
-    """The dialog for `draft`: its description (or `question`) and the preview lines.
+) -> None:
+    """Ask `dialog` to confirm `draft`: its description (or `question`) and the preview lines.
 
     `account` None leaves out the share of the balance (a move: the old order's funds come
     back with its cancel, so the available amount says nothing). With `typed`, the dialog of
@@ -38,8 +39,4 @@ def order_dialog(
     details, warning = dialog_lines(draft, account)
     tone = "-buy" if draft.side is Side.BUY else "-sell"
     text = draft.describe() if question is None else question
-    if typed is not None:
-        return QuickOrderScreen(
-            text, typed, title=title, tone=tone, details=details, warning=warning
-        )
-    return ConfirmScreen(text, title=title, tone=tone, details=details, warning=warning)
+    dialog.ask(text, answer, title=title, tone=tone, details=details, warning=warning, typed=typed)

@@ -36,9 +36,8 @@ from cdx.client.tracker import TrackedOrder, TrackedState
 from cdx.model.order import Order
 from cdx.protocol.errors import ErrorCode
 from cdx.ui.messages import AccountPolled, OpenOrdersPolled, OrdersChanged, PollFailed
-from cdx.ui.order_dialog import order_dialog
+from cdx.ui.order_dialog import ask_order
 from cdx.ui.reconnect import ReconnectWatch, final_states, notices
-from cdx.ui.screens.confirm import ConfirmScreen
 from cdx.ui.stale import StaleMarks, refusal
 from cdx.ui.trading_gate import REFUSED_POLL_FACTOR
 from cdx.ui.widgets.contained import contained
@@ -177,13 +176,13 @@ class OrderDesk(_Base):
     # Placing ----------------------------------------------------------------------------------
 
     def on_order_form_submitted(self, message: OrderForm.Submitted) -> None:
-        screen = self.screen
-        if screen is self.screen_stack[0]:
+        if self.confirm.is_open:
+            if self.confirm.question == message.draft.describe():
+                # A second Enter typed before the dialog appeared (keys arriving in one
+                # burst): Enter, Enter for this very order, as a slower typist would.
+                self.confirm.action_confirm()
+        elif self.screen is self.screen_stack[0]:
             self._confirm_order(message.draft)
-        elif isinstance(screen, ConfirmScreen) and screen.question == message.draft.describe():
-            # A second Enter typed before the dialog appeared (keys arriving in one burst):
-            # the user pressed Enter, Enter for this very order, as a slower typist would.
-            screen.action_confirm()
 
     @cached_property
     def reconnect_watch(self) -> ReconnectWatch:
@@ -235,7 +234,7 @@ class OrderDesk(_Base):
                 self.screen.set_focus(self.orders)
 
         # The preview was computed with the draft (from the book at Enter): nothing to await.
-        self.push_screen(order_dialog(draft, self.account), placed)
+        ask_order(self.confirm, draft, self.account, placed)
 
     def _begin(self, draft: OrderDraft) -> tuple[OrderDraft, OrderRequest, str]:
         """Track a confirmed order as pending and show its row, in the confirming key's own
@@ -357,7 +356,7 @@ class OrderDesk(_Base):
                 self._cancel_all(symbol)
 
         question = f"Cancel all {len(live)} open {symbol.upper()} orders?"
-        self.push_screen(ConfirmScreen(question, title="Cancel all?", tone="-sell"), confirmed)
+        self.confirm.ask(question, confirmed, title="Cancel all?", tone="-sell")
 
     @work(group="orders", exit_on_error=False)
     async def _cancel(self, order: TrackedOrder) -> None:

@@ -22,15 +22,15 @@ from cdx.ui.format import fmt_seconds
 from cdx.ui.keys import declared, hint, key_label
 from cdx.ui.notices import Notice
 from cdx.ui.screens.backdrop import DialogScreen
-from cdx.ui.screens.confirm import ConfirmScreen
 from cdx.ui.screens.symbol_picker import SymbolPicker
+from cdx.ui.widgets.confirm_dialog import ConfirmDialog
 
 
 def binding_sections(app: App[object]) -> list[tuple[str, list[Binding]]]:
     """(section title, bindings) for the app, each of our widget types on the main screen,
     and the dialogs, in that order."""
     sections: list[tuple[str, list[Binding]]] = [("Everywhere", declared(type(app)))]
-    seen: set[type[DOMNode]] = {type(app)}
+    seen: set[type[DOMNode]] = {type(app), ConfirmDialog}  # listed with the dialogs
     main = app.screen_stack[0] if app.screen_stack else app.screen
     for node in [main, *main.walk_children()]:
         owner = type(node)
@@ -40,8 +40,8 @@ def binding_sections(app: App[object]) -> list[tuple[str, list[Binding]]]:
         bindings = declared(owner)
         if bindings:
             sections.append((f"{_words(owner.__name__)} (when focused)", bindings))
-    for dialog in (ConfirmScreen, SymbolPicker):
-        sections.append((f"{_words(dialog.__name__)} dialog", declared(dialog)))
+    for dialog, name in ((ConfirmDialog, "Confirm dialog"), (SymbolPicker, "Symbol picker dialog")):
+        sections.append((name, declared(dialog)))
     return sections
 
 

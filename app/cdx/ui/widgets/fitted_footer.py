@@ -49,7 +49,27 @@ class FittedFooter(Footer):
         self._rank = {action: index for index, action in enumerate(actions)}
         self._width = 0
 
+    only: tuple[Binding, ...] = ()
+    """Keys shown instead of the focused widget's and the app's, while set (a dialog drawn
+    over the dashboard owns every key: `ConfirmDialog`)."""
+
+    def show_only(self, bindings: Iterable[Binding]) -> None:
+        """Show `bindings` alone (none: the usual keys again), after the next frame: the
+        footer is redone whole, which the frame the user waits for need not wait for."""
+        self.only = tuple(bindings)
+        # Recomposed from the footer's own queue: its keys bind to it (`data_bind`).
+        self.call_after_refresh(self.call_later, self.recompose)
+
     def compose(self) -> ComposeResult:
+        if self.only:
+            for binding in self.only:
+                yield FooterKey(
+                    binding.key,
+                    self.app.get_key_display(binding),
+                    binding.description,
+                    binding.action,
+                ).data_bind(compact=Footer.compact)
+            return
         keys = [widget for widget in super().compose() if isinstance(widget, FooterKey)]
         # Keys the dashboard ranks come first, in its order; others (a panel's own) after.
         keys.sort(key=lambda key: self._rank.get(key.action, len(self._rank)))

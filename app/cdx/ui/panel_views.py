@@ -21,6 +21,8 @@ from textual import events
 from textual.screen import Screen
 from textual.widget import Widget
 
+from cdx.ui.screens.main import MainScreen
+
 if TYPE_CHECKING:
     from cdx.ui.app import DashboardApp
 
@@ -85,7 +87,7 @@ class PanelViews(_Base):
             breakpoint_class(width, self.HORIZONTAL_BREAKPOINTS or []),
             breakpoint_class(height, self.VERTICAL_BREAKPOINTS or []),
         )
-        return Screen(id="_default", classes=" ".join(filter(None, classes)))
+        return MainScreen(id="_default", classes=" ".join(filter(None, classes)))
 
     def action_side_panel(self) -> None:
         main = self.screen_stack[0]

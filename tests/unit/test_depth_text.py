@@ -7,6 +7,8 @@ converted, and a new row the gate refuses is refused however many rows around it
 from __future__ import annotations
 
 import gzip
+import operator
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -265,3 +267,92 @@ def test_read_raises_only_frame_error_and_agrees_with_decode(frame: bytes | str)
         return
     whole = decoded.message() if isinstance(decoded, frames.DepthText) else decoded
     assert whole == frames.decode(frame)
+
+
+_ONE_PATTERN = re.compile(
+    rb'\{"channel":"[a-z0-9_]{1,64}","ts":[1-9][0-9]{0,17},"tick":\{"asks":\['
+    rb'(?:\["[0-9.]{1,64}","[0-9.]{1,64}"\](?:,\["[0-9.]{1,64}","[0-9.]{1,64}"\])*)?'
+    rb'\],"buys":\['
+    rb'(?:\["[0-9.]{1,64}","[0-9.]{1,64}"\](?:,\["[0-9.]{1,64}","[0-9.]{1,64}"\])*)?'
+    rb"\]\}\}"
+)
+"""The layout as one pattern over the whole text, as it was first checked: the rows looked
+up and matched one by one must keep exactly the frames it keeps."""
+
+side_text = st.one_of(
+    st.lists(st.tuples(good_price, good_amount), max_size=4).map(
+        lambda rows: ",".join(f'["{price}","{amount}"]' for price, amount in rows)
+    ),
+    st.text(alphabet='[]",0123456789.\nb', max_size=40),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(asks=side_text, buys=side_text, cold=st.booleans())
+def test_the_layout_is_what_one_pattern_over_the_text_keeps(
+    asks: str, buys: str, cold: bool
+) -> None:
+    """Rows the reader has checked before are looked up, not matched again: with or without
+    them remembered, a frame is kept as text exactly when the whole pattern matches it, and
+    then it holds what parsing it gives."""
+    text = f'{{"channel":"{DEPTH}","ts":{TS},"tick":{{"asks":[{asks}],"buys":[{buys}]}}}}'
+    if cold:
+        frames._ROWS_CHECKED.clear()
+    frame = gzip.compress(text.encode())
+    try:
+        decoded = frames.read(frame)
+    except frames.FrameError:
+        decoded = None
+    kept = isinstance(decoded, frames.DepthText)
+    assert kept == (_ONE_PATTERN.fullmatch(text.encode()) is not None)
+    if isinstance(decoded, frames.DepthText):
+        message = frames.decode(frame)
+        assert decoded.message() == message
+        for rows, name in ((decoded.ask_rows, "asks"), (decoded.buy_rows, "buys")):
+            assert [row.decode().split('","') for row in rows] == message["tick"][name]
+
+
+@pytest.mark.parametrize(
+    "asks",
+    [
+        '["101.00","1\n102.00","2"]',  # a newline inside a row: not JSON
+        '["101.00","1"],["102.00","2\n"]',
+        '["101.00","1"],["10\n2.00","2"]',
+    ],
+)
+def test_a_row_holding_a_newline_is_not_taken_for_two(asks: str) -> None:
+    good = frame_of(DEPTH, TS, [["101.00", "1"], ["102.00", "2"]], [])
+    outcome(good, {})  # its rows are remembered as checked
+    text = f'{{"channel":"{DEPTH}","ts":{TS},"tick":{{"asks":[{asks}],"buys":[]}}}}'
+    frame = gzip.compress(text.encode())
+    with pytest.raises(frames.FrameError):
+        frames.read(frame)
+    assert outcome(frame, {}) == full(frame)
+
+
+def test_a_depth_push_in_two_gzip_members_reads_as_one() -> None:
+    text = gzip.decompress(frame_of(DEPTH, TS, [["101.00", "1"]], [["100.00", "2"]]))
+    frame = gzip.compress(text[:30]) + gzip.compress(text[30:])
+    assert isinstance(frames.read(frame), frames.DepthText)
+    assert outcome(frame, {}) == full(frame)
+    for damaged in (frame + b"x", gzip.compress(text) + b"\x1f\x8b", frame[:-3]):
+        assert outcome(damaged, {}) == full(damaged)
+
+
+def test_a_full_memo_keeps_both_sides_of_the_last_push() -> None:
+    """The memo starts over past `MEMO_LIMIT` rows with the rows of the push that filled it,
+    of both sides, so the next push converts only what changed: here the bids, which never
+    change, are not converted again."""
+    memos: dict[str, DepthMemo] = {}
+    buys = [[f"{1000 - i}.00", "1"] for i in range(40)]
+    step = 0
+    while True:
+        asks = [[f"{2000 + step * 40 + i}.00", "1"] for i in range(40)]
+        pushed = messages.parse_server(frames.read(frame_of(DEPTH, TS, asks, buys)), SYMBOLS, memos)
+        step += 1
+        if len(memos[DEPTH].levels((2, 6))) <= 80 < step * 80:
+            break  # this push filled the memo, which kept only its rows
+    again = messages.parse_server(frames.read(frame_of(DEPTH, TS, asks, buys)), SYMBOLS, memos)
+    assert isinstance(pushed, messages.DepthPush) and isinstance(again, messages.DepthPush)
+    assert all(map(operator.is_, again.book.asks, pushed.book.asks))
+    assert all(map(operator.is_, again.book.bids, pushed.book.bids))

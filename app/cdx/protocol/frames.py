@@ -58,20 +58,28 @@ def read(frame: bytes | str) -> dict[str, Any] | DepthText:
     if not isinstance(frame, bytes | bytearray | memoryview):
         return decode(frame)
     data = _inflate(frame)
-    match = _DEPTH_LAYOUT.fullmatch(data) if len(data) <= MAX_JSON_TEXT else None
-    if match is None:
+    head = _DEPTH_HEAD.match(data)
+    if head is None or len(data) > MAX_JSON_TEXT or data[-3:] != b"]}}":
         return _parse(data)
-    channel, ts, asks, buys = match.groups()
-    return DepthText(channel.decode(), int(ts), asks, buys, data)
+    start = head.end()
+    cut = data.find(b"b", start)  # of "buys": a side in the layout holds no letter
+    asks, buys = data[start : cut - 3], data[cut + 7 : -3]
+    ask_rows = _layout_rows(asks) if data[cut - 3 : cut + 7] == b'],"buys":[' else None
+    buy_rows = _layout_rows(buys) if ask_rows is not None else None
+    if buy_rows is None:
+        return _parse(data)
+    channel, ts = head.groups()
+    return DepthText(channel.decode(), int(ts), asks, buys, data, ask_rows, buy_rows)
 
 
 class DepthText(NamedTuple):
     """A depth push kept as the text `encode` wrote, its JSON checked but not parsed.
 
     `asks` and `buys` are each side's rows as written, without the side's brackets
-    (`b'["27001.00","0.250000"],["27001.50","1.000000"]'`, or `b""` for none): every row is two
-    strings of ASCII digits and points (`_DEPTH_LAYOUT`), so splitting at `"],["` gives each
-    row's exact text. `message()` is what `decode` gives for the same frame.
+    (`b'["27001.00","0.250000"],["27001.50","1.000000"]'`, or `b""` for none), and
+    `ask_rows`, `buy_rows` the exact text of each of their rows between its outer quotes
+    (`b'27001.00","0.250000'`): two strings of ASCII digits and points (`_ROW_TEXT`), so
+    the row is plain from its text. `message()` is what `decode` gives for the same frame.
     """
 
     channel: str
@@ -79,30 +87,76 @@ class DepthText(NamedTuple):
     asks: bytes
     buys: bytes
     text: bytes
+    ask_rows: list[bytes]
+    buy_rows: list[bytes]
 
     def message(self) -> dict[str, Any]:
         return _parse(self.text)
 
 
-_ROW = rb'\["[0-9.]{1,64}+","[0-9.]{1,64}+"\]'
-_ROWS = rb"((?:" + _ROW + rb"(?:," + _ROW + rb")*+)?)"
-_DEPTH_LAYOUT = re.compile(
+_DEPTH_HEAD = re.compile(
     rb'\{"channel":"([a-z0-9_]{1,64}+)","ts":([1-9][0-9]{0,17}+),"tick":\{"asks":\['
-    + _ROWS
-    + rb'\],"buys":\['
-    + _ROWS
-    + rb"\]\}\}"
 )
-"""A depth push exactly as `encode` writes one: compact JSON, keys in this order, an integer
-`ts`, prices and amounts as strings of digits and points (at most 64, as `MAX_NUMBER_TEXT`).
-Text it matches is JSON (ASCII, no escapes, nothing nested deeper than four), and what JSON
-makes of it is plain from the text; whatever else a server writes is left to `decode`.
-Possessive, so a near miss fails in one pass, at a small part of what parsing costs."""
+"""How a depth push in the layout `encode` writes begins. The whole layout is this, each
+side's rows (`_layout_rows`), `],"buys":[` between them and `]}}` at the end: compact JSON,
+keys in this order, an integer `ts`, prices and amounts as strings of digits and points (at
+most 64, as `MAX_NUMBER_TEXT`). Text in it is JSON (ASCII, no escapes, nothing nested deeper
+than four) whose meaning is plain from the text; whatever else a server writes is left to
+`decode`."""
+
+_ROW_TEXT = rb'[0-9.]{1,64}+","[0-9.]{1,64}+'
+_row_texts = re.compile(_ROW_TEXT + rb"(?:\n" + _ROW_TEXT + rb")*+").fullmatch
+"""Whether rows joined by newlines are each in the layout (rows holding none themselves)."""
+
+_ROWS_CHECKED: set[bytes] = set()
+"""Rows' text this process found in the layout (`_ROW_TEXT`), so that a depth push is
+checked by looking its rows up, a row the channel sent before costing one set probe, and
+only new rows are matched: a whole push matched by one pattern cost more than looking up all
+of its rows. A row is or is not in the layout whatever sent it, so the set holds no state of
+any stream; it is bounded by `ROWS_CHECKED_LIMIT`."""
+
+ROWS_CHECKED_LIMIT = 2400
+"""Rows `_ROWS_CHECKED` holds at most before it starts again (two 150-level sides each of
+eight pushes): a few hundred kB, and what a channel resends is checked again once."""
+
+
+def _layout_rows(side: bytes) -> list[bytes] | None:
+    """Each row's text of one side as written (see `DepthText`), or None if `side` is not
+    rows in the layout: `["R"],["R"],...,["R"]` or nothing, every R in `_ROW_TEXT`.
+
+    A row's text holds no `]`, so splitting at `"],["` gives back exactly each R; the side is
+    in the layout if and only if every R is.
+    """
+    if not side:
+        return []
+    if side[:2] != b'["' or side[-2:] != b'"]':
+        return None
+    rows = side[2:-2].split(b'"],["')
+    if not _ROWS_CHECKED.issuperset(rows):
+        new = [row for row in rows if row not in _ROWS_CHECKED]
+        joined = b"\n".join(new)
+        if joined.count(b"\n") >= len(new) or _row_texts(joined) is None:
+            return None  # a newline of its own, or a row the pattern refuses
+        if len(_ROWS_CHECKED) + len(new) > ROWS_CHECKED_LIMIT:
+            _ROWS_CHECKED.clear()
+        _ROWS_CHECKED.update(new)
+    return rows
 
 
 def _inflate(frame: bytes | bytearray | memoryview) -> bytes:
-    data = bytes(frame)
-    return _gunzip(data, MAX_FRAME_INFLATED) if data[:2] == _GZIP_MAGIC else data
+    data = frame if type(frame) is bytes else bytes(frame)
+    if data[:2] != _GZIP_MAGIC:
+        return data
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        text = inflater.decompress(data, MAX_FRAME_INFLATED + 1)
+    except zlib.error:
+        text = b""  # `_gunzip` says what is wrong
+    if len(text) > MAX_FRAME_INFLATED:
+        raise FrameError(f"gzip frame inflates past {MAX_FRAME_INFLATED} bytes")
+    if inflater.eof and not inflater.unused_data:
+        return text  # one whole gzip member, as every server of the protocol sends
+    return _gunzip(data, MAX_FRAME_INFLATED)  # says what is wrong, or joins the members
 
 
 def _parse(data: bytes | str) -> dict[str, Any]:

@@ -116,7 +116,7 @@ def main(count: int, repeat: int) -> None:
 
     def incremental() -> Reader:
         memos: dict[str, DepthMemo] = {}
-        return lambda raw: messages.parse_server(frames.read(raw), symbols, memos)
+        return lambda raw: messages.parse_server(frames.read(raw, memos), symbols, memos)
 
     want = [repr(full(raw)) for raw in data]  # repr shows each exponent
     for start in (incremental_json, incremental):

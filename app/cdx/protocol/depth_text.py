@@ -19,7 +19,7 @@ from cdx.model.book import MAX_LEVELS, Book, Level
 from cdx.model.symbol import Symbol
 from cdx.protocol import gate
 from cdx.protocol.fields import CodecError, precisions
-from cdx.protocol.frames import DepthText
+from cdx.protocol.frames import DepthText, Rows
 from cdx.protocol.market_data import MEMO_LIMIT, DepthMemo, level_decoder
 
 
@@ -36,14 +36,15 @@ def depth_from_text(
     """
     of = precisions(symbol)
     levels, read = memo.levels(of), _row_reader(*of)
-    asks = _text_side(text.ask_rows, read, levels)
-    bids = _text_side(text.buy_rows, read, levels) if asks is not None else None
-    if bids is None:
+    known = text.known is levels  # else looked up again: other precisions, another memo
+    asks = _text_side(text.ask_rows, known, read, levels)
+    bids = _text_side(text.buy_rows, known, read, levels) if asks is not None else None
+    if asks is None or bids is None:
         return None
     if len(levels) > MEMO_LIMIT:  # keep what the next push needs: this one's rows
         levels.clear()
-        levels.update(zip(text.ask_rows, asks, strict=True))
-        levels.update(zip(text.buy_rows, bids, strict=True))
+        levels.update(zip(text.ask_rows.text, asks, strict=True))
+        levels.update(zip(text.buy_rows.text, bids, strict=True))
     what, asks_what, bids_what = _names(symbol.name if symbol is not None else None)
     asks_side = gate.book_side(asks, descending=False, what=asks_what)
     bids_side = gate.book_side(bids, descending=True, what=bids_what)
@@ -59,21 +60,27 @@ def _names(symbol: str | None) -> tuple[str, str, str]:
 
 
 def _text_side(
-    keys: list[bytes],
+    rows: Rows,
+    known: bool,
     read: Callable[[bytes], Level | None],
     levels: dict[tuple[Any, ...] | bytes, Level],
 ) -> list[Level] | None:
-    """The levels of one side's rows (`DepthText.ask_rows`), None if one is refused."""
+    """The levels of one side's rows, None if one is refused. `known`: `rows.found` is what
+    `levels` held for them when the frame was read."""
+    keys = rows.text
     if len(keys) > MAX_LEVELS:
         return None  # the long way says what it cut
-    found: list[Level | None] = list(map(levels.get, keys))
-    if None in found:  # a handful of rows new to the channel
-        for index in [index for index, level in enumerate(found) if level is None]:
-            level = read(keys[index])
-            if level is None:
-                return None
-            found[index] = levels[keys[index]] = level
-    return found  # type: ignore[return-value]  # every None was replaced
+    if known:
+        found, new = list(rows.found), rows.new
+    else:
+        found = list(map(levels.get, keys))
+        new = [index for index, level in enumerate(found) if level is None]
+    for index in new:  # a handful of rows new to the channel
+        level = read(keys[index])
+        if level is None:
+            return None
+        found[index] = levels[keys[index]] = level
+    return found
 
 
 @functools.lru_cache(maxsize=64)

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import gzip
 import json
+import operator
 import re
 import zlib
-from typing import Any, NamedTuple
+from collections.abc import Mapping
+from itertools import compress
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cdx.protocol.envelope import loads_json_object
 from cdx.protocol.limits import MAX_FRAME_INFLATED, MAX_JSON_TEXT
+
+if TYPE_CHECKING:
+    from cdx.protocol.market_data import DepthMemo
 
 _GZIP_MAGIC = b"\x1f\x8b"
 
@@ -47,13 +54,18 @@ def decode(frame: bytes | str) -> dict[str, Any]:
     raise FrameError(f"unexpected frame type {type(frame).__name__}")
 
 
-def read(frame: bytes | str) -> dict[str, Any] | DepthText:
+def read(
+    frame: bytes | str, memos: Mapping[str, DepthMemo] | None = None
+) -> dict[str, Any] | DepthText:
     """`decode(frame)`, except that a depth push in the layout `encode` writes is not parsed:
     it is kept as `DepthText`, whose rows a reader looks up by their text.
 
     A depth push is the frame that comes ten times a second per channel, a full snapshot of
     which a handful of rows changed, and parsing its JSON cost more than all the rest of
     reading it. Every other frame, and a depth push written any other way, is `decode`d.
+    With `memos` (the reader's, by channel, as `messages.parse_server` takes them), a row
+    its channel's memo holds is known to be in the layout: only the others are matched, and
+    what the lookup found travels with the text (`DepthText.known`).
     """
     if not isinstance(frame, bytes | bytearray | memoryview):
         return decode(frame)
@@ -64,22 +76,24 @@ def read(frame: bytes | str) -> dict[str, Any] | DepthText:
     start = head.end()
     cut = data.find(b"b", start)  # of "buys": a side in the layout holds no letter
     asks, buys = data[start : cut - 3], data[cut + 7 : -3]
-    ask_rows = _layout_rows(asks) if data[cut - 3 : cut + 7] == b'],"buys":[' else None
-    buy_rows = _layout_rows(buys) if ask_rows is not None else None
-    if buy_rows is None:
+    channel = head[1].decode()
+    memo = memos.get(channel) if memos is not None else None
+    known = memo.rows() if memo is not None else _NONE_KNOWN
+    ask_rows = _layout_rows(asks, known) if data[cut - 3 : cut + 7] == b'],"buys":[' else None
+    buy_rows = _layout_rows(buys, known) if ask_rows is not None else None
+    if ask_rows is None or buy_rows is None:
         return _parse(data)
-    channel, ts = head.groups()
-    return DepthText(channel.decode(), int(ts), asks, buys, data, ask_rows, buy_rows)
+    return DepthText(channel, int(head[2]), asks, buys, data, ask_rows, buy_rows, known)
 
 
 class DepthText(NamedTuple):
     """A depth push kept as the text `encode` wrote, its JSON checked but not parsed.
 
     `asks` and `buys` are each side's rows as written, without the side's brackets
-    (`b'["27001.00","0.250000"],["27001.50","1.000000"]'`, or `b""` for none), and
-    `ask_rows`, `buy_rows` the exact text of each of their rows between its outer quotes
-    (`b'27001.00","0.250000'`): two strings of ASCII digits and points (`_ROW_TEXT`), so
-    the row is plain from its text. `message()` is what `decode` gives for the same frame.
+    (`b'["27001.00","0.250000"],["27001.50","1.000000"]'`, or `b""` for none);
+    `ask_rows` and `buy_rows` are the same rows one by one (`Rows`), looked up in `known`,
+    the reader's memo of the channel as it was when the frame was read. `message()` is what
+    `decode` gives for the same frame.
     """
 
     channel: str
@@ -87,11 +101,23 @@ class DepthText(NamedTuple):
     asks: bytes
     buys: bytes
     text: bytes
-    ask_rows: list[bytes]
-    buy_rows: list[bytes]
+    ask_rows: Rows
+    buy_rows: Rows
+    known: Mapping[Any, Any]
 
     def message(self) -> dict[str, Any]:
         return _parse(self.text)
+
+
+class Rows(NamedTuple):
+    """One side of a `DepthText`: `text`, the exact text of each row between its outer
+    quotes (`b'27001.00","0.250000'`: two strings of ASCII digits and points, `_ROW_TEXT`,
+    so the row is plain from its text); `found`, what `DepthText.known` held for each row,
+    None where nothing; `new`, the indices of those Nones, in order."""
+
+    text: list[bytes]
+    found: list[Any]
+    new: list[int]
 
 
 _DEPTH_HEAD = re.compile(
@@ -108,39 +134,31 @@ _ROW_TEXT = rb'[0-9.]{1,64}+","[0-9.]{1,64}+'
 _row_texts = re.compile(_ROW_TEXT + rb"(?:\n" + _ROW_TEXT + rb")*+").fullmatch
 """Whether rows joined by newlines are each in the layout (rows holding none themselves)."""
 
-_ROWS_CHECKED: set[bytes] = set()
-"""Rows' text this process found in the layout (`_ROW_TEXT`), so that a depth push is
-checked by looking its rows up, a row the channel sent before costing one set probe, and
-only new rows are matched: a whole push matched by one pattern cost more than looking up all
-of its rows. A row is or is not in the layout whatever sent it, so the set holds no state of
-any stream; it is bounded by `ROWS_CHECKED_LIMIT`."""
-
-ROWS_CHECKED_LIMIT = 2400
-"""Rows `_ROWS_CHECKED` holds at most before it starts again (two 150-level sides each of
-eight pushes): a few hundred kB, and what a channel resends is checked again once."""
+_NONE_KNOWN: Mapping[Any, Any] = MappingProxyType({})
 
 
-def _layout_rows(side: bytes) -> list[bytes] | None:
-    """Each row's text of one side as written (see `DepthText`), or None if `side` is not
-    rows in the layout: `["R"],["R"],...,["R"]` or nothing, every R in `_ROW_TEXT`.
+def _layout_rows(side: bytes, known: Mapping[Any, Any]) -> Rows | None:
+    """The rows of one side as written (see `Rows`), or None if `side` is not rows in the
+    layout: `["R"],["R"],...,["R"]` or nothing, every R in `_ROW_TEXT`.
 
-    A row's text holds no `]`, so splitting at `"],["` gives back exactly each R; the side is
-    in the layout if and only if every R is.
+    A row's text holds no `]`, so splitting at `"],["` gives back exactly each R, and the
+    side is in the layout if and only if every R is. A row `known` holds is: a memo keeps
+    the text of a row only once it was read from a frame in the layout. The others (a
+    handful a push) are matched by one pattern, joined by newlines.
     """
     if not side:
-        return []
+        return Rows([], [], [])
     if side[:2] != b'["' or side[-2:] != b'"]':
         return None
     rows = side[2:-2].split(b'"],["')
-    if not _ROWS_CHECKED.issuperset(rows):
-        new = [row for row in rows if row not in _ROWS_CHECKED]
-        joined = b"\n".join(new)
-        if joined.count(b"\n") >= len(new) or _row_texts(joined) is None:
-            return None  # a newline of its own, or a row the pattern refuses
-        if len(_ROWS_CHECKED) + len(new) > ROWS_CHECKED_LIMIT:
-            _ROWS_CHECKED.clear()
-        _ROWS_CHECKED.update(new)
-    return rows
+    found = list(map(known.get, rows))
+    if None not in found:
+        return Rows(rows, found, [])
+    new = list(compress(range(len(rows)), map(operator.not_, found)))  # the Nones
+    joined = b"\n".join(map(rows.__getitem__, new))
+    if joined.count(b"\n") >= len(new) or _row_texts(joined) is None:
+        return None  # a newline of its own, or a row the pattern refuses
+    return Rows(rows, found, new)
 
 
 def _inflate(frame: bytes | bytearray | memoryview) -> bytes:

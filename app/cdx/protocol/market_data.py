@@ -249,6 +249,11 @@ class DepthMemo:
             self._precisions = of
         return self._levels
 
+    def rows(self) -> dict[tuple[Any, ...] | bytes, Level]:
+        """The remembered levels, for the precisions last asked for: what `frames.read`
+        looks a depth push's rows up in (every row kept by its text was in the layout)."""
+        return self._levels
+
 
 MEMO_LIMIT = 4 * 2 * MAX_LEVELS
 """Rows a `DepthMemo` may hold before it keeps only the latest snapshot's (two sides of at

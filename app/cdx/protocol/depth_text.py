@@ -10,6 +10,7 @@ makes of the parsed frame, and anything the gate would skip or refuse is left to
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from collections.abc import Callable
 from decimal import Decimal
@@ -45,11 +46,21 @@ def depth_from_text(
         levels.clear()
         levels.update(zip(text.ask_rows.text, asks, strict=True))
         levels.update(zip(text.buy_rows.text, bids, strict=True))
+    prices = list(map(_PRICE, bids))
+    prices.reverse()
+    prices += map(_PRICE, asks)
+    if all(map(operator.lt, prices, prices[1:])):
+        # bids strictly falling, asks strictly rising, best bid below best ask: what every
+        # server of the protocol sends, and all the gate checks before it repairs anything
+        return Book(asks=tuple(asks), bids=tuple(bids), time=text.ts)
     what, asks_what, bids_what = _names(symbol.name if symbol is not None else None)
     asks_side = gate.book_side(asks, descending=False, what=asks_what)
     bids_side = gate.book_side(bids, descending=True, what=bids_what)
     asks_side, bids_side = gate.uncross(asks_side, bids_side, what=what)
     return Book(asks=asks_side, bids=bids_side, time=text.ts)
+
+
+_PRICE = operator.itemgetter(0)
 
 
 @functools.lru_cache(maxsize=64)

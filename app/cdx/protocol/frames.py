@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import gzip
 import json
-import operator
 import re
 import zlib
 from collections.abc import Mapping
-from itertools import compress
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -154,8 +152,8 @@ def _layout_rows(side: bytes, known: Mapping[Any, Any]) -> Rows | None:
     found = list(map(known.get, rows))
     if None not in found:
         return Rows(rows, found, [])
-    new = list(compress(range(len(rows)), map(operator.not_, found)))  # the Nones
-    joined = b"\n".join(map(rows.__getitem__, new))
+    new = [index for index, level in enumerate(found) if level is None]
+    joined = b"\n".join([rows[index] for index in new])
     if joined.count(b"\n") >= len(new) or _row_texts(joined) is None:
         return None  # a newline of its own, or a row the pattern refuses
     return Rows(rows, found, new)

@@ -106,6 +106,10 @@ class DepthText(NamedTuple):
     def message(self) -> dict[str, Any]:
         return _parse(self.text)
 
+    def __repr__(self) -> str:  # not the memo it holds: a log line stays a line
+        rows = f"{len(self.ask_rows.text)}+{len(self.buy_rows.text)}"
+        return f"DepthText(channel={self.channel!r}, ts={self.ts}, rows={rows})"
+
 
 class Rows(NamedTuple):
     """One side of a `DepthText`: `text`, the exact text of each row between its outer

@@ -233,7 +233,9 @@ class DepthMemo:
     Only rows of exactly two strings are remembered: a JSON number may equal another of a
     different form (`1.0 == 1`) and a string never equals anything but the same string.
     A push kept as text (`frames.DepthText`) keys its rows by their bytes, which never equal
-    a tuple. Bounded: past `MEMO_LIMIT` rows it keeps only the latest snapshot's.
+    a tuple, and only rows read from a frame in the layout, which `frames.read` relies on
+    when it finds a row here (`rows`). Bounded: past `MEMO_LIMIT` rows it keeps only the
+    latest snapshot's.
     """
 
     __slots__ = ("_levels", "_precisions")

@@ -13,7 +13,9 @@ frames in the same run; the absolute times depend on the machine, the ratios are
 - incremental, JSON: `frames.decode` + a `DepthMemo` per channel: what a frame costs that is
   not in the layout our server writes (another server of the family);
 - incremental: `frames.read` + a `DepthMemo` per channel, as `MarketStream` reads: a depth
-  push in the server's layout is checked by one pattern and its rows looked up by their text.
+  push in the server's layout is split into its rows' text, looked up in the channel's memo
+  (a row found there is in the layout), and only new rows are matched and converted. Each
+  round starts with empty memos, as a new stream does.
 
 `floor/incremental` is the share of the floor's speed the incremental reader reaches (issue
 12's goal is at least 2/3); `naive/incremental` how many times faster it is than the naive
@@ -116,7 +118,7 @@ def main(count: int, repeat: int) -> None:
 
     def incremental() -> Reader:
         memos: dict[str, DepthMemo] = {}
-        return lambda raw: messages.parse_server(frames.read(raw), symbols, memos)
+        return lambda raw: messages.parse_server(frames.read(raw, memos), symbols, memos)
 
     want = [repr(full(raw)) for raw in data]  # repr shows each exponent
     for start in (incremental_json, incremental):

@@ -7,6 +7,8 @@ converted, and a new row the gate refuses is refused however many rows around it
 from __future__ import annotations
 
 import gzip
+import operator
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -60,7 +62,7 @@ def outcome(
     lines of the gate. `as_text` reads as the stream does; otherwise parsed, without memory."""
     with gate_log() as logged:
         try:
-            decoded = frames.read(frame) if as_text else frames.decode(frame)
+            decoded = frames.read(frame, memos) if as_text else frames.decode(frame)
         except frames.FrameError as exc:
             shown = f"malformed frame: {exc}"
         else:  # the stream catches only `MessageError` here: anything else is a bug
@@ -265,3 +267,150 @@ def test_read_raises_only_frame_error_and_agrees_with_decode(frame: bytes | str)
         return
     whole = decoded.message() if isinstance(decoded, frames.DepthText) else decoded
     assert whole == frames.decode(frame)
+
+
+_ONE_PATTERN = re.compile(
+    rb'\{"channel":"[a-z0-9_]{1,64}","ts":[1-9][0-9]{0,17},"tick":\{"asks":\['
+    rb'(?:\["[0-9.]{1,64}","[0-9.]{1,64}"\](?:,\["[0-9.]{1,64}","[0-9.]{1,64}"\])*)?'
+    rb'\],"buys":\['
+    rb'(?:\["[0-9.]{1,64}","[0-9.]{1,64}"\](?:,\["[0-9.]{1,64}","[0-9.]{1,64}"\])*)?'
+    rb"\]\}\}"
+)
+"""The layout as one pattern over the whole text, as it was first checked: the rows looked
+up and matched one by one must keep exactly the frames it keeps."""
+
+side_text = st.one_of(
+    st.lists(st.tuples(good_price, good_amount), max_size=4).map(
+        lambda rows: ",".join(f'["{price}","{amount}"]' for price, amount in rows)
+    ),
+    st.text(alphabet='[]",0123456789.\nb', max_size=40),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(asks=side_text, buys=side_text, cold=st.booleans())
+def test_the_layout_is_what_one_pattern_over_the_text_keeps(
+    asks: str, buys: str, cold: bool
+) -> None:
+    """Rows the channel's memo holds are looked up, not matched again: with or without them
+    remembered, a frame is kept as text exactly when the whole pattern matches it, and
+    then it holds what parsing it gives."""
+    text = f'{{"channel":"{DEPTH}","ts":{TS},"tick":{{"asks":[{asks}],"buys":[{buys}]}}}}'
+    memos: dict[str, DepthMemo] = {}
+    if not cold:  # the channel's memo holds the good rows
+        good = frame_of(DEPTH, TS, [[p, a] for p in ("100.00", "102") for a in ("0.5", "3")], [])
+        outcome(good, memos)
+    frame = gzip.compress(text.encode())
+    try:
+        decoded = frames.read(frame, memos)
+    except frames.FrameError:
+        decoded = None
+    kept = isinstance(decoded, frames.DepthText)
+    assert kept == (_ONE_PATTERN.fullmatch(text.encode()) is not None)
+    if isinstance(decoded, frames.DepthText):
+        message = frames.decode(frame)
+        assert decoded.message() == message
+        for rows, name in ((decoded.ask_rows.text, "asks"), (decoded.buy_rows.text, "buys")):
+            assert [row.decode().split('","') for row in rows] == message["tick"][name]
+
+
+@pytest.mark.parametrize(
+    "asks",
+    [
+        '["101.00","1\n102.00","2"]',  # a newline inside a row: not JSON
+        '["101.00","1"],["102.00","2\n"]',
+        '["101.00","1"],["10\n2.00","2"]',
+    ],
+)
+def test_a_row_holding_a_newline_is_not_taken_for_two(asks: str) -> None:
+    memos: dict[str, DepthMemo] = {}
+    outcome(frame_of(DEPTH, TS, [["101.00", "1"], ["102.00", "2"]], []), memos)
+    text = f'{{"channel":"{DEPTH}","ts":{TS},"tick":{{"asks":[{asks}],"buys":[]}}}}'
+    frame = gzip.compress(text.encode())
+    with pytest.raises(frames.FrameError):
+        frames.read(frame, memos)
+    assert outcome(frame, memos) == full(frame)
+
+
+def test_a_depth_push_in_two_gzip_members_reads_as_one() -> None:
+    text = gzip.decompress(frame_of(DEPTH, TS, [["101.00", "1"]], [["100.00", "2"]]))
+    frame = gzip.compress(text[:30]) + gzip.compress(text[30:])
+    assert isinstance(frames.read(frame), frames.DepthText)
+    assert outcome(frame, {}) == full(frame)
+    for damaged in (frame + b"x", gzip.compress(text) + b"\x1f\x8b", frame[:-3]):
+        assert outcome(damaged, {}) == full(damaged)
+
+
+def test_a_full_memo_keeps_both_sides_of_the_last_push() -> None:
+    """The memo starts over past `MEMO_LIMIT` rows with the rows of the push that filled it,
+    of both sides, so the next push converts only what changed: here the bids, which never
+    change, are not converted again."""
+    memos: dict[str, DepthMemo] = {}
+    buys = [[f"{1000 - i}.00", "1"] for i in range(40)]
+    step = 0
+    while True:
+        asks = [[f"{2000 + step * 40 + i}.00", "1"] for i in range(40)]
+        frame = frame_of(DEPTH, TS, asks, buys)
+        pushed = messages.parse_server(frames.read(frame, memos), SYMBOLS, memos)
+        step += 1
+        if len(memos[DEPTH].levels((2, 6))) <= 80 < step * 80:
+            break  # this push filled the memo, which kept only its rows
+    again = messages.parse_server(frames.read(frame, memos), SYMBOLS, memos)
+    assert isinstance(pushed, messages.DepthPush) and isinstance(again, messages.DepthPush)
+    assert all(map(operator.is_, again.book.asks, pushed.book.asks))
+    assert all(map(operator.is_, again.book.bids, pushed.book.bids))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    pushes=st.lists(st.tuples(channel, ts, side, side), min_size=1, max_size=6),
+    known=st.lists(st.booleans(), min_size=12, max_size=12),
+)
+def test_frames_read_together_then_handled_give_what_each_gives(
+    pushes: list[tuple[Any, Any, Any, Any]], known: list[bool]
+) -> None:
+    """As the stream reads a backlog: the frames looked up in the memos first, then each
+    handled in turn, some with the symbol unknown (other precisions: the memo starts over),
+    so what a frame found when it was read may be out of date when it is handled. Twice,
+    the second time with the memos the first left."""
+    memos: dict[str, DepthMemo] = {}
+    batch = [frame_of(*push) for push in pushes]
+    for symbol_known in (known[:6], known[6:]):
+        decoded = [read_or_none(frame, memos) for frame in batch]
+        for frame, message, knows in zip(batch, decoded, symbol_known, strict=False):
+            symbols = SYMBOLS if knows else {}
+            assert handled(message, symbols, memos) == handled(
+                read_or_none(frame, None), symbols, None
+            )
+
+
+def read_or_none(frame: bytes, memos: dict[str, DepthMemo] | None) -> Any:
+    with gate_log():
+        try:
+            return frames.read(frame, memos) if memos is not None else frames.decode(frame)
+        except frames.FrameError:
+            return None
+
+
+def handled(
+    message: Any, symbols: dict[str, Symbol], memos: dict[str, DepthMemo] | None
+) -> tuple[str, list[str]]:
+    with gate_log() as logged:
+        try:
+            shown = repr(messages.parse_server(message, symbols, memos)) if message else ""
+        except messages.MessageError as exc:
+            shown = f"malformed message: {exc}"
+    return shown, logged
+
+
+def test_a_row_found_under_other_precisions_is_checked_again() -> None:
+    """Read while the memo held levels for an unknown symbol, handled once the symbol is
+    known: the row the symbol's precision refuses is refused, as reading it in full does."""
+    memos: dict[str, DepthMemo] = {}
+    frame = frame_of(DEPTH, TS, [["100.001", "1"]], [["99.00", "1"]])
+    first = handled(read_or_none(frame, memos), {}, memos)
+    assert "100.001" in first[0]  # no precision to refuse it yet
+    message = read_or_none(frame, memos)
+    assert isinstance(message, frames.DepthText) and message.ask_rows.found[0] is not None
+    assert handled(message, SYMBOLS, memos) == handled(frames.decode(frame), SYMBOLS, None)
+    assert "100.001" not in handled(read_or_none(frame, memos), SYMBOLS, memos)[0]

@@ -350,7 +350,7 @@ class MarketStream:
         decoded: list[dict[str, Any] | frames.DepthText] = []
         for frame in batch:
             try:
-                decoded.append(frames.read(frame))
+                decoded.append(frames.read(frame, self._memos))
             except frames.FrameError as exc:
                 log.warning("skipping malformed frame: %s", exc)
         newest, skip = replaced_snapshots(decoded)

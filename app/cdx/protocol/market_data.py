@@ -233,7 +233,9 @@ class DepthMemo:
     Only rows of exactly two strings are remembered: a JSON number may equal another of a
     different form (`1.0 == 1`) and a string never equals anything but the same string.
     A push kept as text (`frames.DepthText`) keys its rows by their bytes, which never equal
-    a tuple. Bounded: past `MEMO_LIMIT` rows it keeps only the latest snapshot's.
+    a tuple, and only rows read from a frame in the layout, which `frames.read` relies on
+    when it finds a row here (`rows`). Bounded: past `MEMO_LIMIT` rows it keeps only the
+    latest snapshot's.
     """
 
     __slots__ = ("_levels", "_precisions")
@@ -247,6 +249,11 @@ class DepthMemo:
         if of != self._precisions:
             self._levels = {}
             self._precisions = of
+        return self._levels
+
+    def rows(self) -> dict[tuple[Any, ...] | bytes, Level]:
+        """The remembered levels, for the precisions last asked for: what `frames.read`
+        looks a depth push's rows up in (every row kept by its text was in the layout)."""
         return self._levels
 
 

@@ -145,3 +145,17 @@ async def test_keys_typed_after_q_are_dropped_quietly(dashboard: Dashboard) -> N
         send(app, "q", "b", "1", "escape", "s", "tab")
         await dashboard.until(pilot, lambda: app._exit, "the app to quit")
     assert app.return_code == 0
+
+
+async def test_a_paste_between_keys_lands_where_they_put_the_focus(dashboard: Dashboard) -> None:
+    """A bracketed paste is text typed at once: it waits behind the keys before it."""
+    app = dashboard.app
+    async with app.run_test(size=(120, 40)) as pilot:
+        await dashboard.ready(pilot)
+        send(app, "b", "ctrl+u")
+        paste = events.Paste("20000.5")
+        paste.set_sender(app)
+        assert app._driver is not None
+        app._driver.send_message(paste)
+        await burst(dashboard, pilot, "tab", *"0.01")
+        assert fields(dashboard) == ("20000.5", "0.01")

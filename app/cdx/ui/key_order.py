@@ -35,6 +35,10 @@ if TYPE_CHECKING:
 else:
     _Base = object
 
+Typed = events.Key | events.Paste
+"""What the user types, in the order typed: a bracketed paste is text typed at once, so it
+waits its turn behind the keys before it (and the keys after it wait for it)."""
+
 HOP_WAIT_S = 1.0
 """The longest one queue on a key's way is waited for; far above what taking a key costs
 even on a loaded machine, it only bounds the wait if a widget goes away with the key."""
@@ -55,8 +59,8 @@ async def taken(node: DOMNode) -> None:
 class KeysInOrder(_Base):
     """The app's key routing, one key at a time (a mixin of `DashboardApp`)."""
 
-    _held_keys: deque[events.Key]
-    _released_key: events.Key | None = None
+    _held_keys: deque[Typed]
+    _released_key: Typed | None = None
     _key_in_flight = False
     _key_follower: asyncio.Task[None] | None = None
     keys_taken = 0
@@ -66,7 +70,7 @@ class KeysInOrder(_Base):
     moment (`cdx.ui.heap.collect_when_quiet`)."""
 
     async def on_event(self, event: events.Event) -> None:
-        if not isinstance(event, events.Key) or event.is_forwarded:
+        if not isinstance(event, events.Key | events.Paste) or event.is_forwarded:
             await super().on_event(event)
             return
         self.last_key_at = time.monotonic()
@@ -88,12 +92,17 @@ class KeysInOrder(_Base):
         finally:  # a key whose action failed must not hold back every key after it
             self._key_follower = asyncio.create_task(self._follow_key(way))
 
-    async def _dialog_took(self, event: events.Key) -> bool:
-        """Whether the open confirmation dialog took the key (it takes every key it has)."""
+    async def _dialog_took(self, event: Typed) -> bool:
+        """Whether the open confirmation dialog took the key (it takes every key it has; a
+        paste does nothing while it is open)."""
         dialog = getattr(self, "confirm", None)  # None before the app is mounted
-        return dialog is not None and await dialog.take_key(event.key)
+        if dialog is None:
+            return False
+        if isinstance(event, events.Paste):
+            return bool(dialog.is_open)
+        return bool(await dialog.take_key(event.key))
 
-    def _held_key_queue(self) -> deque[events.Key]:
+    def _held_key_queue(self) -> deque[Typed]:
         try:
             return self._held_keys
         except AttributeError:

@@ -90,8 +90,10 @@ class DashboardApp(
 ):
     """The cdx dashboard over any server of PROTOCOL.md.
 
-    `rest` carries the credentials (read-only without them); `ws_url` is the market stream;
-    `clock` is the monotonic clock used for data age (frozen in snapshot tests);
+    `rest` carries the credentials (read-only without them), or is a function that makes that
+    client at its first use, and then `read_only` says whether it will have them (the `cdx`
+    command: importing the HTTP library would hold the first frame back); `ws_url` is the
+    market stream; `clock` is the monotonic clock used for data age (frozen in snapshot tests);
     `poll_interval` is the pause between account / open-orders polls, in seconds.
     """
 
@@ -128,15 +130,19 @@ class DashboardApp(
 
     def __init__(
         self,
-        rest: RestClient,
+        rest: RestClient | Callable[[], RestClient],
         ws_url: str,
         symbol: str,
         *,
+        read_only: bool | None = None,
         clock: Callable[[], float] = time.monotonic,
         poll_interval: float = 1.0,
     ) -> None:
         super().__init__()
-        self.rest = rest
+        self._rest, self._make_rest = (None, rest) if callable(rest) else (rest, None)
+        self._read_only = self.rest.read_only if read_only is None else read_only
+        self.first_frame = asyncio.Event()
+        """Set once the first frame is on the screen."""
         self.ws_url = ws_url
         self.symbol_name = symbol.lower()
         self.clock = clock
@@ -194,8 +200,23 @@ class DashboardApp(
         return (self.ladder, self.balances, self.orders_panel, self.watchlist, self.tape)
 
     @property
+    def rest(self) -> RestClient:
+        """The REST client, made now if it was given as a function that makes it."""
+        if self._rest is None:
+            assert self._make_rest is not None
+            self._rest = self._make_rest()
+        return self._rest
+
+    @property
     def read_only(self) -> bool:
-        return self.rest.read_only
+        return self._read_only
+
+    def on_ready(self) -> None:
+        """Textual's `Ready`: the first frame is on the screen, and loading starts. Not sooner:
+        its first request makes the HTTP client (the library's import, then its TLS set-up),
+        which would hold that frame back, and the exchange is seldom ready sooner anyway."""
+        self.first_frame.set()
+        self._start()
 
     @property
     def symbol(self) -> Symbol | None:
@@ -228,10 +249,6 @@ class DashboardApp(
         self._repaint_timer = self.set_interval(1 / REPAINT_HZ, self._repaint)
         self._idle_ticks = 0
         self.set_interval(1 / IDLE_REPAINT_HZ, self._idle_repaint)
-        # Loading starts once the first frame is on the screen: its first request opens the
-        # HTTP client, whose TLS set-up would otherwise hold that frame back, and the exchange
-        # is seldom ready sooner anyway.
-        self.call_after_refresh(self._start)
 
     # Messages from workers --------------------------------------------------------------------
 
@@ -432,7 +449,7 @@ class DashboardApp(
         self.show_staleness()  # then the age: never `data live` beside a STALE ticker
         age = self.market.data_age(self.symbol_name)
         status.set_data_age(age, stale=self.stale_marks.label is not None)
-        limiter = getattr(self.rest, "limiter", None)
+        limiter = getattr(self._rest, "limiter", None)  # none to show until it is made
         if limiter is not None:
             status.set_budgets(limiter.budgets())
 

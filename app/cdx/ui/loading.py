@@ -41,6 +41,10 @@ class MarketLoader(_Base):
     @work(group="load", exclusive=True, exit_on_error=False)
     async def _start(self) -> None:
         """Load the symbol list, then open the stream and start polling."""
+        # The stream's module (the WebSocket library) is loaded now, while the exchange may
+        # still be starting, rather than once it has answered, when the stream needs it.
+        import cdx.client.stream  # noqa: F401
+
         try:
             symbols = await self.rest.symbols()
         except CdxError as exc:

@@ -212,9 +212,13 @@ class DashboardApp(
         return self._read_only
 
     def on_ready(self) -> None:
-        """Textual's `Ready`: the first frame is on the screen, and loading starts. Not sooner:
-        its first request makes the HTTP client (the library's import, then its TLS set-up),
-        which would hold that frame back, and the exchange is seldom ready sooner anyway."""
+        """Textual's `Ready`: the first frame is on the screen. Loading starts once what that
+        frame set off (widgets fitting their sizes) is drawn too: its first request makes the
+        HTTP client (the library's import, then its TLS set-up), which would hold those frames
+        back, and the exchange is seldom ready sooner anyway."""
+        self.call_after_refresh(self._first_frame_drawn)
+
+    def _first_frame_drawn(self) -> None:
         self.first_frame.set()
         self._start()
 

@@ -258,7 +258,12 @@ class DashboardApp(
 
     @contained
     def on_stream_event_received(self, message: StreamEventReceived) -> None:
+        had_book = self.market.book(self.symbol_name, self.step) is not None
         self.market.apply(message.event)
+        if not had_book and self.market.book(self.symbol_name, self.step) is not None:
+            # The first book (at start, of a new symbol or step) is what the user is waiting
+            # for: painted at once, with what came before it, not at the next tick.
+            self.call_later(self._repaint)
         if not isinstance(message.event, HeartbeatEvent):
             self._wake_repaint()  # a heartbeat changes nothing on screen but the age
 

@@ -14,10 +14,10 @@ figures are medians; the ratio is the median of the pairwise ratios.
 - full screen: ladder prices, the demo balance (`100,000`) and a trade time all written;
 - baseline: `python -c` running an `App` whose only widget is one line of text;
 - CPU to first paint: the measured process's time on a CPU (all its threads, from Linux's
-  `/proc/PID/task/*/schedstat`) when the read that brought the first frame returned, and its
-  time waiting for a CPU: on a loaded machine the wall time is these two and the wait is
-  noise, so the CPU figure and its ratio compare runs better. It may count a few ms of what
-  the process did after writing the frame.
+  `/proc/PID/task/*/schedstat`) when the read that brought the first frame returned, and the
+  time its main thread waited for a CPU: on a loaded machine the wall time is mostly these
+  two and the wait is noise, so the CPU figure and its ratio compare runs better. It may
+  count a few ms of what the process did after writing the frame.
 
 Both run with their bytecode cached, as after `pip install` (which compiles it) or a first
 run: the children may write `__pycache__` even where the environment sets
@@ -94,15 +94,17 @@ def child_env(**extra: str) -> dict[str, str]:
 
 
 def on_cpu(pid: int) -> tuple[float, float]:
-    """(seconds on a CPU, seconds waiting for one) of process `pid` so far, all threads; NaN
-    where Linux's schedstat is not there."""
+    """(seconds on a CPU, all threads; seconds its main thread waited for one) of process
+    `pid` so far; NaN where Linux's schedstat is not there. The other threads (the terminal's
+    reader and writer) mostly sleep, and their short waits when woken are not the start-up's."""
     on = waiting = 0
     try:
         for thread in os.listdir(f"/proc/{pid}/task"):
             with contextlib.suppress(OSError, ValueError):
                 with open(f"/proc/{pid}/task/{thread}/schedstat") as stat:
                     ran, waited, _ = stat.read().split()
-                on, waiting = on + int(ran), waiting + int(waited)
+                on += int(ran)
+                waiting += int(waited) if thread == str(pid) else 0
     except OSError:
         return math.nan, math.nan
     return on / 1e9, waiting / 1e9

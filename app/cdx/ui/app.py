@@ -139,10 +139,11 @@ class DashboardApp(
         poll_interval: float = 1.0,
     ) -> None:
         super().__init__()
-        self._rest, self._make_rest = (None, rest) if callable(rest) else (rest, None)
+        self._make_rest = rest if callable(rest) else None
+        self._rest = None if callable(rest) else rest
         self._read_only = self.rest.read_only if read_only is None else read_only
         self.first_frame = asyncio.Event()
-        """Set once the first frame is on the screen."""
+        """Set once the first frame, and those it set off, are on the screen."""
         self.ws_url = ws_url
         self.symbol_name = symbol.lower()
         self.clock = clock
@@ -219,6 +220,7 @@ class DashboardApp(
         self.call_after_refresh(self._first_frame_drawn)
 
     def _first_frame_drawn(self) -> None:
+        """The first frames are on the screen: loading starts."""
         self.first_frame.set()
         self._start()
 

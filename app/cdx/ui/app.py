@@ -201,28 +201,8 @@ class DashboardApp(
         return (self.ladder, self.balances, self.orders_panel, self.watchlist, self.tape)
 
     @property
-    def rest(self) -> RestClient:
-        """The REST client, made now if it was given as a function that makes it."""
-        if self._rest is None:
-            assert self._make_rest is not None
-            self._rest = self._make_rest()
-        return self._rest
-
-    @property
     def read_only(self) -> bool:
         return self._read_only
-
-    def on_ready(self) -> None:
-        """Textual's `Ready`: the first frame is on the screen. Loading starts once what that
-        frame set off (widgets fitting their sizes) is drawn too: its first request makes the
-        HTTP client (the library's import, then its TLS set-up), which would hold those frames
-        back, and the exchange is seldom ready sooner anyway."""
-        self.call_after_refresh(self._first_frame_drawn)
-
-    def _first_frame_drawn(self) -> None:
-        """The first frames are on the screen: loading starts."""
-        self.first_frame.set()
-        self._start()
 
     @property
     def symbol(self) -> Symbol | None:
@@ -263,9 +243,7 @@ class DashboardApp(
         had_book = self.market.book(self.symbol_name, self.step) is not None
         self.market.apply(message.event)
         if not had_book and self.market.book(self.symbol_name, self.step) is not None:
-            # The first book (at start, of a new symbol or step) is what the user is waiting
-            # for: painted at once, with what came before it, not at the next tick.
-            self.call_later(self._repaint)
+            self.call_later(self._repaint)  # the book waited for: now, not at the next tick
         if not isinstance(message.event, HeartbeatEvent):
             self._wake_repaint()  # a heartbeat changes nothing on screen but the age
 

@@ -91,8 +91,10 @@ class DashboardApp(
 ):
     """The cdx dashboard over any server of PROTOCOL.md.
 
-    `rest` carries the credentials (read-only without them); `ws_url` is the market stream;
-    `clock` is the monotonic clock used for data age (frozen in snapshot tests);
+    `rest` carries the credentials (read-only without them), or is a function that makes that
+    client at its first use, and then `read_only` says whether it will have them (the `cdx`
+    command: importing the HTTP library would hold the first frame back); `ws_url` is the
+    market stream; `clock` is the monotonic clock used for data age (frozen in snapshot tests);
     `poll_interval` is the pause between account / open-orders polls, in seconds.
     """
 
@@ -130,15 +132,20 @@ class DashboardApp(
 
     def __init__(
         self,
-        rest: RestClient,
+        rest: RestClient | Callable[[], RestClient],
         ws_url: str,
         symbol: str,
         *,
+        read_only: bool | None = None,
         clock: Callable[[], float] = time.monotonic,
         poll_interval: float = 1.0,
     ) -> None:
         super().__init__()
-        self.rest = rest
+        self._make_rest = rest if callable(rest) else None
+        self._rest = None if callable(rest) else rest
+        self._read_only = self.rest.read_only if read_only is None else read_only
+        self.first_frame = asyncio.Event()
+        """Set once the first frame, and those it set off, are on the screen."""
         self.ws_url = ws_url
         self.symbol_name = symbol.lower()
         self.clock = clock
@@ -198,7 +205,7 @@ class DashboardApp(
 
     @property
     def read_only(self) -> bool:
-        return self.rest.read_only
+        return self._read_only
 
     @property
     def symbol(self) -> Symbol | None:
@@ -232,16 +239,15 @@ class DashboardApp(
         self._repaint_timer = self.set_interval(1 / REPAINT_HZ, self._repaint)
         self._idle_ticks = 0
         self.set_interval(1 / IDLE_REPAINT_HZ, self._idle_repaint)
-        # Loading starts once the first frame is on the screen: its first request opens the
-        # HTTP client, whose TLS set-up would otherwise hold that frame back, and the exchange
-        # is seldom ready sooner anyway.
-        self.call_after_refresh(self._start)
 
     # Messages from workers --------------------------------------------------------------------
 
     @contained
     def on_stream_event_received(self, message: StreamEventReceived) -> None:
+        had_book = self.market.book(self.symbol_name, self.step) is not None
         self.market.apply(message.event)
+        if not had_book and self.market.book(self.symbol_name, self.step) is not None:
+            self.call_later(self._repaint)  # the book waited for: now, not at the next tick
         if not isinstance(message.event, HeartbeatEvent):
             self._wake_repaint()  # a heartbeat changes nothing on screen but the age
 
@@ -442,7 +448,7 @@ class DashboardApp(
         self.show_staleness()  # then the age: never `data live` beside a STALE ticker
         age = self.market.data_age(self.symbol_name)
         status.set_data_age(age, stale=self.stale_marks.label is not None)
-        limiter = getattr(self.rest, "limiter", None)
+        limiter = getattr(self._rest, "limiter", None)  # none to show until it is made
         if limiter is not None:
             status.set_budgets(limiter.budgets())
 

@@ -9,6 +9,7 @@ the tape and the watchlist from REST so they are not empty until the first pushe
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -18,6 +19,7 @@ from cdx.client.market_events import ConnectionState, StreamEvent, TickerEvent
 from cdx.ui.messages import StreamEventReceived
 
 if TYPE_CHECKING:
+    from cdx.client.rest import RestClient
     from cdx.ui.app import DashboardApp
 
     _Base = DashboardApp
@@ -38,9 +40,36 @@ class MarketLoader(_Base):
     _load_failures: int
     """Symbol-list loads failed in a row: the retry waits longer after each."""
 
+    _rest: RestClient | None
+    _make_rest: Callable[[], RestClient] | None
+
+    @property
+    def rest(self) -> RestClient:
+        """The REST client, made now if the app was given a function that makes it."""
+        if self._rest is None:
+            assert self._make_rest is not None
+            self._rest = self._make_rest()
+        return self._rest
+
+    def on_ready(self) -> None:
+        """Textual's `Ready`: the first frame is on the screen. Loading starts once what that
+        frame set off (widgets fitting their sizes) is drawn too: its first request makes the
+        HTTP client (the library's import, then its TLS set-up), which would hold those frames
+        back, and the exchange is seldom ready sooner anyway."""
+        self.call_after_refresh(self._first_frame_drawn)
+
+    def _first_frame_drawn(self) -> None:
+        """The first frames are on the screen: loading starts."""
+        self.first_frame.set()
+        self._start()
+
     @work(group="load", exclusive=True, exit_on_error=False)
     async def _start(self) -> None:
         """Load the symbol list, then open the stream and start polling."""
+        # The stream's module (the WebSocket library) is loaded now, while the exchange may
+        # still be starting, rather than once it has answered, when the stream needs it.
+        import cdx.client.stream  # noqa: F401
+
         try:
             symbols = await self.rest.symbols()
         except CdxError as exc:

@@ -48,3 +48,22 @@ async def test_keys_meant_for_the_dashboard_do_nothing_while_the_dialog_is_open(
         assert dashboard.open_orders() == []
         await dashboard.until(pilot, lambda: "Confirm" not in footer_words(dashboard), "keys")
         assert fields(dashboard) == typed  # the form is as the user left it
+
+
+async def test_a_click_behind_the_dialog_does_nothing(dashboard: Dashboard) -> None:
+    """A click on the watchlist switches the symbol, on the ladder picks a price: not while
+    the question is open over them."""
+    app = dashboard.app
+    async with app.run_test(size=(120, 40)) as pilot:
+        await dashboard.ready(pilot)
+        await pilot.press("b", "ctrl+u", *"20000", "tab", *"0.01", "enter")
+        assert app.confirm.is_open
+        typed = fields(dashboard)
+        await pilot.click("#watchlist", offset=(3, 2))  # the second symbol's row
+        await pilot.click("#ladder", offset=(5, 5))
+        await pilot.pause()
+        assert app.confirm.is_open and app.symbol_name == "btcusdt"
+        assert fields(dashboard) == typed
+        await pilot.press("escape")
+        await pilot.click("#watchlist", offset=(3, 2))
+        await dashboard.until(pilot, lambda: app.symbol_name != "btcusdt", "the symbol switched")

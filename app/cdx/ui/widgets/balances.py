@@ -217,6 +217,7 @@ class BalancesPanel(RowLines[BalanceLine]):
     def _problem_text(self) -> str:
         return f" {self._problem_label}{fmt_text(self._problem, 200)}"
 
+    @contained
     def _show_lines(self) -> None:
         """Lay the panel's lines out at its width and show them (changed cells repainted);
         before it is mounted its first size does it."""
@@ -272,12 +273,16 @@ class BalancesPanel(RowLines[BalanceLine]):
 
 def _cell_class(key: str, balance: Balance) -> str:
     """The component class of a cell: zero amounts muted, locked money highlighted."""
-    amount = {"available": balance.available, "locked": balance.locked}.get(key, balance.total)
-    if amount == 0:
-        return "balances--zero"
-    return {"available": "balances--available", "locked": "balances--locked"}.get(
-        key, "balances--value"
-    )
+    if key == "available":
+        return _amount_class(balance.available, "balances--available")
+    if key == "locked":
+        return _amount_class(balance.locked, "balances--locked")
+    with display_math():  # a server's absurd amounts must not trap in the sum
+        return _amount_class(balance.total, "balances--value")
+
+
+def _amount_class(value: Decimal, name: str) -> str:
+    return "balances--zero" if value == 0 else name
 
 
 def _totals_line(table: BalanceTable) -> str:

@@ -32,7 +32,9 @@ async def test_a_dashboard_given_a_rest_maker_shows_the_market_and_the_balances(
             )
             app.repaint_now()
             await pilot.pause()
-            assert "100,000" in app.balances.render().plain
+            panel = app.balances
+            shown = [panel.render_line(y).text for y in range(panel.size.height)]
+            assert any("100,000" in line for line in shown), shown
             assert not app.read_only
             assert len(made) == 1 and app.rest is made[0]
     finally:

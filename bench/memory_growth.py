@@ -204,6 +204,10 @@ class Sampler:
                 frames = [f"{frame.filename}:{frame.lineno}" for frame in stat.traceback]
                 out.write(f"{stat.size_diff / 1024:+9.1f} KiB {stat.count_diff:+7d}  ")
                 out.write(" <- ".join(reversed(frames[-5:])) + "\n")
+            out.write("by line allocated:\n")
+            for stat in now.compare_to(self._warm_snapshot, "lineno")[:10]:  # type: ignore[arg-type]
+                out.write(f"{stat.size_diff / 1024:+9.1f} KiB {stat.count_diff:+7d}  ")
+                out.write(f"{stat.traceback[0].filename}:{stat.traceback[0].lineno}\n")
             out.write("tracked objects by type, change:\n")
             for name, count in sorted(grown.items(), key=lambda item: -abs(item[1]))[:15]:
                 out.write(f"{count:+8d}  {name}\n")

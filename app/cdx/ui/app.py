@@ -36,6 +36,7 @@ from cdx.model.order import OrderType, Side
 from cdx.model.symbol import Symbol
 from cdx.ui import STYLES_DIR
 from cdx.ui.commands import DashboardCommands
+from cdx.ui.idle_look import IdleLook, next_look_in
 from cdx.ui.key_order import KeysInOrder
 from cdx.ui.keys import DASHBOARD_BINDINGS, priority_actions
 from cdx.ui.ladder_desk import LadderDesk
@@ -69,12 +70,9 @@ log = logging.getLogger(__name__)
 REPAINT_HZ = 10
 """Upper bound on repaints a second, whatever the stream's rate (slow SSH links)."""
 
-IDLE_REPAINT_HZ = 4
-"""Repaints a second while nothing changes: a dashboard left open all day wakes this often
-instead of `REPAINT_HZ`, and silence still shows as stale within a quarter second of the rule."""
-
 IDLE_AFTER_TICKS = 5
-"""Repaint ticks with nothing to paint before the timer slows to `IDLE_REPAINT_HZ`."""
+"""Repaint ticks with nothing to paint before the timer rests: from then on the app looks
+when something arrives or when time alone changes the screen (`cdx.ui.idle_look`)."""
 
 
 class DashboardApp(
@@ -227,7 +225,7 @@ class DashboardApp(
         self.ladder.focus()
         self._repaint_timer = self.set_interval(1 / REPAINT_HZ, self._repaint)
         self._idle_ticks = 0
-        self.set_interval(1 / IDLE_REPAINT_HZ, self._idle_repaint)
+        self._idle_look = IdleLook(self._idle_repaint)
         # Loading starts once the first frame is on the screen: its first request opens the
         # HTTP client, whose TLS set-up would otherwise hold that frame back, and the exchange
         # is seldom ready sooner anyway.
@@ -238,8 +236,10 @@ class DashboardApp(
     @contained
     def on_stream_event_received(self, message: StreamEventReceived) -> None:
         self.market.apply(message.event)
-        if not isinstance(message.event, HeartbeatEvent):
-            self._wake_repaint()  # a heartbeat changes nothing on screen but the age
+        if isinstance(message.event, HeartbeatEvent):
+            self._idle_repaint()  # a heartbeat changes nothing on screen but the age
+        else:
+            self._wake_repaint()
 
     @contained
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -353,6 +353,7 @@ class DashboardApp(
         self.show_default_size()
         self.sub_title = f"{symbol.base.upper()}/{symbol.quote.upper()}"
         self._orders_dirty = self._account_dirty = True
+        self._wake_repaint()
 
     def _open_form(self, side: Side, order_type: OrderType, price: Decimal | None) -> None:
         if self.symbol is None:
@@ -435,9 +436,12 @@ class DashboardApp(
         limiter = getattr(self.rest, "limiter", None)
         if limiter is not None:
             status.set_budgets(limiter.budgets())
+        if self._idle_ticks >= IDLE_AFTER_TICKS:  # resting: look again when time says so
+            full = all(left >= limit for _, left, limit in status.budgets)
+            self._idle_look.at(next_look_in(age, live=not status.stale, budgets_full=full))
 
     def _note_idle(self, busy: bool) -> None:
-        """Slow the repaint timer after `IDLE_AFTER_TICKS` ticks with nothing to paint."""
+        """Rest the repaint timer after `IDLE_AFTER_TICKS` ticks with nothing to paint."""
         if busy:
             self._wake_repaint()
             return
@@ -449,10 +453,12 @@ class DashboardApp(
         """Something changed: back to `REPAINT_HZ`."""
         if self._idle_ticks >= IDLE_AFTER_TICKS:
             self._repaint_timer.resume()
+            self._idle_look.cancel()
         self._idle_ticks = 0
 
     def _idle_repaint(self) -> None:
-        """While the fast timer rests, still mark silence as stale and show a poll's answer."""
+        """While the timer rests: mark silence as stale, show a heartbeat's or a poll's news
+        (a budget spent, an answer that changed); the timer's next tick does it otherwise."""
         if self._idle_ticks >= IDLE_AFTER_TICKS:
             self._repaint()
 

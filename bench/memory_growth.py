@@ -11,15 +11,21 @@ pseudo-terminal (Textual's real Linux driver, so every strip cache fills as on a
 Each child samples itself every `--every` seconds into a JSON-lines file: resident memory
 (`/proc/self/statm`), live objects the collector tracks, and every garbage collection's
 generation and pause (`gc.callbacks`; the thread's CPU time, so a loaded machine's waits
-for a core are not counted as the collection's). With `--trace` the cdx child also runs
-`tracemalloc` and, at the end, writes the 15 sources that grew most since the warm-up
-(tracing slows it).
+for a core are not counted as the collection's). To tell objects from the allocator, also
+Python's allocated blocks (`sys.getallocatedblocks`), malloc's bytes held and in use
+(glibc's `mallinfo2`), both again just after each full collection (what is alive, without
+the garbage waiting for the next one), and the entries of Textual's `Region` caches. With
+`--trace` the cdx child also runs `tracemalloc` and, at the end, writes what grew over the
+second half (after a full collection at both ends) by allocating traceback, by line and by
+type (tracing slows it and its own tables inflate the resident size). `--keep DIR` keeps
+the samples.
 
 Figures: resident memory after the warm-up and at the end, its growth over the second half
-(flat means about 0) for cdx and the baseline, and cdx's slowest collection and full
+(flat means about 0) for cdx and the baseline, the same growth of blocks, of malloc's bytes
+and of blocks alive after full collections, and cdx's slowest collection and full
 collections per minute.
 
-    .venv/bin/python -m bench.memory_growth [--seconds 360] [--rate 50] [--trace]
+    .venv/bin/python -m bench.memory_growth [--seconds 360] [--rate 50] [--trace] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -89,6 +95,20 @@ def _malloc_figures() -> dict[str, int]:
     }
 
 
+def _region_caches() -> int:
+    """Entries in Textual's `Region` method caches (`lru_cache`, bounded: 1,024-4,096 each),
+    which fill slowly as a dashboard repaints spans it never repainted before."""
+    geometry = sys.modules.get("textual.geometry")
+    if geometry is None:
+        return 0
+    total = 0
+    for method in vars(geometry.Region).values():
+        info = getattr(method, "cache_info", None)
+        if info is not None:
+            total += info().currsize
+    return total
+
+
 def _census() -> Counter[str]:
     """Objects the collector tracks (outside a frozen heap), by type."""
     return Counter(
@@ -145,6 +165,7 @@ class Sampler:
             "floors": floors,
             "frozen": gc.get_freeze_count(),
             "blocks": sys.getallocatedblocks(),
+            "region_caches": _region_caches(),
             **_malloc_figures(),
         }
         if self.trace:
@@ -342,6 +363,7 @@ def summarise(kind: str, lines: list[dict[str, object]], warmup: float) -> dict[
     # (objects), and malloc's bytes in use and held (held but unused: fragmentation).
     for key, name, scale in (
         ("blocks", "blocks_growth_second_half", 1.0),
+        ("region_caches", "region_cache_entries_growth_second_half", 1.0),
         ("malloc_used", "malloc_used_growth_second_half_mib", MIB),
         ("malloc_arena", "malloc_arena_growth_second_half_mib", MIB),
         ("malloc_mmap", "malloc_mmap_growth_second_half_mib", MIB),

@@ -122,8 +122,9 @@ def _census() -> Counter[str]:
 class Sampler:
     """Samples this process's memory and garbage collections into a JSON-lines file."""
 
-    def __init__(self, path: str, trace: bool, garbage: bool = False) -> None:
+    def __init__(self, path: str, trace: bool, garbage: bool = False, trim: bool = False) -> None:
         self.path = path
+        self.trim = trim
         self.trace = trace
         self.garbage = garbage
         self.started = time.perf_counter()
@@ -148,6 +149,8 @@ class Sampler:
         else:
             self.pauses.append((info["generation"], time.thread_time() - self._gc_started))
             if info["generation"] == 2:
+                if self.trim:  # a trial: give malloc's free pages back after each one
+                    ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
                 used = _malloc_figures().get("malloc_used", 0)
                 at = time.perf_counter() - self.started
                 self.floors.append((at, sys.getallocatedblocks(), used))
@@ -252,7 +255,8 @@ def _schedule(sampler: Sampler, every: float, warm_at: float, end_at: float) -> 
 async def _run_child(kind: str, rest_url: str, ws_url: str, args: argparse.Namespace) -> None:
     from bench.terminal_cost import _baseline_app
 
-    sampler = Sampler(args.report, args.trace and kind == "cdx", args.garbage and kind == "cdx")
+    cdx = kind == "cdx"
+    sampler = Sampler(args.report, args.trace and cdx, args.garbage and cdx, args.trim and cdx)
     if args.gc_threshold and kind == "cdx":
         gc.set_threshold(*(int(n) for n in args.gc_threshold.split(",")))
     _schedule(sampler, args.every, args.warmup, args.seconds)
@@ -294,6 +298,7 @@ def _spawn(
     argv += ["--warmup", str(args.warmup)] + (["--trace"] if args.trace else [])
     argv += ["--no-settle"] if args.no_settle else []
     argv += ["--garbage"] if args.garbage else []
+    argv += ["--trim"] if args.trim else []
     argv += ["--gc-threshold", args.gc_threshold] if args.gc_threshold else []
     child = subprocess.Popen(
         argv,
@@ -390,6 +395,7 @@ def measure(
     gc_threshold: str = "",
     garbage: bool = False,
     keep: str = "",
+    trim: bool = False,
 ) -> dict[str, float]:
     from cdx.server.runner import BackgroundExchange, SimConfig
 
@@ -397,6 +403,7 @@ def measure(
     args.no_settle = not settle
     args.gc_threshold = gc_threshold
     args.garbage = garbage
+    args.trim = trim
     args.warmup = min(30.0, seconds / 4)
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -466,6 +473,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--garbage", action="store_true", help="count what cdx's collections free, by type"
     )
+    parser.add_argument(
+        "--trim", action="store_true", help="cdx calls malloc_trim(0) after full collections"
+    )
     parser.add_argument("--keep", default="", help="copy the children's samples to this folder")
     parser.add_argument("--child", nargs=3, metavar=("KIND", "REST", "WS"), help=argparse.SUPPRESS)
     parser.add_argument("--report", default="", help=argparse.SUPPRESS)
@@ -483,6 +493,7 @@ def main(argv: list[str] | None = None) -> int:
         args.gc_threshold,
         args.garbage,
         args.keep,
+        args.trim,
     )
     for name, value in figures.items():
         print(f"{name} = {value:.3f}")

@@ -11,21 +11,29 @@ pseudo-terminal (Textual's real Linux driver, so every strip cache fills as on a
 Each child samples itself every `--every` seconds into a JSON-lines file: resident memory
 (`/proc/self/statm`), live objects the collector tracks, and every garbage collection's
 generation and pause (`gc.callbacks`; the thread's CPU time, so a loaded machine's waits
-for a core are not counted as the collection's). With `--trace` the cdx child also runs
-`tracemalloc` and, at the end, writes the 15 sources that grew most since the warm-up
-(tracing slows it).
+for a core are not counted as the collection's). To tell objects from the allocator, also
+Python's allocated blocks (`sys.getallocatedblocks`), malloc's bytes held and in use
+(glibc's `mallinfo2`), both again just after each full collection (what is alive, without
+the garbage waiting for the next one), and the entries of Textual's `Region` caches. With
+`--trace` the cdx child also runs `tracemalloc` and, at the end, writes what grew over the
+second half (after a full collection at both ends) by allocating traceback, by line and by
+type (tracing slows it and its own tables inflate the resident size). `--keep DIR` keeps
+the samples.
 
 Figures: resident memory after the warm-up and at the end, its growth over the second half
-(flat means about 0) for cdx and the baseline, and cdx's slowest collection and full
+(flat means about 0) for cdx and the baseline, the same growth of blocks, of malloc's bytes
+and of blocks alive after full collections, and cdx's slowest collection and full
 collections per minute.
 
-    .venv/bin/python -m bench.memory_growth [--seconds 360] [--rate 50] [--trace]
+    .venv/bin/python -m bench.memory_growth [--seconds 360] [--rate 50] [--trace] [--keep DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import ctypes
+import ctypes.util
 import gc
 import json
 import os
@@ -37,6 +45,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 SYMBOL = "btcusdt"
@@ -47,20 +56,85 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 MIB = 1024 * 1024
 
 
+class _MallInfo2(ctypes.Structure):
+    """glibc's `struct mallinfo2`: what malloc holds from the system and what of it is in use."""
+
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in (
+            "arena",
+            "ordblks",
+            "smblks",
+            "hblks",
+            "hblkhd",
+            "usmblks",
+            "fsmblks",
+            "uordblks",
+            "fordblks",
+            "keepcost",
+        )
+    ]
+
+
+def _malloc_figures() -> dict[str, int]:
+    """malloc's own view (glibc only, else empty): bytes held from the system in its heaps
+    (`arena`, main and thread arenas), in use by the program (`uordblks`), free inside them
+    (`fordblks`: fragmentation when it grows while use does not), and in mmapped blocks."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallinfo2 = libc.mallinfo2
+    except (OSError, AttributeError):
+        return {}
+    mallinfo2.restype = _MallInfo2
+    info = mallinfo2()
+    return {
+        "malloc_arena": info.arena,
+        "malloc_used": info.uordblks,
+        "malloc_free": info.fordblks,
+        "malloc_mmap": info.hblkhd,
+    }
+
+
+def _region_caches() -> int:
+    """Entries in Textual's `Region` method caches (`lru_cache`, bounded: 1,024-4,096 each),
+    which fill slowly as a dashboard repaints spans it never repainted before."""
+    geometry = sys.modules.get("textual.geometry")
+    if geometry is None:
+        return 0
+    total = 0
+    for method in vars(geometry.Region).values():
+        info = getattr(method, "cache_info", None)
+        if info is not None:
+            total += info().currsize
+    return total
+
+
+def _census() -> Counter[str]:
+    """Objects the collector tracks (outside a frozen heap), by type."""
+    return Counter(
+        f"{type(thing).__module__}.{type(thing).__qualname__}" for thing in gc.get_objects()
+    )
+
+
 # ------------------------------------------------------------------------------- the children
 
 
 class Sampler:
     """Samples this process's memory and garbage collections into a JSON-lines file."""
 
-    def __init__(self, path: str, trace: bool, garbage: bool = False) -> None:
+    def __init__(self, path: str, trace: bool, garbage: bool = False, trim: bool = False) -> None:
         self.path = path
+        self.trim = trim
         self.trace = trace
         self.garbage = garbage
         self.started = time.perf_counter()
         self.pauses: list[tuple[int, float]] = []
+        self.floors: list[tuple[float, int, int]] = []
+        """(t, Python's allocated blocks, malloc's bytes in use) just after each full
+        collection: what is alive, without the garbage waiting for the next one."""
         self._gc_started = 0.0
         self._warm_snapshot: object = None
+        self._census: Counter[str] = Counter()
         gc.callbacks.append(self._on_gc)
         if trace:
             import tracemalloc
@@ -74,17 +148,28 @@ class Sampler:
             self._gc_started = time.thread_time()
         else:
             self.pauses.append((info["generation"], time.thread_time() - self._gc_started))
+            if info["generation"] == 2:
+                if self.trim:  # a trial: give malloc's free pages back after each one
+                    ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+                used = _malloc_figures().get("malloc_used", 0)
+                at = time.perf_counter() - self.started
+                self.floors.append((at, sys.getallocatedblocks(), used))
 
     def sample(self) -> None:
         with open("/proc/self/statm") as statm:
             rss = int(statm.read().split()[1]) * PAGE
         pauses, self.pauses = self.pauses, []
+        floors, self.floors = self.floors, []
         line = {
             "t": time.perf_counter() - self.started,
             "rss": rss,
             "objects": len(gc.get_objects()),
             "gc": pauses,
+            "floors": floors,
             "frozen": gc.get_freeze_count(),
+            "blocks": sys.getallocatedblocks(),
+            "region_caches": _region_caches(),
+            **_malloc_figures(),
         }
         if self.trace:
             import tracemalloc
@@ -94,21 +179,25 @@ class Sampler:
             out.write(json.dumps(line) + "\n")
 
     def warm(self) -> None:
-        """The reference point of `--trace`'s growth report; with `--garbage`, from here on
-        what collections free is kept to be counted (`gc.DEBUG_SAVEALL`)."""
+        """With `--garbage`, from here on what collections free is kept to be counted
+        (`gc.DEBUG_SAVEALL`)."""
         if self.garbage:
             gc.collect()
             gc.set_debug(gc.DEBUG_SAVEALL)
+
+    def half_way(self) -> None:
+        """With `--trace`, the reference of its growth report (the second half's growth):
+        what is alive after a full collection, by allocating line and by type."""
         if self.trace:
             import tracemalloc
 
+            gc.collect()
+            self._census = _census()
             self._warm_snapshot = tracemalloc.take_snapshot()
 
     def report_growth(self) -> None:
         """The commonest types the collector tracks (outside a frozen heap) and, with
         `--trace`, the sources that grew most since the warm-up."""
-        from collections import Counter
-
         kinds = Counter(type(thing).__qualname__ for thing in gc.get_objects())
         with open(self.path + ".types", "w") as out:
             for name, count in kinds.most_common(12):
@@ -127,13 +216,25 @@ class Sampler:
             return
         import tracemalloc
 
+        gc.collect()
+        grown = _census()
+        grown.subtract(self._census)
         now = tracemalloc.take_snapshot()
         stats = now.compare_to(self._warm_snapshot, "traceback")  # type: ignore[arg-type]
         with open(self.path + ".growth", "w") as out:
+            total = sum(stat.size_diff for stat in stats)
+            out.write(f"{total / 1024:+9.1f} KiB traced in all, after a full collection\n")
             for stat in stats[:15]:
                 frames = [f"{frame.filename}:{frame.lineno}" for frame in stat.traceback]
                 out.write(f"{stat.size_diff / 1024:+9.1f} KiB {stat.count_diff:+7d}  ")
-                out.write(" <- ".join(reversed(frames[-4:])) + "\n")
+                out.write(" <- ".join(reversed(frames[-5:])) + "\n")
+            out.write("by line allocated:\n")
+            for stat in now.compare_to(self._warm_snapshot, "lineno")[:10]:  # type: ignore[arg-type]
+                out.write(f"{stat.size_diff / 1024:+9.1f} KiB {stat.count_diff:+7d}  ")
+                out.write(f"{stat.traceback[0].filename}:{stat.traceback[0].lineno}\n")
+            out.write("tracked objects by type, change:\n")
+            for name, count in sorted(grown.items(), key=lambda item: -abs(item[1]))[:15]:
+                out.write(f"{count:+8d}  {name}\n")
 
 
 def _schedule(sampler: Sampler, every: float, warm_at: float, end_at: float) -> None:
@@ -147,13 +248,15 @@ def _schedule(sampler: Sampler, every: float, warm_at: float, end_at: float) -> 
 
     loop.call_later(every, tick)
     loop.call_later(warm_at, sampler.warm)
+    loop.call_later(warm_at + (end_at - warm_at) / 2, sampler.half_way)
     loop.call_later(max(end_at - 0.5, 0), sampler.report_growth)
 
 
 async def _run_child(kind: str, rest_url: str, ws_url: str, args: argparse.Namespace) -> None:
     from bench.terminal_cost import _baseline_app
 
-    sampler = Sampler(args.report, args.trace and kind == "cdx", args.garbage and kind == "cdx")
+    cdx = kind == "cdx"
+    sampler = Sampler(args.report, args.trace and cdx, args.garbage and cdx, args.trim and cdx)
     if args.gc_threshold and kind == "cdx":
         gc.set_threshold(*(int(n) for n in args.gc_threshold.split(",")))
     _schedule(sampler, args.every, args.warmup, args.seconds)
@@ -195,6 +298,7 @@ def _spawn(
     argv += ["--warmup", str(args.warmup)] + (["--trace"] if args.trace else [])
     argv += ["--no-settle"] if args.no_settle else []
     argv += ["--garbage"] if args.garbage else []
+    argv += ["--trim"] if args.trim else []
     argv += ["--gc-threshold", args.gc_threshold] if args.gc_threshold else []
     child = subprocess.Popen(
         argv,
@@ -245,7 +349,7 @@ def summarise(kind: str, lines: list[dict[str, object]], warmup: float) -> dict[
     pauses = [(g, s) for x in warm for g, s in x["gc"]]  # type: ignore[attr-defined]
     full = [s for g, s in pauses if g == 2]
     half_span = half_rss[-1][0] - half_rss[0][0]
-    return {
+    figures = {
         f"mem_{kind}_rss_warm_mib": rss[0][1],
         f"mem_{kind}_rss_end_mib": rss[-1][1],
         f"mem_{kind}_rss_peak_mib": max(v for _, v in rss),
@@ -260,6 +364,27 @@ def summarise(kind: str, lines: list[dict[str, object]], warmup: float) -> dict[
         f"gc_{kind}_pauses_over_50ms": float(sum(s > 0.05 for _, s in pauses)),
         f"gc_{kind}_time_pct": 100 * sum(s for _, s in pauses) / (span_min * 60 or 1),
     }
+    # What grew over the second half besides the resident size: Python's allocated blocks
+    # (objects), and malloc's bytes in use and held (held but unused: fragmentation).
+    for key, name, scale in (
+        ("blocks", "blocks_growth_second_half", 1.0),
+        ("region_caches", "region_cache_entries_growth_second_half", 1.0),
+        ("malloc_used", "malloc_used_growth_second_half_mib", MIB),
+        ("malloc_arena", "malloc_arena_growth_second_half_mib", MIB),
+        ("malloc_mmap", "malloc_mmap_growth_second_half_mib", MIB),
+    ):
+        if key in second_half[0]:
+            points = [(float(x["t"]), int(x[key]) / scale) for x in second_half]  # type: ignore[arg-type]
+            figures[f"mem_{kind}_{name}"] = _slope(points) * half_span
+    floors = [floor for x in second_half for floor in x.get("floors", ())]  # type: ignore[attr-defined]
+    if len(floors) > 1:  # what is alive, sampled just after each full collection
+        blocks = [(t, float(n)) for t, n, _ in floors]
+        used = [(t, u / MIB) for t, _, u in floors]
+        figures[f"mem_{kind}_blocks_after_full_growth_second_half"] = _slope(blocks) * half_span
+        figures[f"mem_{kind}_malloc_used_after_full_growth_second_half_mib"] = (
+            _slope(used) * half_span
+        )
+    return figures
 
 
 def measure(
@@ -269,6 +394,8 @@ def measure(
     settle: bool = True,
     gc_threshold: str = "",
     garbage: bool = False,
+    keep: str = "",
+    trim: bool = False,
 ) -> dict[str, float]:
     from cdx.server.runner import BackgroundExchange, SimConfig
 
@@ -276,6 +403,7 @@ def measure(
     args.no_settle = not settle
     args.gc_threshold = gc_threshold
     args.garbage = garbage
+    args.trim = trim
     args.warmup = min(30.0, seconds / 4)
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -322,6 +450,12 @@ def measure(
                 print(f"   tracemalloc, {kind}: largest growth since the warm-up")
                 for line in growth.read_text().splitlines():
                     print("     " + line)
+        if keep:  # the raw samples, for a closer look than these figures
+            import shutil
+
+            os.makedirs(keep, exist_ok=True)
+            for path in Path(tmp).glob("*.jsonl*"):
+                shutil.copy(path, keep)
     return figures
 
 
@@ -339,6 +473,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--garbage", action="store_true", help="count what cdx's collections free, by type"
     )
+    parser.add_argument(
+        "--trim", action="store_true", help="cdx calls malloc_trim(0) after full collections"
+    )
+    parser.add_argument("--keep", default="", help="copy the children's samples to this folder")
     parser.add_argument("--child", nargs=3, metavar=("KIND", "REST", "WS"), help=argparse.SUPPRESS)
     parser.add_argument("--report", default="", help=argparse.SUPPRESS)
     parser.add_argument("--every", type=float, default=5.0, help=argparse.SUPPRESS)
@@ -348,7 +486,14 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(_run_child(*args.child, args))
         return 0
     figures = measure(
-        args.seconds, args.rate, args.trace, not args.no_settle, args.gc_threshold, args.garbage
+        args.seconds,
+        args.rate,
+        args.trace,
+        not args.no_settle,
+        args.gc_threshold,
+        args.garbage,
+        args.keep,
+        args.trim,
     )
     for name, value in figures.items():
         print(f"{name} = {value:.3f}")

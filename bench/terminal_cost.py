@@ -10,7 +10,9 @@ costs bytes and changes no cell, so it shows up here.
 
 Baselines run the same way in the same run, fed the same market: a minimal Textual Line-API
 ladder (whole widget refreshed per push), a DataTable ladder (cleared and refilled per push)
-and a rich.Live table. Idle is a frozen market (no changes, only heartbeats): CPU and bytes/s.
+and a rich.Live table. Idle is a frozen market (no changes, only heartbeats): CPU and bytes/s,
+read-only and, as `cdx` runs on its embedded exchange, with the demo account's keys (so
+polling the account and open orders every second). `--idle-only` measures idle alone.
 
     .venv/bin/python -m bench.terminal_cost [--seconds 8] [--size 120x40]
 """
@@ -40,6 +42,8 @@ SEED = 7
 WARMUP_S = 3.0
 PROFILE_FOR_S = 0.0
 """In a profiled child: exit after this long (a signal would not end the profile cleanly)."""
+PROFILER: object = None
+"""In a profiled child: the profiler, started after `WARMUP_S` (the measured window only)."""
 NORMAL_RATE = 5.0
 """Changes per second per book: the embedded exchange's default, a normal market."""
 
@@ -232,22 +236,28 @@ def _pump(master: int, screen: Screen, until: float) -> int:
 
 def _child(kind: str, rest_url: str, ws_url: str) -> None:
     if kind.startswith("cdx"):
-        asyncio.run(_run_cdx(rest_url, ws_url))
+        asyncio.run(_run_cdx(rest_url, ws_url, keys=kind == "cdx_keys"))
     elif kind == "live":
         asyncio.run(_run_live(ws_url))
     else:
         _baseline_app(kind, ws_url).run()
 
 
-async def _run_cdx(rest_url: str, ws_url: str) -> None:
+async def _run_cdx(rest_url: str, ws_url: str, *, keys: bool = False) -> None:
+    """cdx read-only, or with `keys` trading with the demo account's keys as the `cdx` command
+    runs on its embedded exchange: polling the account and open orders every second."""
+    from cdx.client.credentials import Credentials
     from cdx.client.rest import RestClient
     from cdx.commands.dashboard import tend_heap
+    from cdx.sim.symbols import DEMO_API_KEY, DEMO_API_SECRET
     from cdx.ui.app import DashboardApp
 
-    async with RestClient(rest_url) as rest:
+    credentials = Credentials(DEMO_API_KEY, DEMO_API_SECRET) if keys else None
+    async with RestClient(rest_url, credentials) as rest:
         app = DashboardApp(rest, ws_url, SYMBOL)
         if PROFILE_FOR_S:
             asyncio.get_running_loop().call_later(PROFILE_FOR_S, app.exit)
+            asyncio.get_running_loop().call_later(WARMUP_S, PROFILER.enable)  # type: ignore[attr-defined]
         tending = tend_heap(app)
         await app.run_async()  # the heap tended as the `cdx` command tends it
         tending.cancel()
@@ -368,6 +378,7 @@ def measure(seconds: float = 8.0, size: tuple[int, int] = (120, 40)) -> dict[str
         runs = {kind: watch(kind, live.rest_url, live.ws_url, size, seconds) for kind in KINDS}
     with BackgroundExchange(SimConfig(seed=SEED, rate=0)) as frozen:
         idle = watch("cdx", frozen.rest_url, frozen.ws_url, size, seconds)
+        polling = watch("cdx_keys", frozen.rest_url, frozen.ws_url, size, seconds)
     tag = f"{size[0]}x{size[1]}"
     print(f"   {'app':10} {'bytes/cell':>10} {'cpu %':>7} {'bytes/s':>9} {'cells/s':>9}  ({tag})")
     for run in runs.values():
@@ -376,6 +387,7 @@ def measure(seconds: float = 8.0, size: tuple[int, int] = (120, 40)) -> dict[str
             f"{run.bytes_per_s:9.0f} {run.changed / run.seconds:9.0f}"
         )
     print(f"   {'cdx idle':10} {'':10} {idle.cpu_pct:7.2f} {idle.bytes_per_s:9.1f}")
+    print(f"   {'  polling':10} {'':10} {polling.cpu_pct:7.2f} {polling.bytes_per_s:9.1f}")
     cdx = runs["cdx"]
     figures[f"terminal_bytes_per_changed_cell_{tag}"] = cdx.bytes_per_cell
     for kind in KINDS[2:]:
@@ -389,6 +401,28 @@ def measure(seconds: float = 8.0, size: tuple[int, int] = (120, 40)) -> dict[str
     figures[f"ui_cpu_over_datatable_{tag}"] = cdx.cpu_pct / max(runs["datatable"].cpu_pct, 1e-9)
     figures[f"idle_cpu_pct_{tag}"] = idle.cpu_pct
     figures[f"idle_bytes_per_s_{tag}"] = idle.bytes_per_s
+    figures[f"idle_polling_cpu_pct_{tag}"] = polling.cpu_pct
+    figures[f"idle_polling_bytes_per_s_{tag}"] = polling.bytes_per_s
+    return figures
+
+
+def measure_idle(seconds: float, size: tuple[int, int], rounds: int) -> dict[str, float]:
+    """Idle alone, read-only and polling, `rounds` times in turn: the figures' medians."""
+    import statistics
+
+    from cdx.server.runner import BackgroundExchange, SimConfig
+
+    runs: dict[str, list[Run]] = {"cdx": [], "cdx_keys": []}
+    with BackgroundExchange(SimConfig(seed=SEED, rate=0)) as frozen:
+        for _ in range(rounds):
+            for kind, done in runs.items():
+                done.append(watch(kind, frozen.rest_url, frozen.ws_url, size, seconds))
+                print(f"   {kind:10} {done[-1].cpu_pct:7.3f} % {done[-1].bytes_per_s:9.1f} B/s")
+    tag = f"{size[0]}x{size[1]}"
+    figures: dict[str, float] = {}
+    for kind, name in (("cdx", "idle"), ("cdx_keys", "idle_polling")):
+        figures[f"{name}_cpu_pct_{tag}"] = statistics.median(r.cpu_pct for r in runs[kind])
+        figures[f"{name}_bytes_per_s_{tag}"] = statistics.median(r.bytes_per_s for r in runs[kind])
     return figures
 
 
@@ -400,16 +434,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", default="", help=argparse.SUPPRESS)
     parser.add_argument("--only", default="", help="profile one app: cdx at a normal market")
     parser.add_argument("--idle", action="store_true", help="with --only: a frozen market")
+    parser.add_argument(
+        "--idle-only", type=int, default=0, metavar="ROUNDS", help="idle alone, ROUNDS times"
+    )
+    parser.add_argument("--profile-to", default="/tmp/cdx.prof", help="with --only: the profile")
     args = parser.parse_args(argv)
     if args.child:
         if args.profile:
             import cProfile
 
-            global PROFILE_FOR_S
+            global PROFILE_FOR_S, PROFILER
             PROFILE_FOR_S = WARMUP_S + args.seconds
 
-            profiler = cProfile.Profile()
-            profiler.enable()
+            PROFILER = profiler = cProfile.Profile()
+            if not args.child[0].startswith("cdx"):
+                profiler.enable()  # cdx's starts after the warm-up, as the window measured
             try:
                 _child(*args.child)
             except KeyboardInterrupt:
@@ -432,9 +471,13 @@ def main(argv: list[str] | None = None) -> int:
                 live.ws_url,
                 (width, height),
                 args.seconds,
-                "/tmp/cdx.prof",
+                args.profile_to,
             )
         print(run, run.bytes_per_cell, run.cpu_pct)
+        return 0
+    if args.idle_only:
+        figures = measure_idle(args.seconds, (width, height), args.idle_only)
+        print(json.dumps(figures, sort_keys=True))
         return 0
     figures = measure(args.seconds, (width, height))
     print(json.dumps(figures, sort_keys=True))

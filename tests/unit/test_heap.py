@@ -157,3 +157,18 @@ def test_no_collection_runs_while_the_interpreter_would_not_have_started_one() -
 
     asyncio.run(idle_for_a_minute())
     assert seen and seen[0] >= 60.0
+
+
+def test_a_full_collection_forgets_the_regions_of_earlier_repaints() -> None:
+    """Textual caches what it computes of each region a repaint touched; the dashboard's
+    partial repaints touch new ones all day, so each full collection empties those caches
+    (they would otherwise only fill, up to 4,096 entries a method)."""
+    from textual.geometry import Region
+
+    screen = Region(0, 0, 120, 40)
+    for x in range(200):  # spans of a line, as the ladder repaints them
+        screen.intersection(Region(x % 120, x % 40, 1 + x % 7, 1).translate((1, 1)))
+    assert Region.intersection.cache_info().currsize > 0
+    heap.collect_full()
+    assert Region.intersection.cache_info().currsize == 0
+    assert Region.translate.cache_info().currsize == 0

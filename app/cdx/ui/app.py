@@ -36,6 +36,7 @@ from cdx.model.order import OrderType, Side
 from cdx.model.symbol import Symbol
 from cdx.ui import STYLES_DIR
 from cdx.ui.commands import DashboardCommands
+from cdx.ui.idle_look import IdleLook, RestingRepaint
 from cdx.ui.key_order import KeysInOrder
 from cdx.ui.keys import DASHBOARD_BINDINGS, priority_actions
 from cdx.ui.ladder_desk import LadderDesk
@@ -70,13 +71,6 @@ log = logging.getLogger(__name__)
 REPAINT_HZ = 10
 """Upper bound on repaints a second, whatever the stream's rate (slow SSH links)."""
 
-IDLE_REPAINT_HZ = 4
-"""Repaints a second while nothing changes: a dashboard left open all day wakes this often
-instead of `REPAINT_HZ`, and silence still shows as stale within a quarter second of the rule."""
-
-IDLE_AFTER_TICKS = 5
-"""Repaint ticks with nothing to paint before the timer slows to `IDLE_REPAINT_HZ`."""
-
 
 class DashboardApp(
     KeysInOrder,
@@ -87,6 +81,7 @@ class DashboardApp(
     NoticeDesk,
     PanelViews,
     TradingGate,
+    RestingRepaint,
     App[None],
 ):
     """The cdx dashboard over any server of PROTOCOL.md.
@@ -238,7 +233,7 @@ class DashboardApp(
         self.ladder.focus()
         self._repaint_timer = self.set_interval(1 / REPAINT_HZ, self._repaint)
         self._idle_ticks = 0
-        self.set_interval(1 / IDLE_REPAINT_HZ, self._idle_repaint)
+        self._idle_look = IdleLook(self._idle_repaint)
 
     # Messages from workers --------------------------------------------------------------------
 
@@ -248,8 +243,10 @@ class DashboardApp(
         self.market.apply(message.event)
         if not had_book and self.market.book(self.symbol_name, self.step) is not None:
             self.call_later(self._repaint)  # the book waited for: now, not at the next tick
-        if not isinstance(message.event, HeartbeatEvent):
-            self._wake_repaint()  # a heartbeat changes nothing on screen but the age
+        if isinstance(message.event, HeartbeatEvent):
+            self._idle_repaint()  # a heartbeat changes nothing on screen but the age
+        else:
+            self._wake_repaint()
 
     @contained
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -369,6 +366,7 @@ class DashboardApp(
         self.show_default_size()
         self.sub_title = f"{symbol.base.upper()}/{symbol.quote.upper()}"
         self._orders_dirty = self._account_dirty = True
+        self._wake_repaint()
 
     def _open_form(self, side: Side, order_type: OrderType, price: Decimal | None) -> None:
         if self.symbol is None:
@@ -451,26 +449,7 @@ class DashboardApp(
         limiter = getattr(self._rest, "limiter", None)  # none to show until it is made
         if limiter is not None:
             status.set_budgets(limiter.budgets())
-
-    def _note_idle(self, busy: bool) -> None:
-        """Slow the repaint timer after `IDLE_AFTER_TICKS` ticks with nothing to paint."""
-        if busy:
-            self._wake_repaint()
-            return
-        self._idle_ticks += 1
-        if self._idle_ticks == IDLE_AFTER_TICKS:
-            self._repaint_timer.pause()
-
-    def _wake_repaint(self) -> None:
-        """Something changed: back to `REPAINT_HZ`."""
-        if self._idle_ticks >= IDLE_AFTER_TICKS:
-            self._repaint_timer.resume()
-        self._idle_ticks = 0
-
-    def _idle_repaint(self) -> None:
-        """While the fast timer rests, still mark silence as stale and show a poll's answer."""
-        if self._idle_ticks >= IDLE_AFTER_TICKS:
-            self._repaint()
+        self._look_when_due(age)
 
     def _show_book(self) -> None:
         symbol = self.symbol

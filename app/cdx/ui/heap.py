@@ -118,7 +118,27 @@ async def collect_when_quiet(
 
 
 def collect_full() -> None:
-    """One full collection, logged at debug level with what it cost."""
+    """One full collection, logged at debug level with what it cost; Textual's region caches
+    are emptied with it (`forget_regions`)."""
     started = time.thread_time()
+    forget_regions()
     freed = gc.collect(2)
     log.debug("full collection: %d freed, %.0f ms", freed, (time.thread_time() - started) * 1000)
+
+
+def forget_regions() -> None:
+    """Empty the caches of Textual's `Region` methods (`functools.lru_cache`, 1,024 to 4,096
+    entries each).
+
+    Why: the ladder, the tape and the watchlist repaint only the spans that changed, and every
+    span not seen before adds entries (its translation, its intersection with the screen) that
+    stay until their cache is full: over an hour of a normal market about 6,000 and still
+    rising, the whole of the dashboard's remaining growth (`bench.memory_growth`). The entries
+    that matter come back within a frame; computing a region again costs about a microsecond.
+    """
+    from textual.geometry import Region
+
+    for method in vars(Region).values():
+        clear = getattr(method, "cache_clear", None)
+        if clear is not None:
+            clear()

@@ -144,26 +144,33 @@ class OrderDesk(_Base):
 
     @contained
     def on_account_polled(self, message: AccountPolled) -> None:
+        if message.account != self.account:  # the same answer again draws nothing
+            self._account_dirty = True
         self.account = message.account
-        self._account_dirty = True
         self.key_accepted()  # a refused key works again: trading is back (ui/trading_gate.py)
         if self._last_poll_error:
             self._last_poll_error = ""
             self.notify("Account updates back", title="Account")  # the error is stale now
+        self._idle_repaint()  # the poll spent rate budget: the status bar shows it
 
     @contained
     def on_open_orders_polled(self, message: OpenOrdersPolled) -> None:
+        before = self.tracker.all()
         self.tracker.sync_open(
             message.symbol, message.orders, message.token, complete=message.complete
         )
-        self._orders_dirty = True
+        if self.tracker.all() != before:  # an unchanged list redraws neither panel nor ladder
+            self._orders_dirty = True
+        self._idle_repaint()
 
     @contained
     def on_orders_changed(self, message: OrdersChanged) -> None:
         self._orders_dirty = True
+        self._idle_repaint()
 
     @contained
     def on_poll_failed(self, message: PollFailed) -> None:
+        self._idle_repaint()  # the budget it spent
         self.reconnect_watch.lost()
         if message.key_refused:
             self.key_refused(message.reason)  # KEY REFUSED, not TRADING (ui/trading_gate.py)

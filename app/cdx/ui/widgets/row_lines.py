@@ -141,6 +141,11 @@ class RowLines(Contained, Widget, Generic[RowT]):
         ]
         if regions:
             self.refresh(*regions)
+            # Textual also adds them to a set only its own `render_line` reads and clears
+            # (a widget's `render()` cache); a Line-API widget never does, so it grew with
+            # every new span for as long as the dashboard ran (the ladder: 1,500 in its first
+            # minute at ten times a normal market, still growing).
+            self._dirty_regions.clear()
 
     def notify_style_update(self) -> None:
         """Styles changed (theme, focus, CSS): the palette is resolved again on next use, and

@@ -27,8 +27,9 @@ log = logging.getLogger(__name__)
 
 STALE_AFTER_S = 1.0
 """Data older than this is shown as stale. The stream pings a quiet server after 0.5 s
-(`cdx.client.stream.PING_IDLE_S`), so a healthy link is never this silent; the app checks ten
-times a second, so silence is marked at most 0.1 s after this."""
+(`cdx.client.stream.PING_IDLE_S`), so a healthy link is never this silent; the app looks at
+the age when it reaches this (`cdx.ui.idle_look`) or at its next repaint tick, whichever
+comes first, so silence is marked as it crosses the line."""
 
 LIVE_TEXT = "data live"
 """What the age shows while the data is current: a constant, so live data costs no writes.

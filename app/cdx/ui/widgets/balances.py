@@ -203,8 +203,7 @@ class BalancesPanel(RowLines[BalanceLine]):
     @contained(default=2)
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         if self._account is None and self._problem:
-            lines = Text(self._problem_text).wrap(self.app.console, max(width, 1))
-            return max(2, len(lines))
+            return max(2, len(self._problem_lines(width)))
         if self._account is None:
             return 2
         return self._content_lines(self.table(width))
@@ -213,9 +212,10 @@ class BalancesPanel(RowLines[BalanceLine]):
         unreadable = 1 if self._account is not None and self._account.unreadable else 0
         return 1 + max(len(table.cells), 1) + int(table.has_total) + unreadable
 
-    @property
-    def _problem_text(self) -> str:
-        return f" {self._problem_label}{fmt_text(self._problem, 200)}"
+    def _problem_lines(self, width: int) -> list[str]:
+        """Why there are no balances yet, wrapped at `width`: the lines drawn and counted."""
+        text = Text(f" {self._problem_label}{fmt_text(self._problem, 200)}")
+        return [line.plain for line in text.wrap(self.app.console, max(width, 1))]
 
     @contained
     def _show_lines(self) -> None:
@@ -233,8 +233,7 @@ class BalancesPanel(RowLines[BalanceLine]):
         header = "balances--header"
         if self._account is None:
             if self._problem:
-                wrapped = Text(self._problem_text).wrap(self.app.console, max(width, 1))
-                return [((line.plain, header),) for line in wrapped]
+                return [((line, header),) for line in self._problem_lines(width)]
             return [((" balances: waiting…", header),)]
         lines = self._table_lines(self.table())
         if self._account.unreadable:

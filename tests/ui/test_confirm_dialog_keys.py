@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual.pilot import Pilot
 from textual.widgets import Input
 
 from cdx.ui.widgets.fitted_footer import FittedFooter
@@ -22,15 +23,20 @@ def fields(dash: Dashboard) -> dict[str, str]:
     return {str(field.id): field.value for field in dash.app.form.query(Input)}
 
 
+async def ask_for_a_buy(pilot: Pilot, dash: Dashboard) -> dict[str, str]:
+    """Type a limit buy and Enter: the dialog is open; what the form then holds."""
+    await dash.ready(pilot)
+    await pilot.press("b", "ctrl+u", *"20000", "tab", *"0.01", "enter")
+    assert dash.app.confirm.is_open
+    return fields(dash)
+
+
 async def test_keys_meant_for_the_dashboard_do_nothing_while_the_dialog_is_open(
     dashboard: Dashboard,
 ) -> None:
     app = dashboard.app
     async with app.run_test(size=(120, 40)) as pilot:
-        await dashboard.ready(pilot)
-        await pilot.press("b", "ctrl+u", *"20000", "tab", *"0.01", "enter")
-        assert app.confirm.is_open
-        typed = fields(dashboard)
+        typed = await ask_for_a_buy(pilot, dashboard)
         tab = app.orders_panel.query_one("ContentSwitcher").current
         await dashboard.until(
             pilot, lambda: footer_words(dashboard) == ["Confirm", "Abort"], "keys"
@@ -55,10 +61,7 @@ async def test_a_click_behind_the_dialog_does_nothing(dashboard: Dashboard) -> N
     the question is open over them."""
     app = dashboard.app
     async with app.run_test(size=(120, 40)) as pilot:
-        await dashboard.ready(pilot)
-        await pilot.press("b", "ctrl+u", *"20000", "tab", *"0.01", "enter")
-        assert app.confirm.is_open
-        typed = fields(dashboard)
+        typed = await ask_for_a_buy(pilot, dashboard)
         await pilot.click("#watchlist", offset=(3, 2))  # the second symbol's row
         await pilot.click("#ladder", offset=(5, 5))
         await pilot.pause()

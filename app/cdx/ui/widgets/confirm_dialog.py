@@ -60,14 +60,15 @@ class ConfirmDialog(Container):
     """The dialog; `ask` shows a question, the answer goes to its `answer` callback."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "confirm", "Confirm", priority=True, id="confirm.yes"),
+        Binding("enter", "confirm", "Confirm", id="confirm.yes"),
         Binding("y", "confirm", "Yes", show=False, id="confirm.yes-y"),
-        Binding("escape", "abort", "Abort", priority=True, id="confirm.no"),
+        Binding("escape", "abort", "Abort", id="confirm.no"),
         Binding("n", "abort", "No", show=False, id="confirm.no-n"),
-        # The keys are taken as they are read (`take_key`): a key typed ahead closes the
-        # dialog and focuses the form before the next key of a burst is routed.
+        # Never reached through the focus (the dialog takes no focus): the app hands every key
+        # to `take_key` as it is read, so a key typed ahead closes the dialog and focuses the
+        # form before the next key of a burst is routed.
         *(
-            Binding(key, f"type_ahead('{key}')", show=False, priority=True, id=f"quick.{key}")
+            Binding(key, f"type_ahead('{key}')", show=False, id=f"quick.{key}")
             for key in TYPE_AHEAD
         ),
     ]
